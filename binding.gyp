@@ -1,0 +1,18 @@
+{
+  "targets": [
+    {
+      "target_name": "realabel",
+      "sources": ["<!@(node -p \"require('./native/sources.json').join(' ')\")"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions"],
+      "ldflags": ["-pthread", "-Wl,-z,nodelete"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "OTHER_CPLUSPLUSFLAGS": ["-std=c++17", "-O3"]
+      }
+    }
+  ]
+}

@@ -1,0 +1,10 @@
+/**
+ * The CLI's commands, one module each, in the order `realabel --help` lists
+ * them. A module exports `register(program)`.
+ */
+import type { Command } from 'commander';
+
+export type Register = (program: Command) => void;
+
+export const COMMANDS: Array<() => Register> = [
+];

@@ -1,0 +1,51 @@
+/**
+ * Loads the optional native core. When it is missing or broken, every kernel
+ * falls back to its pure-TypeScript twin and we say so once on stderr.
+ * REALABEL_NATIVE=0 forces the twins (tests and benches use it).
+ */
+import * as path from 'node:path';
+
+// Functions registered by native/*.cc. Each kernel module narrows this.
+export type NativeAddon = Record<string, (...args: any[]) => any>;
+
+let cached: NativeAddon | null | undefined;
+let warned = false;
+
+const CANDIDATES = ['build/Release/realabel.node', 'build/Debug/realabel.node'];
+
+export function nativeAddon(): NativeAddon | null {
+  if (cached !== undefined) return cached;
+  if (process.env.REALABEL_NATIVE === '0') return (cached = null);
+  const root = path.resolve(__dirname, '..', '..');
+  let lastError: unknown;
+  for (const rel of CANDIDATES) {
+    try {
+      cached = require(path.join(root, rel)) as NativeAddon;
+      return cached;
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  cached = null;
+  if (!warned) {
+    warned = true;
+    const why = lastError instanceof Error ? lastError.message.split('\n')[0] : String(lastError);
+    process.stderr.write(`realabel: native core not available (${why}); using the pure-TypeScript kernels\n`);
+  }
+  return cached;
+}
+
+/** True when the native core is loaded. */
+export function hasNative(): boolean {
+  return nativeAddon() !== null;
+}
+
+/** Backend selection for APIs that accept it: 'auto' uses native when loaded. */
+export type Backend = 'auto' | 'native' | 'ts';
+
+export function pickNative(backend: Backend = 'auto'): NativeAddon | null {
+  if (backend === 'ts') return null;
+  const addon = nativeAddon();
+  if (backend === 'native' && !addon) throw new Error('native core requested but not available');
+  return addon;
+}
