@@ -9,3 +9,4 @@ export { readNpz, readNpzAsync, writeNpz, NpzReader } from './io/npz';
 export { readLabelSets, writeLabelSets, type LabelSets } from './io/labels';
 export { readSynsets, type Synset } from './io/synsets';
 export { toInt32, toFloatMatrix } from './io/convert';
+export { topk, topkFile, TopKStream, type Criterion, type Pairs, type TopKOptions, type TopKFileResult } from './select/topk';
