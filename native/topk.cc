@@ -2,6 +2,7 @@
 //   topkSelect(data, n, c, k, criterion, threads[, isa]) -> {image, label, value}
 //   topkStreamCreate(c, k, criterion, threads[, isa]) -> handle
 //   topkStreamPush(handle, rows, nRows);  topkStreamFinish(handle) -> {image, label, value}
+//   topkStreamStats(handle) -> {sampled, fallbacks}   (after finish; for tests)
 //   sumF32(data, threads[, isa]) -> number     (the benchmark's read pass)
 //   topkIsa() -> best SIMD variant (1 scalar, 2 AVX2, 3 AVX-512)
 // criterion: 0 = logit, 1 = prob. isa caps the SIMD variant (tests use it).
@@ -29,6 +30,7 @@ struct Stream {
   int64_t c;
   bool failed = false;
   bool finished = false;
+  int64_t sampled_chunks = 0, fallbacks = 0;  // kept after finish
 };
 
 // A Float32Array or Float64Array argument.
@@ -125,12 +127,17 @@ Napi::Value TopkSelect(const Napi::CallbackInfo& info) {
 }
 REALABEL_EXPORT("topkSelect", TopkSelect);
 
-Stream* ArgStream(const Napi::CallbackInfo& info) {
+Stream* ArgHandle(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsExternal() ||
       !info[0].As<Napi::External<Stream>>().CheckTypeTag(&kStreamTag)) {
     throw TypeErr(info.Env(), "handle: expected a top-K stream");
   }
-  Stream* st = info[0].As<Napi::External<Stream>>().Data();
+  return info[0].As<Napi::External<Stream>>().Data();
+}
+
+// An open stream.
+Stream* ArgStream(const Napi::CallbackInfo& info) {
+  Stream* st = ArgHandle(info);
   if (st->failed) throw Napi::Error::New(info.Env(), "this top-K stream already failed");
   if (st->finished) throw Napi::Error::New(info.Env(), "this top-K stream is finished");
   return st;
@@ -174,10 +181,22 @@ Napi::Value TopkStreamFinish(const Napi::CallbackInfo& info) {
   Stream* st = ArgStream(info);
   st->finished = true;
   Napi::Value out = Result(info.Env(), st->selector.get(), st->c);
+  st->sampled_chunks = st->selector->sampled_chunks();
+  st->fallbacks = st->selector->fallbacks();
   st->selector.reset();
   return out;
 }
 REALABEL_EXPORT("topkStreamFinish", TopkStreamFinish);
+
+// {sampled, fallbacks} of a finished stream (tests check which paths ran).
+Napi::Value TopkStreamStats(const Napi::CallbackInfo& info) {
+  Stream* st = ArgHandle(info);
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("sampled", Napi::Number::New(info.Env(), static_cast<double>(st->sampled_chunks)));
+  out.Set("fallbacks", Napi::Number::New(info.Env(), static_cast<double>(st->fallbacks)));
+  return out;
+}
+REALABEL_EXPORT("topkStreamStats", TopkStreamStats);
 
 Napi::Value SumF32(const Napi::CallbackInfo& info) {
   auto data = ArgArray<float>(info, 0, "data");

@@ -198,6 +198,8 @@ void Selector::Push(const T* data, int64_t nRows, bool last) {
     for (const Cand& c : buffer_) count += c.key >= tau;
     // At least K keys >= tau: everything below tau is out of the top K.
     sampled = proven || count >= k_;
+    ++sampled_chunks_;
+    fallbacks_ += !sampled;
   }
   if (!sampled) RunBlocks(data, nRows, Bound{theta_, true}, &blocks);
   size_t total = buffer_.size();

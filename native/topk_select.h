@@ -46,6 +46,9 @@ class Selector {
   float ValueOf(double key) const;
 
   int64_t rows_seen() const { return rows_seen_; }
+  // Chunks that used a sampled threshold, and those whose sample proved unsafe.
+  int64_t sampled_chunks() const { return sampled_chunks_; }
+  int64_t fallbacks() const { return fallbacks_; }
 
  private:
   struct Block;
@@ -62,6 +65,7 @@ class Selector {
   int threads_;
   topkrows::Isa isa_;
   int64_t rows_seen_ = 0;
+  int64_t sampled_chunks_ = 0, fallbacks_ = 0;
   bool have_theta_ = false;
   double theta_ = -std::numeric_limits<double>::infinity();  // K-th best so far (strict)
   std::vector<Cand> buffer_;                                  // candidates in index order
