@@ -15,19 +15,20 @@ Isa BestIsa();
 // `requested` (0 = best) capped at what the CPU supports.
 Isa ResolveIsa(int requested);
 
-// Writes to cols[] the columns j (ascending) with x[j] >= thr and returns how
-// many. When firstBad is non-null, sets it to the first column holding NaN or
+// Writes to cols[] (c + 16 slots) the columns j (ascending) with x[j] >= thr
+// and returns how many. When firstBad is non-null, sets it to the first column holding NaN or
 // ±Infinity (-1 if none); cols is then only meaningful when there is none.
 int64_t FilterF32(Isa isa, const float* x, int64_t c, float thr, int32_t* cols, int64_t* firstBad);
 int64_t FilterF64(const double* x, int64_t c, double thr, int32_t* cols, int64_t* firstBad);
 
-// Row maximum; sets *firstBad to the first non-finite column (-1 if none).
-float MaxF32(Isa isa, const float* x, int64_t c, int64_t* firstBad);
+// Row maximum (and minimum, when min is non-null); sets *firstBad to the
+// first non-finite column (-1 if none).
+float MaxF32(Isa isa, const float* x, int64_t c, int64_t* firstBad, float* min = nullptr);
 double MaxF64(const double* x, int64_t c, int64_t* firstBad);
 
-// The natural log of sum_j exp(x_j) for a finite row with maximum m,
-// bit-identical to topkmath::LseScalar.
-double LseF32(Isa isa, const float* x, int64_t c, double m);
+// The natural log of sum_j exp(x_j) for a finite row with maximum m and
+// minimum min, bit-identical to topkmath::LseScalar.
+double LseF32(Isa isa, const float* x, int64_t c, double m, float min);
 double LseF64(const double* x, int64_t c, double m);
 
 // Sum of n floats (the read-pass baseline of the benchmark).

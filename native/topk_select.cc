@@ -67,9 +67,10 @@ int64_t Filter(topkrows::Isa, const double* x, int64_t c, double thr, int32_t* c
 
 // Row max and lse; false (with *bad set) when the row is not finite.
 bool RowLse(topkrows::Isa isa, const float* x, int64_t c, int64_t* bad, double* lse) {
-  double m = topkrows::MaxF32(isa, x, c, bad);
+  float min;
+  double m = topkrows::MaxF32(isa, x, c, bad, &min);
   if (*bad >= 0) return false;
-  *lse = topkrows::LseF32(isa, x, c, m);
+  *lse = topkrows::LseF32(isa, x, c, m, min);
   return true;
 }
 bool RowLse(topkrows::Isa, const double* x, int64_t c, int64_t* bad, double* lse) {
