@@ -4,3 +4,5 @@
  */
 export * from './errors';
 export { hasNative, type Backend } from './native/addon';
+export { logits, InterruptedError, type LogitsOptions, type LogitsResult } from './logits/logits';
+export { preprocessImage, IMAGENET_MEAN, IMAGENET_STD, type PreprocessOptions, type Layout } from './logits/preprocess';
