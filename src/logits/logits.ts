@@ -133,6 +133,8 @@ export async function logits(opts: LogitsOptions): Promise<LogitsResult> {
     };
   } finally {
     part?.close();
+    // After an abort, workers may still answer tasks nobody waits for; Piscina reports those as 'error'.
+    pool.on('error', () => undefined);
     await pool.destroy();
   }
 }
@@ -215,12 +217,13 @@ async function runBatches(
 
 /** Awaits a batch, or throws InterruptedError as soon as `signal` aborts. */
 async function untilAborted(p: Promise<BatchResult>, signal: AbortSignal | undefined, out: string, plan: Plan, k: number): Promise<BatchResult> {
+  if (signal?.aborted) throw new InterruptedError(out);
   const guarded = p.catch((err: unknown) => {
     const rows = `${k * plan.batch}..${(k + 1) * plan.batch - 1}`;
     throw new ValidationError(`inference failed on rows ${rows}: ${(err as Error)?.message ?? err}`);
   });
   if (!signal) return guarded;
-  if (signal.aborted) throw new InterruptedError(out);
+  guarded.catch(() => undefined); // the pool is destroyed after an abort; its rejection is expected
   let onAbort!: () => void;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(new InterruptedError(out));
