@@ -10,17 +10,19 @@ import { rng } from './onnx-model';
 /** Raw RGB pixels: a smooth pattern plus seeded noise, so crops differ per image. */
 export function pattern(width: number, height: number, seed: number): Buffer {
   const next = rng(seed);
-  const px = Buffer.alloc(width * height * 3);
+  const px = new Uint8Array(width * height * 3);
   const a = 1 + Math.floor(next() * 5);
   const b = 1 + Math.floor(next() * 5);
-  for (let y = 0; y < height; y++) {
+  let h = (seed * 2654435761) >>> 0;
+  for (let y = 0, i = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      for (let c = 0; c < 3; c++) {
-        px[(y * width + x) * 3 + c] = (x * a + y * b + c * 70 + Math.floor(next() * 40)) & 255;
+      for (let c = 0; c < 3; c++, i++) {
+        h = (Math.imul(h, 1664525) + 1013904223) >>> 0; // LCG noise: cheap and seeded
+        px[i] = (x * a + y * b + c * 70 + (h >>> 26)) & 255;
       }
     }
   }
-  return px;
+  return Buffer.from(px.buffer);
 }
 
 const raw = (width: number, height: number, channels: 1 | 3 | 4 = 3) => ({ raw: { width, height, channels } });
@@ -70,7 +72,11 @@ export async function writeCorrupt(file: string): Promise<void> {
 export async function writeMany(dir: string, count: number, size: number): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   for (let i = 0; i < count; i++) {
-    await sharp(pattern(size, size, 1000 + i), raw(size, size)).jpeg().toFile(path.join(dir, `img_${String(i).padStart(3, '0')}.jpg`));
+    // A small pattern upscaled by sharp: generating big patterns in JS under jest is slow.
+    await sharp(pattern(48, 48, 1000 + i), raw(48, 48))
+      .resize(size, size, { kernel: 'cubic' })
+      .jpeg()
+      .toFile(path.join(dir, `img_${String(i).padStart(3, '0')}.jpg`));
   }
 }
 
