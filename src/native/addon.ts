@@ -18,7 +18,9 @@ export function nativeAddon(): NativeAddon | null {
   if (process.env.REALABEL_NATIVE === '0') return (cached = null);
   const root = path.resolve(__dirname, '..', '..');
   let lastError: unknown;
-  for (const rel of CANDIDATES) {
+  // REALABEL_ADDON points at another build of the addon (the sanitizer build in CI).
+  const override = process.env.REALABEL_ADDON;
+  for (const rel of override ? [path.resolve(override)] : CANDIDATES) {
     try {
       cached = require(path.join(root, rel)) as NativeAddon;
       return cached;
