@@ -28,6 +28,8 @@ export function nativeAddon(): NativeAddon | null {
       lastError = err;
     }
   }
+  // An explicit build that does not load is a setup error, not a reason to fall back quietly.
+  if (override) throw new Error(`REALABEL_ADDON=${override} could not be loaded: ${String(lastError)}`);
   cached = null;
   if (!warned) {
     warned = true;
