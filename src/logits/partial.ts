@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors';
 import { writeFileAtomicSync } from '../io/atomic';
-import { npyHeader } from './npy-stream';
+import { npyHeader } from '../io/npy';
 
 const STATE_FORMAT = 'realabel-logits-partial/1';
 

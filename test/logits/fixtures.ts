@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { readNpy } from '../../src/io/npy';
 import { rng } from './onnx-model';
 
 /** Raw RGB pixels: a smooth pattern plus seeded noise, so crops differ per image. */
@@ -80,15 +81,9 @@ export async function writeMany(dir: string, count: number, size: number): Promi
   }
 }
 
-/** Reads a little-endian float32 .npy written by realabel (header parsed minimally). */
+/** Reads a float32 .npy written by realabel: shape, values and the raw bytes. */
 export function readF4(file: string): { shape: number[]; data: Float32Array; bytes: Buffer } {
-  const bytes = fs.readFileSync(file);
-  const headerLen = 10 + bytes.readUInt16LE(8);
-  const header = bytes.subarray(10, headerLen).toString('latin1');
-  expect(header).toContain("'descr': '<f4'");
-  const shape = /'shape': \(([^)]*)\)/.exec(header)![1].split(',').filter((s) => s.trim()).map(Number);
-  const body = bytes.subarray(headerLen);
-  const data = new Float32Array(body.length / 4);
-  for (let i = 0; i < data.length; i++) data[i] = body.readFloatLE(i * 4);
-  return { shape, data, bytes };
+  const arr = readNpy(file);
+  expect(arr.dtype).toBe('f4');
+  return { shape: arr.shape, data: arr.data as Float32Array, bytes: fs.readFileSync(file) };
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { logits, type LogitsOptions } from '../../src/logits/logits';
@@ -81,6 +82,18 @@ describe('logits over a folder', () => {
     expect(maxAbsDiff(data, want)).toBeLessThan(1e-4);
     // and the rows are not all alike (the test would be weak otherwise)
     expect(maxAbsDiff(data.subarray(0, CLASSES), data.subarray(CLASSES, 2 * CLASSES))).toBeGreaterThan(1e-3);
+  });
+
+  const numpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+  (numpy ? test : test.skip)('numpy reads the output (skipped without python3 + numpy)', () => {
+    const code = 'import numpy as np, sys; a = np.load(sys.argv[1]); print(a.dtype, a.shape, repr(float(a.astype(np.float64).sum())))';
+    const r = spawnSync('python3', ['-c', code, res.out], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const [dtype, ...rest] = r.stdout.trim().split(' ');
+    expect(dtype).toBe('float32');
+    const sum = Number(rest.pop());
+    expect(rest.join(' ')).toBe(`(${names.length}, ${CLASSES})`);
+    expect(sum).toBeCloseTo(readF4(res.out).data.reduce((a, b) => a + b, 0), 4);
   });
 
   test('no partial files are left behind', () => {
