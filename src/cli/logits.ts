@@ -68,12 +68,15 @@ export function register(program: Command): void {
   cmd.action(
     action(async (o: Opts) => {
       const controller = new AbortController();
-      // First Ctrl-C stops between chunks (the partial output stays for --resume); a second one exits now.
-      const onSigint = (): void => {
+      // First Ctrl-C (or SIGTERM) stops between chunks, so the partial output and its state stay
+      // consistent for --resume; a second one exits at once (--resume still works: rows past the
+      // recorded state are discarded).
+      const onSignal = (): void => {
         if (controller.signal.aborted) process.exit(130);
         controller.abort();
       };
-      process.on('SIGINT', onSigint);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       try {
         const res = await logits({
           model: o.model,
@@ -102,7 +105,8 @@ export function register(program: Command): void {
         process.stderr.write(`realabel: ${err.message}\n`);
         process.exitCode = 130;
       } finally {
-        process.off('SIGINT', onSigint);
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       }
     }),
   );

@@ -92,6 +92,7 @@ export async function logits(opts: LogitsOptions): Promise<LogitsResult> {
   checkModelFile(opts.model);
   const outDir = path.dirname(path.resolve(opts.out));
   if (!fs.existsSync(outDir)) throw new FormatError('output folder does not exist', outDir);
+  if (fs.existsSync(opts.out) && fs.statSync(opts.out).isDirectory()) throw new UsageError(`--out ${opts.out} is a folder; give a file name`);
   const list = listImages(opts.images);
   const timings: Record<string, number> = { list: since(t0) };
 
