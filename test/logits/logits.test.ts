@@ -262,3 +262,25 @@ describe('resume', () => {
     expect(fs.readFileSync(res.out).equals(fs.readFileSync(await clean()))).toBe(true);
   });
 });
+
+describe('inputs and outputs', () => {
+  test('a single image file is a one-row run', async () => {
+    const res = await logits(base('single.npy', { images: path.join(images, 'b_tall.png') }));
+    expect(readF4(res.out).shape).toEqual([1, CLASSES]);
+    const all = readF4(await clean()).data;
+    const j = names.indexOf('b_tall.png');
+    expect(maxAbsDiff(readF4(res.out).data, all.subarray(j * CLASSES, (j + 1) * CLASSES))).toBeLessThan(1e-6);
+  });
+  test('a missing image in a list names it', async () => {
+    const list = path.join(dir, 'missing.txt');
+    fs.writeFileSync(list, 'images/a_photo.jpg\nimages/nope.jpg\n');
+    await expect(logits(base('missing.npy', { images: list }))).rejects.toThrow(/images\/nope\.jpg: image file not found/);
+  });
+  test('an empty folder, a folder as --out, a missing output folder', async () => {
+    const empty = path.join(dir, 'empty');
+    fs.mkdirSync(empty, { recursive: true });
+    await expect(logits(base('e.npy', { images: empty }))).rejects.toThrow(/no images to process/);
+    await expect(logits(base('e.npy', { out: images }))).rejects.toThrow(/is a folder/);
+    await expect(logits(base('e.npy', { out: path.join(dir, 'no', 'where.npy') }))).rejects.toThrow(/output folder does not exist/);
+  });
+});
