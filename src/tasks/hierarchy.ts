@@ -5,9 +5,13 @@
  * The task split needs a tree, so each class gets one canonical path: its
  * longest hypernym path to the root (the most specific chain of categories),
  * ties going to the path whose offsets, compared root first, are smaller.
+ * A prefix of a canonical path is the canonical path of the synset it ends
+ * at (a longer or smaller prefix would make a longer or smaller whole path),
+ * so the canonical paths of any classes form one tree.
  * The full ancestor set over all paths is kept too, to measure how well the
  * split keeps WordNet categories together.
  */
+import { FormatError } from '../errors';
 import { WordNetNouns, wnidOffset } from './wordnet';
 
 export interface ClassHierarchy {
@@ -31,14 +35,24 @@ export function classHierarchy(wnids: readonly string[], opts: HierarchyOptions 
   try {
     const paths: number[][] = [];
     const ancestors: number[][] = [];
-    for (const off of offsets) {
-      const all = wn.hypernymPaths(off);
+    for (const [i, off] of offsets.entries()) {
+      const all = pathsOf(wn, off, i, wnids[i], opts.file);
       paths.push(canonicalPath(all));
       ancestors.push([...new Set(all.flat())].sort((a, b) => a - b));
     }
     return { paths, ancestors };
   } finally {
     wn.close();
+  }
+}
+
+/** A bad wnid shows up as a line mismatch in data.noun: name the class file too. */
+function pathsOf(wn: WordNetNouns, offset: number, index: number, wnid: string, file?: string): number[][] {
+  try {
+    return wn.hypernymPaths(offset);
+  } catch (err) {
+    if (!(err instanceof FormatError) || !file) throw err;
+    throw new FormatError(`class ${index} (${wnid}) is not a WordNet 3.0 noun synset: ${err.message}`, file);
   }
 }
 

@@ -83,6 +83,15 @@ describeData('WordNet hierarchy of the 1,000 ImageNet classes', () => {
       expect(p[p.length - 1]).toBe(wnidOffset(wnids[i]));
       expect(h.ancestors[i]).toEqual(expect.arrayContaining(p));
     });
+    // Canonical paths agree on shared synsets, so together they form one tree.
+    const prefixOf = new Map<number, string>();
+    for (const p of h.paths) {
+      p.forEach((node, k) => {
+        const prefix = p.slice(0, k).join(' ');
+        expect(prefixOf.get(node) ?? prefix).toBe(prefix);
+        prefixOf.set(node, prefix);
+      });
+    }
     // The 118 dog classes (151..268) share dog.n.01 on their canonical path.
     for (let c = 151; c <= 268; c++) expect(h.paths[c]).toContain(DOG);
     expect(h.paths[150]).not.toContain(DOG);

@@ -1,0 +1,58 @@
+/**
+ * Reads the pairs to rate from a proposals file: `image` and `label` (any
+ * integer dtype), optionally `top1` [M, N] and `original` [N]. The published
+ * ReaL layout (`info` [P, 2]: ImageNet validation file name, label as a
+ * decimal string, as in scores.npz) is accepted too, so the paper's proposal
+ * sets can be split directly.
+ */
+import { FormatError } from '../errors';
+import { toInt32 } from '../io/convert';
+import type { NdArray } from '../io/npy';
+import { NpzReader } from '../io/npz';
+import type { TasksInput } from './tasks';
+
+export function readProposalPairs(file: string): TasksInput {
+  const npz = NpzReader.open(file);
+  try {
+    const names = new Set(npz.names());
+    const input = names.has('image') || !names.has('info') ? pairArrays(npz, file) : pairsFromInfo(npz.read('info'), file);
+    if (names.has('top1')) {
+      const arr = npz.read('top1');
+      if (arr.shape.length !== 2) throw new FormatError(`'top1' must be 2-D [models, images], got shape (${arr.shape.join(', ')})`, file);
+      input.top1 = { data: toInt32(arr, file, 'top1'), models: arr.shape[0], n: arr.shape[1] };
+    }
+    if (names.has('original')) input.original = vector(npz.read('original'), file, 'original');
+    return input;
+  } finally {
+    npz.close();
+  }
+}
+
+function pairArrays(npz: NpzReader, file: string): TasksInput {
+  return { image: vector(npz.read('image'), file, 'image'), label: vector(npz.read('label'), file, 'label') };
+}
+
+function vector(arr: NdArray, file: string, what: string): Int32Array {
+  if (arr.shape.length !== 1) throw new FormatError(`'${what}' must be 1-D, got shape (${arr.shape.join(', ')})`, file);
+  return toInt32(arr, file, what);
+}
+
+/** `info` rows (ILSVRC2012_val_XXXXXXXX.JPEG, "label") → image XXXXXXXX − 1, label. */
+export function pairsFromInfo(info: NdArray, file?: string): TasksInput {
+  if (!Array.isArray(info.data) || info.shape.length !== 2 || info.shape[1] !== 2) {
+    throw new FormatError(`'info' must be a [P, 2] string array (file name, label), got ${info.dtype} (${info.shape.join(', ')})`, file);
+  }
+  const rows = info.shape[0];
+  const image = new Int32Array(rows);
+  const label = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const name = info.data[2 * i];
+    const m = /^ILSVRC2012_val_(\d{8})\.JPEG$/.exec(name);
+    if (!m || Number(m[1]) < 1) throw new FormatError(`info[${i}]: '${name}' is not an ILSVRC2012_val_XXXXXXXX.JPEG file name`, file);
+    const l = info.data[2 * i + 1];
+    if (!/^\d+$/.test(l)) throw new FormatError(`info[${i}]: label '${l}' is not a decimal class index`, file);
+    image[i] = Number(m[1]) - 1;
+    label[i] = Number(l);
+  }
+  return { image, label };
+}
