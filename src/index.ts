@@ -14,5 +14,5 @@ export { splitLabels, minTasks } from './tasks/split';
 export { classHierarchy, type ClassHierarchy } from './tasks/hierarchy';
 export { WordNetNouns, wnidOffset } from './tasks/wordnet';
 export { categoryCount } from './tasks/coherence';
-export { readProposalPairs } from './tasks/read';
+export { readProposalPairs, readProposalPairsSync } from './tasks/read';
 export { tasksToJsonl, tasksToCsv, questionId, parseQuestionId } from './tasks/format';

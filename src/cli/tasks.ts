@@ -36,10 +36,10 @@ export function register(program: Command): void {
   ]);
 }
 
-function run(opts: Opts): void {
+async function run(opts: Opts): Promise<void> {
   const t0 = now();
   let t = now();
-  const input = readProposalPairs(opts.proposals);
+  const input = await readProposalPairs(opts.proposals);
   const classes = readSynsets(opts.synsets, { expected: opts.classes });
   const read = since(t);
   const result = tasks(input, { classes, maxLabels: opts.maxLabels, file: opts.proposals, classesFile: opts.synsets });

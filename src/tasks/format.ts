@@ -14,10 +14,16 @@ export function questionId(image: number, label: number): string {
   return `${image}:${label}`;
 }
 
-/** Parses a question id back into its pair (null when it is not one). */
+/**
+ * Parses a question id back into its pair (null when it is not one). Also
+ * takes the published layout's `ILSVRC2012_val_XXXXXXXX.JPEG:label` form
+ * (image XXXXXXXX - 1), as aggregate names the questions of raters.npz.
+ */
 export function parseQuestionId(id: string): { image: number; label: number } | null {
-  const m = /^(\d+):(\d+)$/.exec(id.trim());
-  return m ? { image: Number(m[1]), label: Number(m[2]) } : null;
+  const m = /^(?:(\d+)|ILSVRC2012_val_(\d{8})\.JPEG):(\d+)$/.exec(id.trim());
+  if (!m) return null;
+  const image = m[1] !== undefined ? Number(m[1]) : Number(m[2]) - 1;
+  return image >= 0 ? { image, label: Number(m[3]) } : null;
 }
 
 /** `{task, image, labels: [{label, wnid, name}]}` per line. */

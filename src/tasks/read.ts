@@ -11,25 +11,43 @@ import type { NdArray } from '../io/npy';
 import { NpzReader } from '../io/npz';
 import type { TasksInput } from './tasks';
 
-export function readProposalPairs(file: string): TasksInput {
+export async function readProposalPairs(file: string): Promise<TasksInput> {
   const npz = NpzReader.open(file);
   try {
-    const names = new Set(npz.names());
-    const input = names.has('image') || !names.has('info') ? pairArrays(npz, file) : pairsFromInfo(npz.read('info'), file);
-    if (names.has('top1')) {
-      const arr = npz.read('top1');
-      if (arr.shape.length !== 2) throw new FormatError(`'top1' must be 2-D [models, images], got shape (${arr.shape.join(', ')})`, file);
-      input.top1 = { data: toInt32(arr, file, 'top1'), models: arr.shape[0], n: arr.shape[1] };
-    }
-    if (names.has('original')) input.original = vector(npz.read('original'), file, 'original');
-    return input;
+    const arrays: Record<string, NdArray> = {};
+    for (const name of membersToRead(npz)) arrays[name] = await npz.readAsync(name); // native zlib: ~3x fflate
+    return fromMembers(arrays, file);
   } finally {
     npz.close();
   }
 }
 
-function pairArrays(npz: NpzReader, file: string): TasksInput {
-  return { image: vector(npz.read('image'), file, 'image'), label: vector(npz.read('label'), file, 'label') };
+/** Synchronous readProposalPairs (slower inflate). */
+export function readProposalPairsSync(file: string): TasksInput {
+  const npz = NpzReader.open(file);
+  try {
+    const arrays: Record<string, NdArray> = {};
+    for (const name of membersToRead(npz)) arrays[name] = npz.read(name);
+    return fromMembers(arrays, file);
+  } finally {
+    npz.close();
+  }
+}
+
+function membersToRead(npz: NpzReader): string[] {
+  const names = new Set(npz.names());
+  const pairs = names.has('image') || !names.has('info') ? ['image', 'label'] : ['info'];
+  return [...pairs, ...['top1', 'original'].filter((n) => names.has(n))];
+}
+
+function fromMembers(a: Record<string, NdArray>, file: string): TasksInput {
+  const input = a.info ? pairsFromInfo(a.info, file) : { image: vector(a.image, file, 'image'), label: vector(a.label, file, 'label') };
+  if (a.top1) {
+    if (a.top1.shape.length !== 2) throw new FormatError(`'top1' must be 2-D [models, images], got shape (${a.top1.shape.join(', ')})`, file);
+    input.top1 = { data: toInt32(a.top1, file, 'top1'), models: a.top1.shape[0], n: a.top1.shape[1] };
+  }
+  if (a.original) input.original = vector(a.original, file, 'original');
+  return input;
 }
 
 function vector(arr: NdArray, file: string, what: string): Int32Array {

@@ -19,10 +19,11 @@ export interface ClassInfo {
   name: string;
 }
 
+/** Shared between tasks (one frozen object per class). */
 export interface TaskLabel {
-  label: number;
-  wnid: string;
-  name: string;
+  readonly label: number;
+  readonly wnid: string;
+  readonly name: string;
 }
 
 export interface Task {
@@ -97,6 +98,7 @@ export function tasks(input: TasksInput, opts: TasksOptions): TasksResult {
   const timings: Record<string, number> = { hierarchy: since(t) };
 
   t = now();
+  const labelInfo = opts.classes.map((c, label): TaskLabel => Object.freeze({ label, wnid: c.wnid, name: c.name }));
   const out: Task[] = [];
   const splits: Array<{ labels: number[]; parts: number[][] }> = [];
   let unrated = 0;
@@ -109,7 +111,7 @@ export function tasks(input: TasksInput, opts: TasksOptions): TasksResult {
       continue;
     }
     const parts = splitLabels(labels, hierarchy.paths, maxLabels, opts.file);
-    parts.forEach((p, k) => out.push({ task: `${image}-${k}`, image, labels: p.map((l) => taskLabel(l, opts.classes)) }));
+    parts.forEach((p, k) => out.push({ task: `${image}-${k}`, image, labels: p.map((l) => labelInfo[l]) }));
     if (labels.length > maxLabels) splits.push({ labels, parts });
     ratedPairs += labels.length;
     lowerBound += minTasks(labels.length, maxLabels);
@@ -147,10 +149,6 @@ export function tasks(input: TasksInput, opts: TasksOptions): TasksResult {
   };
 }
 
-function taskLabel(label: number, classes: readonly ClassInfo[]): TaskLabel {
-  return { label, wnid: classes[label].wnid, name: classes[label].name };
-}
-
 /** Image -> its labels, images ascending; checks ranges and duplicate pairs. */
 function groupByImage(input: TasksInput, opts: TasksOptions): Map<number, number[]> {
   const { image, label } = input;
@@ -159,10 +157,8 @@ function groupByImage(input: TasksInput, opts: TasksOptions): Map<number, number
   }
   const numClasses = opts.classes.length;
   const numImages = input.original?.length ?? input.top1?.n;
-  const order = Array.from(image.keys()).sort((a, b) => image[a] - image[b] || label[a] - label[b]);
-  const groups = new Map<number, number[]>();
-  let prev = -1;
-  for (const i of order) {
+  let maxImage = 0;
+  for (let i = 0; i < image.length; i++) {
     const [im, l] = [image[i], label[i]];
     if (im < 0 || (numImages !== undefined && im >= numImages)) {
       throw new ValidationError(`pair ${i}: image ${im} is outside [0, ${numImages ?? 'inf'})`, opts.file);
@@ -171,15 +167,32 @@ function groupByImage(input: TasksInput, opts: TasksOptions): Map<number, number
       const where = opts.classesFile ? ` listed in ${opts.classesFile}` : '';
       throw new ValidationError(`pair ${i}: label ${l} is outside the ${numClasses} classes${where}`, opts.file);
     }
-    if (prev >= 0 && image[prev] === im && label[prev] === l) {
-      throw new ValidationError(`pair (image ${im}, label ${l}) appears twice`, opts.file);
-    }
+    if (im > maxImage) maxImage = im;
+  }
+  const groups = new Map<number, number[]>();
+  let prevIm = -1;
+  let prevL = -1;
+  for (const [im, l] of sortedPairs(image, label, maxImage, numClasses)) {
+    if (im === prevIm && l === prevL) throw new ValidationError(`pair (image ${im}, label ${l}) appears twice`, opts.file);
     let g = groups.get(im);
     if (!g) groups.set(im, (g = []));
     g.push(l);
-    prev = i;
+    [prevIm, prevL] = [im, l];
   }
   return groups;
+}
+
+/** The pairs sorted by (image, label): one typed-array sort of image * C + label when that is exact. */
+function* sortedPairs(image: Int32Array, label: Int32Array, maxImage: number, numClasses: number): Generator<[number, number]> {
+  if ((maxImage + 1) * numClasses <= Number.MAX_SAFE_INTEGER) {
+    const keys = new Float64Array(image.length);
+    for (let i = 0; i < keys.length; i++) keys[i] = image[i] * numClasses + label[i];
+    keys.sort();
+    for (const k of keys) yield [Math.floor(k / numClasses), k % numClasses];
+  } else {
+    const order = Array.from(image.keys()).sort((a, b) => image[a] - image[b] || label[a] - label[b]);
+    for (const i of order) yield [image[i], label[i]];
+  }
 }
 
 /** Per image: whether every model's top-1 equals the original label (null without both arrays). */

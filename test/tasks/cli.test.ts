@@ -113,6 +113,14 @@ describe('realabel tasks', () => {
     expect(back.sort()).toEqual(pairs.map(([i, l]) => `${i}:${l}`).sort());
   });
 
+  it('parses question ids in both forms', () => {
+    expect(parseQuestionId('41206:556')).toEqual({ image: 41206, label: 556 });
+    expect(parseQuestionId('ILSVRC2012_val_00041207.JPEG:556')).toEqual({ image: 41206, label: 556 });
+    expect(parseQuestionId('ILSVRC2012_val_00000000.JPEG:1')).toBeNull();
+    expect(parseQuestionId('41206-0')).toBeNull();
+    expect(parseQuestionId('a:1')).toBeNull();
+  });
+
   it('splits the published info layout (scores.npz) like image/label', async () => {
     const info = ndarray(pairs.flatMap(([i, l]) => [`ILSVRC2012_val_${String(i + 1).padStart(8, '0')}.JPEG`, String(l)]), [pairs.length, 2], 'U28');
     const f = file('scores.npz');

