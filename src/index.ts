@@ -16,3 +16,5 @@ export { WordNetNouns, wnidOffset } from './tasks/wordnet';
 export { categoryCount } from './tasks/coherence';
 export { readProposalPairs, readProposalPairsSync } from './tasks/read';
 export { tasksToJsonl, tasksToCsv, questionId, parseQuestionId } from './tasks/format';
+export { logits, InterruptedError, type LogitsOptions, type LogitsResult } from './logits/logits';
+export { preprocessImage, IMAGENET_MEAN, IMAGENET_STD, type PreprocessOptions, type Layout } from './logits/preprocess';
