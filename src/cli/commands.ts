@@ -7,5 +7,7 @@ import type { Command } from 'commander';
 export type Register = (program: Command) => void;
 
 export const COMMANDS: Array<() => Register> = [
+  () => require('./logits').register,
   () => require('./topk').register,
+  () => require('./tasks').register,
 ];
