@@ -129,38 +129,67 @@ void RadixSortLow(Item* items, Item* tmp, size_t n, int bits) {
 void SortDescending(std::vector<Cand>* v, int threads) {
   const size_t n = v->size();
   if (n < 2) return;
-  std::vector<Item> a(n);
-  uint64_t lo = ~0ULL, hi = 0;
-  for (size_t i = 0; i < n; ++i) {
-    a[i] = {DescKey((*v)[i].key), (*v)[i].idx};
-    lo = std::min(lo, a[i].d);
-    hi = std::max(hi, a[i].d);
-  }
-  // Sort d - lo without the trailing zero bits all keys share (29 for
-  // float32 logits), so fewer digits remain.
-  uint64_t any = 0;
-  for (const Item& it : a) any |= it.d - lo;
-  const int tz = any == 0 ? 0 : __builtin_ctzll(any);
-  for (Item& it : a) it.d = (it.d - lo) >> tz;
-  const int bits = BitWidth((hi - lo) >> tz);
-  // One stable pass on the top 8 bits, then each bucket on the rest, in parallel.
-  const int top = std::max(0, bits - 8);
-  size_t start[257] = {};
-  for (const Item& it : a) ++start[(it.d >> top) + 1];
-  for (int b = 0; b < 256; ++b) start[b + 1] += start[b];
-  std::vector<Item> sorted(n);
-  {
-    size_t pos[256];
-    std::copy(start, start + 256, pos);
-    for (const Item& it : a) sorted[pos[it.d >> top]++] = it;
-  }
-  constexpr int kSortBlocks = 16;  // fixed, so the split never depends on threads
-  ParallelBlocks(256, kSortBlocks, threads, [&](int, int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) {
-      RadixSortLow(sorted.data() + start[b], a.data() + start[b], start[b + 1] - start[b], top);
+  // Every pass splits [0, n) into the same fixed blocks, combined in block
+  // order, so the result never depends on the thread count.
+  constexpr int kSortBlocks = 16;
+  const int64_t nn = static_cast<int64_t>(n);
+  std::vector<Item> a(n), sorted(n);
+  struct Stats {
+    uint64_t lo = ~0ULL, hi = 0, diff = 0;
+    size_t hist[256] = {};
+  };
+  std::vector<Stats> st(kSortBlocks);
+  const uint64_t d0 = DescKey((*v)[0].key);
+  ParallelBlocks(nn, kSortBlocks, threads, [&](int b, int64_t s, int64_t e) {
+    Stats& t = st[b];
+    for (int64_t i = s; i < e; ++i) {
+      const uint64_t d = DescKey((*v)[i].key);
+      a[i] = {d, (*v)[i].idx};
+      t.lo = std::min(t.lo, d);
+      t.hi = std::max(t.hi, d);
+      t.diff |= d ^ d0;  // low bits shared by every d are zero here
     }
   });
-  for (size_t i = 0; i < n; ++i) (*v)[i] = {FromDescKey((sorted[i].d << tz) + lo), sorted[i].idx};
+  uint64_t lo = ~0ULL, hi = 0, diff = 0;
+  for (const Stats& t : st) {
+    lo = std::min(lo, t.lo);
+    hi = std::max(hi, t.hi);
+    diff |= t.diff;
+  }
+  // Sort (d - lo) >> tz: without the trailing zero bits every key shares (29
+  // for float32 logits) fewer digits remain. One stable pass on the top 8
+  // bits, then each bucket on the rest.
+  const int tz = diff == 0 ? 0 : __builtin_ctzll(diff);
+  const int bits = BitWidth((hi - lo) >> tz);
+  const int top = std::max(0, bits - 8);
+  ParallelBlocks(nn, kSortBlocks, threads, [&](int b, int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) {
+      a[i].d = (a[i].d - lo) >> tz;
+      ++st[b].hist[a[i].d >> top];
+    }
+  });
+  size_t start[257] = {};
+  for (int d = 0; d < 256; ++d) {
+    size_t total = 0;
+    for (Stats& t : st) {
+      const size_t c = t.hist[d];
+      t.hist[d] = start[d] + total;  // this block's first slot in bucket d
+      total += c;
+    }
+    start[d + 1] = start[d] + total;
+  }
+  ParallelBlocks(nn, kSortBlocks, threads, [&](int b, int64_t s, int64_t e) {
+    size_t* pos = st[b].hist;
+    for (int64_t i = s; i < e; ++i) sorted[pos[a[i].d >> top]++] = a[i];
+  });
+  ParallelBlocks(256, kSortBlocks, threads, [&](int, int64_t b0, int64_t b1) {
+    for (int64_t d = b0; d < b1; ++d) {
+      RadixSortLow(sorted.data() + start[d], a.data() + start[d], start[d + 1] - start[d], top);
+    }
+  });
+  ParallelBlocks(nn, kSortBlocks, threads, [&](int, int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) (*v)[i] = {FromDescKey((sorted[i].d << tz) + lo), sorted[i].idx};
+  });
 }
 
 }  // namespace topk

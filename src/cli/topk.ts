@@ -23,6 +23,7 @@ const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
 export function register(program: Command): void {
   const cmd = program
     .command('topk')
+    .summary('the K largest logits or probabilities of a whole matrix, as (image, label, value) pairs')
     .description(
       'select the K largest entries of a float [N, C] logits .npy over the whole matrix, best first ' +
         '(ties: lower image*C + label first), and write them to an .npz with image int32[K], label int32[K], value float32[K]',
