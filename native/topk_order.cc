@@ -27,7 +27,25 @@ inline double FromDescKey(uint64_t d) {
   return topkmath::FromBits((u >> 63) ? (u & ~(1ULL << 63)) : ~u);
 }
 
-inline int BitWidth(uint64_t x) { return x == 0 ? 0 : 64 - __builtin_clzll(x); }
+inline int BitWidth(uint64_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+  return x == 0 ? 0 : 64 - __builtin_clzll(x);
+#else
+  int w = 0;
+  for (; x; x >>= 1) ++w;
+  return w;
+#endif
+}
+
+inline int TrailingZeros(uint64_t x) {  // x != 0
+#if defined(__GNUC__) || defined(__clang__)
+  return __builtin_ctzll(x);
+#else
+  int n = 0;
+  for (; !(x & 1); x >>= 1) ++n;
+  return n;
+#endif
+}
 
 struct Item {
   uint64_t d;
@@ -159,7 +177,7 @@ void SortDescending(std::vector<Cand>* v, int threads) {
   // Sort (d - lo) >> tz: without the trailing zero bits every key shares (29
   // for float32 logits) fewer digits remain. One stable pass on the top 8
   // bits, then each bucket on the rest.
-  const int tz = diff == 0 ? 0 : __builtin_ctzll(diff);
+  const int tz = diff == 0 ? 0 : TrailingZeros(diff);
   const int bits = BitWidth((hi - lo) >> tz);
   const int top = std::max(0, bits - 8);
   ParallelBlocks(nn, kSortBlocks, threads, [&](int b, int64_t s, int64_t e) {

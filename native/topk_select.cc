@@ -208,7 +208,7 @@ void Selector::Push(const T* data, int64_t nRows, bool last) {
   buffer_.reserve(total);
   for (const Block& b : blocks) buffer_.insert(buffer_.end(), b.cands.begin(), b.cands.end());
   rows_seen_ += nRows;
-  if (last) return;  // Finish compacts
+  if (last) return;  // Finish sorts and keeps the first K
   const int64_t size = static_cast<int64_t>(buffer_.size());
   if (size > cap_ || (!have_theta_ && size >= k_)) {
     theta_ = CompactTop(&buffer_, k_);
@@ -225,6 +225,9 @@ const std::vector<Cand>& Selector::Finish() {
     throw SelectError{"k = " + std::to_string(k_) + " is out of range [1, " + std::to_string(total) + "]"};
   }
   if (static_cast<int64_t>(buffer_.size()) < k_) throw SelectError{"internal error: fewer candidates than k"};
+  // Sorting is the costlier pass: cut a large surplus first. The sort is by
+  // (key, index), so the first K after it are the K best either way.
+  if (static_cast<int64_t>(buffer_.size()) > cap_) CompactTop(&buffer_, k_);
   SortDescending(&buffer_, threads_);
   buffer_.resize(static_cast<size_t>(k_));
   return buffer_;
