@@ -7,4 +7,5 @@ import type { Command } from 'commander';
 export type Register = (program: Command) => void;
 
 export const COMMANDS: Array<() => Register> = [
+  () => require('./evaluate').register,
 ];
