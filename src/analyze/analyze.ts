@@ -8,6 +8,7 @@ import { DEFAULT_CLASSES, checkOriginal, scoreAll, type ModelResult } from '../e
 import { indexLabelSets, type LabelIndex } from '../evaluate/label-index';
 import type { Metrics } from '../evaluate/scorer';
 import { isScoreInput, sourceFromInput, type PredictionInput } from '../evaluate/sources';
+import { displayNames } from './names';
 import { labelMultiplicity, type Multiplicity } from './multiplicity';
 import { coOccurring, unbiasedOracle, type CoOccurrence } from './oracle';
 import { beatsOracle, modelPerClass, type ModelPerClass, type OracleComparison } from './per-class';
@@ -17,7 +18,7 @@ export interface ClassInfo {
   index: number;
   /** WordNet id, when synsets were given. */
   wnid: string | null;
-  /** Short display name: the first of the synset's names, else "class i". */
+  /** Display name: the synset's first name (made unique), else "class i". */
   name: string;
 }
 
@@ -98,10 +99,11 @@ export function classInfo(c: number, synsets?: Array<{ wnid: string; name: strin
   if (synsets && synsets.length !== c) {
     throw new UsageError(`synsets list ${synsets.length} classes but the data has ${c}`);
   }
+  const names = synsets ? displayNames(synsets) : null;
   return Array.from({ length: c }, (_, i) => ({
     index: i,
     wnid: synsets ? synsets[i].wnid : null,
-    name: synsets ? synsets[i].name.split(',')[0].trim() : `class ${i}`,
+    name: names ? names[i] : `class ${i}`,
   }));
 }
 

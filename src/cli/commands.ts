@@ -8,4 +8,5 @@ export type Register = (program: Command) => void;
 
 export const COMMANDS: Array<() => Register> = [
   () => require('./evaluate').register,
+  () => require('./analyze').register,
 ];
