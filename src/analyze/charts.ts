@@ -28,7 +28,7 @@ const CONFIG = {
   view: { stroke: null },
   axis: { labelColor: MUTED, titleColor: INK, titleFontWeight: 600, titleFontSize: 12, labelFontSize: 11, gridColor: '#eef0f3', domainColor: '#c7ccd4', tickColor: '#c7ccd4' },
   legend: { labelColor: INK, titleColor: INK, labelFontSize: 11, titleFontSize: 11, symbolSize: 80, labelLimit: 220 },
-  title: { color: INK, fontSize: 14, fontWeight: 600, anchor: 'start', offset: 10, limit: 380 },
+  title: { color: INK, fontSize: 14, fontWeight: 600, anchor: 'start', offset: 10 },
   range: { category: PALETTE },
 };
 
@@ -53,12 +53,12 @@ export function realVsOriginal(r: AnalysisResult): Chart | null {
     if (!f) continue;
     const x = data.filter((d) => f.models.includes(d.model)).map((d) => d.original!);
     const [a, b] = [Math.min(...x), Math.max(...x)];
-    lines.push(...[a, b].map((v) => ({ half: `${half} half: slope ${f.slope.toFixed(2)}`, x: v, y: f.slope * v + f.intercept, color })));
+    lines.push(...[a, b].map((v) => ({ half: `${half}: ${f.slope.toFixed(2)}`, x: v, y: f.slope * v + f.intercept, color })));
   }
   const scale = { domain: [lo, hi], zero: false };
   return {
     id: 'fig4_real_vs_original',
-    title: 'ReaL accuracy against original accuracy',
+    title: 'ReaL against original accuracy',
     caption: 'Each point is a model. Dashed: ReaL = original. A fitted slope below 1 means gains on the original labels overstate real progress.',
     spec: {
       ...base(380, 300),
@@ -67,7 +67,7 @@ export function realVsOriginal(r: AnalysisResult): Chart | null {
           encoding: { x: { field: 'x', ...pct('original top-1'), scale }, y: { field: 'y', ...pct('ReaL top-1'), scale } } },
         ...(lines.length ? [{ data: { values: lines }, mark: { type: 'line', strokeWidth: 2 },
           encoding: { x: { field: 'x', type: 'quantitative', scale }, y: { field: 'y', type: 'quantitative', scale },
-            color: { field: 'half', type: 'nominal', title: 'least-squares fit', scale: { range: ['#2563eb', '#d97706'] } } } }] : []),
+            color: { field: 'half', type: 'nominal', title: 'slope', scale: { range: ['#2563eb', '#d97706'] }, legend: { orient: 'bottom-right', fillColor: 'rgba(255,255,255,0.9)', padding: 6 } } } }] : []),
         { data: { values: data }, mark: { type: 'point', filled: true, size: 70, color: INK, opacity: 0.85 },
           encoding: { x: { field: 'original', type: 'quantitative', scale }, y: { field: 'real', type: 'quantitative', scale }, tooltip: [{ field: 'model' }] } },
         ...(data.length <= 12 ? [{ data: { values: data }, mark: { type: 'text', align: 'left', dx: 7, dy: -6, fontSize: 10, color: MUTED },
@@ -90,7 +90,7 @@ export function sortedPerClass(r: AnalysisResult): Chart {
   const names = ['unbiased oracle', ...r.per_class.models.map((m) => m.name)];
   return {
     id: 'fig6_sorted_per_class_accuracy',
-    title: 'Per-class accuracy on the original labels, sorted',
+    title: 'Per-class accuracy, sorted',
     caption: 'Each curve is one model\'s per-class accuracy, sorted. Where a model\'s curve lies above the oracle\'s (dashed), it matches the original label more often than an unbiased labeller could: it has learned the original labelling\'s bias.',
     wide: true,
     spec: {
@@ -122,7 +122,7 @@ export function modelVsOracle(r: AnalysisResult): Chart | null {
   const scale = { domain: [0, 1] };
   return {
     id: 'fig_model_vs_oracle',
-    title: 'Per class: the best model against the oracle',
+    title: 'Best model against the oracle',
     caption: `One point per class. Above the diagonal, ${m.name} (the best model by ReaL top-1) agrees with the original labels more often than the unbiased oracle does.`,
     spec: {
       ...base(330, 300),
@@ -167,7 +167,7 @@ export function beatsOracleBars(r: AnalysisResult): Chart | null {
   const values = r.beats_oracle.map((b) => ({ model: b.model, classes: b.n_classes }));
   return {
     id: 'fig_classes_beating_oracle',
-    title: 'Classes where the model beats the oracle',
+    title: 'Classes beating the oracle',
     caption: 'Counted against the original labels, on images that have a ReaL label.',
     spec: {
       ...base(230, Math.max(40, 24 * values.length)),
