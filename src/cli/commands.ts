@@ -9,4 +9,6 @@ export type Register = (program: Command) => void;
 export const COMMANDS: Array<() => Register> = [
   () => require('./evaluate').register,
   () => require('./analyze').register,
+  () => require('./clean').register,
+  () => require('./export').register,
 ];
