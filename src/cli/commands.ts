@@ -7,6 +7,8 @@ import type { Command } from 'commander';
 export type Register = (program: Command) => void;
 
 export const COMMANDS: Array<() => Register> = [
+  () => require('./logits').register,
+  () => require('./tasks').register,
   () => require('./evaluate').register,
   () => require('./analyze').register,
   () => require('./clean').register,

@@ -161,6 +161,7 @@ abstract class QueuedReader {
   protected queued = 0;
   protected produced = 0;
   protected ended = false;
+  private crc = 0;
 
   constructor(
     protected readonly file: string,
@@ -173,6 +174,10 @@ abstract class QueuedReader {
     this.produced += chunk.length;
     if (this.produced > this.entry.size) {
       throw new FormatError(`zip member '${this.entry.name}' inflates past its declared size`, this.file);
+    }
+    this.crc = zlib.crc32(chunk, this.crc);
+    if (this.produced === this.entry.size && this.crc >>> 0 !== this.entry.crc32 >>> 0) {
+      throw new FormatError(`zip member '${this.entry.name}' fails its CRC-32 check (corrupt data)`, this.file);
     }
     if (chunk.length) {
       this.queue.push(chunk);
