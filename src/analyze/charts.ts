@@ -19,7 +19,11 @@ export interface Chart {
 const INK = '#1f2937';
 const MUTED = '#6b7280';
 const ORACLE = '#111827';
-const PALETTE = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#4b5563', '#ea580c'];
+// 20 distinguishable colours (10 strong, then 10 light), so 20 models never share one.
+const PALETTE = [
+  '#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#4b5563', '#ea580c',
+  '#93c5fd', '#fca5a5', '#6ee7b7', '#fcd34d', '#c4b5fd', '#67e8f9', '#f9a8d4', '#bef264', '#9ca3af', '#fdba74',
+];
 
 const CONFIG = {
   background: 'white',
