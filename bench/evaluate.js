@@ -18,8 +18,8 @@ const dist = (m) => require(path.join(root, 'dist', m));
 const { topkRows } = dist('evaluate/topk');
 const { hasNative } = dist('native/addon');
 const { evaluateFiles } = dist('evaluate/files');
-const { openPredictions, readScoreChunks } = dist('evaluate/npy-source');
-const { NpyReader, npyHeader, readNpy } = dist('io/npy');
+const { openPredictions } = dist('evaluate/npy-source');
+const { npyHeader, readNpy } = dist('io/npy');
 const { analyzeFiles } = dist('analyze/files');
 const { writeReport } = dist('analyze/write-report');
 
@@ -128,7 +128,7 @@ async function endToEnd() {
     const bytes = files.reduce((s, f) => s + fs.statSync(f).size, 0);
     console.log(`generated ${MODELS} x [${sets.length}, ${C}] float32 (${(bytes / 2 ** 30).toFixed(2)} GiB) in ${generate_s} s`);
 
-    // Reading alone, the same way evaluate reads (16 MiB chunks into one buffer).
+    // Reading alone (16 MiB chunks into one buffer; evaluate reads the same chunks ahead, two buffers).
     t0 = performance.now();
     let checksum = 0;
     for (const f of files) {
@@ -143,19 +143,41 @@ async function endToEnd() {
     let result;
     for (let rep = 0; rep < 2; rep++) {
       t0 = performance.now();
-      result = evaluateFiles({ labels: REAL, predictions: files, original: ORIG });
+      result = await evaluateFiles({ labels: REAL, predictions: files, original: ORIG });
       runs.push(secs(t0));
     }
     const evaluate_s = Math.min(...runs);
     console.log(`evaluate ${MODELS} models: ${runs.join(' s, ')} s`);
 
     t0 = performance.now();
-    const one = evaluateFiles({ labels: REAL, predictions: files.slice(0, 1), original: ORIG, threads: 1 });
+    const one = await evaluateFiles({ labels: REAL, predictions: files.slice(0, 1), original: ORIG, threads: 1 });
     const one_model_1thread_s = secs(t0);
+
+    // Cold page cache: drop our own files' pages (fsync + POSIX_FADV_DONTNEED; needs python3).
+    const dropped = () => python(`
+import json, os, glob
+for f in glob.glob(${JSON.stringify(path.join(dir, 'model*.npy'))}):
+    fd = os.open(f, os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)
+print(json.dumps(True))`);
+    let evaluate_cold_s = null, read_only_cold_s = null;
+    if (dropped()) {
+      t0 = performance.now();
+      await evaluateFiles({ labels: REAL, predictions: files, original: ORIG });
+      evaluate_cold_s = secs(t0);
+      dropped();
+      t0 = performance.now();
+      for (const f of files) {
+        const o = openPredictions(f);
+        for (const ch of o.source.chunks(Math.floor((16 << 20) / (C * 4)))) checksum += ch.scores[0];
+        o.close();
+      }
+      read_only_cold_s = secs(t0);
+      console.log(`cold cache: read only ${read_only_cold_s} s, evaluate ${evaluate_cold_s} s`);
+    }
 
     const out = path.join(dir, 'report');
     t0 = performance.now();
-    const analysis = analyzeFiles({ labels: REAL, original: ORIG, predictions: files, synsets: SYNSETS });
+    const analysis = await analyzeFiles({ labels: REAL, original: ORIG, predictions: files, synsets: SYNSETS });
     const analyze_compute_s = secs(t0);
     await writeReport(analysis, out, {});
     const analyze_s = secs(t0);
@@ -178,6 +200,8 @@ print(json.dumps({'load_and_top5_s': time.perf_counter() - t}))`);
       evaluate_s,
       evaluate_runs_s: runs,
       reading_share: +(read_s / evaluate_s).toFixed(2),
+      read_only_cold_s,
+      evaluate_cold_s,
       one_model_1thread_s,
       analyze_s,
       analyze_compute_s,
@@ -204,7 +228,7 @@ print(json.dumps({'load_and_top5_s': time.perf_counter() - t}))`);
     bench: 'evaluate',
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg_before: loadBefore, loadavg_after: os.loadavg().map((x) => +x.toFixed(2)), native: hasNative() },
-    note: 'shared 2-core machine (other engineers running); page-cache-warm reads of freshly written files',
+    note: 'shared 2-core machine (other engineers running); *_s: page cache warm (files just written), *_cold_s: after dropping the files from the page cache',
     kernel,
     end_to_end: e2e,
   };

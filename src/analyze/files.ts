@@ -1,7 +1,7 @@
 /** The file front end of `analyze`. */
 import { loadInputs, openAll } from '../evaluate/files';
 import type { ModelResult } from '../evaluate/evaluate';
-import { scoreSource } from '../evaluate/score';
+import { scoreSourceAsync } from '../evaluate/score';
 import { readSynsets } from '../io/synsets';
 import type { Backend } from '../native/addon';
 import { UsageError } from '../errors';
@@ -18,7 +18,7 @@ export interface AnalyzeFilesOptions extends AnalyzeTuning {
   onModel?: (done: number, total: number) => void;
 }
 
-export function analyzeFiles(opts: AnalyzeFilesOptions): AnalysisResult {
+export async function analyzeFiles(opts: AnalyzeFilesOptions): Promise<AnalysisResult> {
   const synsets = opts.synsets ? readSynsets(opts.synsets) : undefined;
   const opened = openAll(opts.predictions ?? []);
   try {
@@ -26,11 +26,12 @@ export function analyzeFiles(opts: AnalyzeFilesOptions): AnalysisResult {
     if (synsets && synsets.length !== numClasses) {
       throw new UsageError(`${opts.synsets} lists ${synsets.length} classes but the predictions have ${numClasses}`);
     }
-    const models: ModelResult[] = opened.map(({ source }, i) => {
-      const s = scoreSource(source, labels, original, numClasses, opts);
+    const models: ModelResult[] = [];
+    for (const [i, { source }] of opened.entries()) {
+      const s = await scoreSourceAsync(source, labels, original, numClasses, opts);
       opts.onModel?.(i + 1, opened.length);
-      return { name: source.name, file: source.file, kind: source.kind, ...s.metrics, counts: s.counts, perClass: s.perClass, top1: s.top1 };
-    });
+      models.push({ name: source.name, file: source.file, kind: source.kind, ...s.metrics, counts: s.counts, perClass: s.perClass, top1: s.top1 });
+    }
     return analyzeScored(labels, original!, models, classInfo(numClasses, synsets), opts);
   } finally {
     for (const o of opened) o.close();

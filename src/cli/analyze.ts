@@ -45,7 +45,7 @@ export function register(program: Command): void {
 async function run(opts: Opts): Promise<void> {
   const models = opts.predictions ?? [];
   const progress = new Progress('analyze', models.length, { json: opts.json });
-  const result = analyzeFiles({
+  const result = await analyzeFiles({
     labels: opts.labels,
     original: opts.original,
     predictions: models,

@@ -39,10 +39,10 @@ export function register(program: Command): void {
   cmd.action(action(async (opts: Opts) => run(opts)));
 }
 
-function run(opts: Opts): void {
+async function run(opts: Opts): Promise<void> {
   const synsets = opts.synsets ? readSynsets(opts.synsets) : undefined;
   const progress = new Progress('evaluate', opts.predictions.length, { json: opts.json });
-  const result = evaluateFiles({
+  const result = await evaluateFiles({
     labels: opts.labels,
     predictions: opts.predictions,
     original: opts.original,

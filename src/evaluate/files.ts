@@ -11,7 +11,7 @@ import type { Backend } from '../native/addon';
 import { DEFAULT_CLASSES, checkOriginal, type EvaluateResult, type ModelResult } from './evaluate';
 import { indexLabelSets, type LabelIndex } from './label-index';
 import { modelNames, openPredictions, type OpenedSource } from './npy-source';
-import { scoreSource } from './score';
+import { scoreSourceAsync } from './score';
 
 export interface EvaluateFilesOptions {
   /** real.json-style label sets. */
@@ -24,6 +24,8 @@ export interface EvaluateFilesOptions {
   numClasses?: number;
   backend?: Backend;
   threads?: number;
+  /** Rows per read (default: ~16 MiB per chunk). */
+  chunkRows?: number;
   /** Called after each model is scored (progress). */
   onModel?: (done: number, total: number) => void;
 }
@@ -34,15 +36,16 @@ export interface LoadedInputs {
   original: Int32Array | null;
 }
 
-export function evaluateFiles(opts: EvaluateFilesOptions): EvaluateResult {
+export async function evaluateFiles(opts: EvaluateFilesOptions): Promise<EvaluateResult> {
   const opened = openAll(opts.predictions);
   try {
     const { numClasses, labels, original } = loadInputs(opts, opened);
-    const models: ModelResult[] = opened.map(({ source }, i) => {
-      const score = scoreSource(source, labels, original, numClasses, opts);
+    const models: ModelResult[] = [];
+    for (const [i, { source }] of opened.entries()) {
+      const score = await scoreSourceAsync(source, labels, original, numClasses, opts);
       opts.onModel?.(i + 1, opened.length);
-      return { name: source.name, file: source.file, kind: source.kind, ...score.metrics, counts: score.counts, perClass: score.perClass, top1: score.top1 };
-    });
+      models.push({ name: source.name, file: source.file, kind: source.kind, ...score.metrics, counts: score.counts, perClass: score.perClass, top1: score.top1 });
+    }
     return { numClasses, models };
   } finally {
     for (const o of opened) o.close();

@@ -35,6 +35,7 @@ export function openPredictions(file: string, name = modelName(file)): OpenedSou
       const source: PredictionSource = {
         kind: 'scores', name, file, n: shape[0], c: shape[1],
         chunks: (rows) => readScoreChunks(reader, rows),
+        chunksAsync: (rows) => readScoreChunksAhead(reader, rows),
       };
       return { source, close: () => reader.close() };
     }
@@ -76,6 +77,54 @@ export function* readScoreChunks(reader: NpyReader, rowsPerChunk: number): Itera
     readExactly(reader, bytes, header.dataOffset + start * rowBytes);
     yield { start, rows, scores: decodeElements(header.dtype, bytes, rows * c, true) as ScoreArray };
   }
+}
+
+/**
+ * Like readScoreChunks, but with two buffers: chunk i + 1 is read in the libuv
+ * thread pool while the consumer works on chunk i (it must be done with a
+ * chunk before asking for the next one, which reuses that chunk's buffer).
+ */
+export async function* readScoreChunksAhead(reader: NpyReader, rowsPerChunk: number): AsyncIterable<ScoreChunk> {
+  const { header } = reader;
+  const n = reader.shape[0];
+  const c = reader.shape[1];
+  if (header.fortranOrder) {
+    throw new UnsupportedError('Fortran-ordered score matrices cannot be streamed; save with np.ascontiguousarray', reader.file);
+  }
+  const rowBytes = c * header.dtype.itemsize;
+  const size = Math.min(n, rowsPerChunk) * rowBytes;
+  const bufs = [new Uint8Array(size), new Uint8Array(n > rowsPerChunk ? size : 0)];
+  const read = (start: number, buf: Uint8Array) => {
+    const rows = Math.min(rowsPerChunk, n - start);
+    const bytes = buf.subarray(0, rows * rowBytes);
+    return readFully(reader, bytes, header.dataOffset + start * rowBytes).then(() => ({ start, rows, bytes }));
+  };
+  let pending = n > 0 ? read(0, bufs[0]) : null;
+  try {
+    for (let i = 0; pending; i++) {
+      const { start, rows, bytes } = await pending;
+      const next = start + rows;
+      pending = next < n ? read(next, bufs[(i + 1) % 2]) : null;
+      yield { start, rows, scores: decodeElements(header.dtype, bytes, rows * c, true) as ScoreArray };
+    }
+  } finally {
+    // A consumer that stops early (an error) must not close the file under a read in flight.
+    await pending?.catch(() => {});
+  }
+}
+
+function readFully(reader: NpyReader, into: Uint8Array, offset: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (got: number) => {
+      if (got === into.length) return resolve();
+      fs.read(reader.fd, into, got, into.length - got, offset + got, (err, r) => {
+        if (err) return reject(new FormatError(`cannot read (${err.code ?? err.message})`, reader.file));
+        if (r === 0) return reject(new FormatError(`truncated at byte ${offset + got}`, reader.file));
+        step(got + r);
+      });
+    };
+    step(0);
+  });
 }
 
 function readExactly(reader: NpyReader, into: Uint8Array, offset: number): void {

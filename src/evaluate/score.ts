@@ -6,7 +6,7 @@ import { ValidationError } from '../errors';
 import type { Backend } from '../native/addon';
 import type { LabelIndex } from './label-index';
 import { Scorer, ranksNeeded, type ModelScore } from './scorer';
-import { checkTop1, rowsPerChunk, type PredictionSource } from './sources';
+import { checkTop1, rowsPerChunk, type PredictionSource, type ScoreChunk, type ScoresSource } from './sources';
 import { topkRows } from './topk';
 
 export interface ScoreOptions {
@@ -16,13 +16,15 @@ export interface ScoreOptions {
   chunkRows?: number;
 }
 
-export function scoreSource(
+type Prepared = { done: ModelScore } | { scorer: Scorer; k: number; where: string; rows: number };
+
+function prepare(
   source: PredictionSource,
   labels: LabelIndex,
   original: Int32Array | null,
   numClasses: number,
-  opts: ScoreOptions = {},
-): ModelScore {
+  opts: ScoreOptions,
+): Prepared {
   const where = source.file ?? source.name;
   if (source.n !== labels.n) {
     throw new ValidationError(`has ${source.n} predictions but the label file has ${labels.n} images`, where);
@@ -31,19 +33,47 @@ export function scoreSource(
     checkTop1(source.top1, numClasses, source.file, source.name);
     const scorer = new Scorer(labels, original, numClasses, false);
     scorer.add(0, source.n, source.top1, 1);
-    return scorer.result();
+    return { done: scorer.result() };
   }
   if (source.c !== numClasses) {
     throw new ValidationError(`has ${source.c} classes per row, expected ${numClasses}`, where);
   }
-  const k = ranksNeeded(labels, numClasses);
   const scorer = new Scorer(labels, original, numClasses, true);
-  const rows = opts.chunkRows ?? rowsPerChunk(numClasses, 4);
-  for (const chunk of source.chunks(rows)) {
-    const top = topkRows(chunk.scores, chunk.rows, numClasses, k, {
-      backend: opts.backend, threads: opts.threads, file: where, rowOffset: chunk.start,
-    });
-    scorer.add(chunk.start, chunk.rows, top, k);
-  }
-  return scorer.result();
+  return { scorer, k: ranksNeeded(labels, numClasses), where, rows: opts.chunkRows ?? rowsPerChunk(numClasses, 4) };
+}
+
+function addChunk(p: Exclude<Prepared, { done: ModelScore }>, chunk: ScoreChunk, c: number, opts: ScoreOptions): void {
+  const top = topkRows(chunk.scores, chunk.rows, c, p.k, {
+    backend: opts.backend, threads: opts.threads, file: p.where, rowOffset: chunk.start,
+  });
+  p.scorer.add(chunk.start, chunk.rows, top, p.k);
+}
+
+/** Scores in-memory sources. */
+export function scoreSource(
+  source: PredictionSource,
+  labels: LabelIndex,
+  original: Int32Array | null,
+  numClasses: number,
+  opts: ScoreOptions = {},
+): ModelScore {
+  const p = prepare(source, labels, original, numClasses, opts);
+  if ('done' in p) return p.done;
+  for (const chunk of (source as ScoresSource).chunks(p.rows)) addChunk(p, chunk, numClasses, opts);
+  return p.scorer.result();
+}
+
+/** Scores a source, reading file chunks ahead while the current one is ranked. */
+export async function scoreSourceAsync(
+  source: PredictionSource,
+  labels: LabelIndex,
+  original: Int32Array | null,
+  numClasses: number,
+  opts: ScoreOptions = {},
+): Promise<ModelScore> {
+  const p = prepare(source, labels, original, numClasses, opts);
+  if ('done' in p) return p.done;
+  const s = source as ScoresSource;
+  for await (const chunk of s.chunksAsync ? s.chunksAsync(p.rows) : s.chunks(p.rows)) addChunk(p, chunk, numClasses, opts);
+  return p.scorer.result();
 }

@@ -29,6 +29,11 @@ export interface ScoresSource {
   n: number;
   c: number;
   chunks(rowsPerChunk: number): Iterable<ScoreChunk>;
+  /**
+   * Files also offer chunks read ahead: the next chunk is read (libuv thread
+   * pool) while the caller ranks the current one, so disk and CPU overlap.
+   */
+  chunksAsync?(rowsPerChunk: number): AsyncIterable<ScoreChunk>;
 }
 
 export type PredictionSource = Top1Source | ScoresSource;

@@ -9,13 +9,13 @@ const CLEANLAB = dataPath('imagenet-val', 'imagenet_val_cleanlab_top1.npy');
 const SYNSETS = dataPath('imagenet-classes', 'synset.txt');
 
 describeData('analyze on the published ReaL labels', () => {
-  let r: ReturnType<typeof analyzeFiles>;
+  let r: Awaited<ReturnType<typeof analyzeFiles>>;
   let sets: number[][];
   let original: Int16Array;
   const cls = (name: string) => r.classes.find((c) => c.name === name)!.index;
 
-  beforeAll(() => {
-    r = analyzeFiles({ labels: REAL, original: ORIG, predictions: [CLEANLAB], synsets: SYNSETS });
+  beforeAll(async () => {
+    r = await analyzeFiles({ labels: REAL, original: ORIG, predictions: [CLEANLAB], synsets: SYNSETS });
     sets = JSON.parse(fs.readFileSync(REAL, 'utf8'));
     original = readNpy(ORIG).data as Int16Array;
   });
