@@ -9,4 +9,8 @@ export type Register = (program: Command) => void;
 export const COMMANDS: Array<() => Register> = [
   () => require('./logits').register,
   () => require('./tasks').register,
+  () => require('./evaluate').register,
+  () => require('./analyze').register,
+  () => require('./clean').register,
+  () => require('./export').register,
 ];
