@@ -10,4 +10,8 @@ export const COMMANDS: Array<() => Register> = [
   () => require('./logits').register,
   () => require('./topk').register,
   () => require('./tasks').register,
+  () => require('./evaluate').register,
+  () => require('./analyze').register,
+  () => require('./clean').register,
+  () => require('./export').register,
 ];
