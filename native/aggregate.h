@@ -45,12 +45,6 @@ struct EmOutput {
   bool converged = false;
 };
 
-constexpr int kQuestionBlocks = 64;
-
-// Number of answer blocks of the M-step; bounded so the per-block partial
-// confusion rows stay small when A*K is large.
-int AnswerBlocks(int64_t ak);
-
 // T[q, k] = sum_i V[a_i, k] / sum_{i,k} V[a_i, k] (uniform when a question has no votes).
 void MajorityVote(const Answers& ans, const double* votes, double* out);
 

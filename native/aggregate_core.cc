@@ -1,11 +1,22 @@
 // Aggregation kernels (see aggregate.h). The loops here are mirrored one to
 // one by src/aggregate/em-ts.ts, gold-ts.ts and mv-ts.ts: change both.
+//
+// Speed notes. One EM iteration is a single pass over the answers grouped by
+// question: the E-step computes a question's posterior and immediately adds
+// it into per-block confusion counts (the next M-step's sufficient
+// statistics), so the answers are read once per iteration. The E-step works
+// in probability space (products of confusion entries, rescaled by exact
+// powers of two) and the log-likelihood is a running product split into
+// mantissa and exponent, so an iteration needs no exp or log per question;
+// it falls back to log space when a parameter is so small that products could
+// underflow.
 #include "aggregate.h"
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -16,6 +27,14 @@ namespace agg {
 namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+constexpr double kLn2 = 0.693147180559945309417232121458176568;
+// Rescale a question's running products when their largest falls below
+// 2^-256 (by an exact power of two that brings it to [0.5, 1)).
+const double kTiny = std::ldexp(1.0, -256);
+// Renormalise the running likelihood product below 2^-512.
+const double kProdFloor = std::ldexp(1.0, -512);
+// A nonzero parameter below 2^-1000 could underflow a product: use log space.
+const double kLogDomainBelow = std::ldexp(1.0, -1000);
 
 // A reusable barrier whose last arriving thread runs `completion` before the
 // others are released (like C++20 std::barrier).
@@ -54,210 +73,306 @@ void RunTeam(int threads, F&& body) {
   for (auto& th : pool) th.join();
 }
 
-// Stable counting sort of answers by question: off[Q+1], code[i] = w*A + a.
-void QuestionCsr(const Answers& ans, std::vector<int64_t>* off, std::vector<int32_t>* code) {
-  off->assign(static_cast<size_t>(ans.Q) + 1, 0);
-  for (int64_t i = 0; i < ans.n; ++i) ++(*off)[ans.q[i] + 1];
-  for (int32_t q = 0; q < ans.Q; ++q) (*off)[q + 1] += (*off)[q];
-  std::vector<int64_t> pos(off->begin(), off->end() - 1);
-  code->resize(static_cast<size_t>(ans.n));
-  for (int64_t i = 0; i < ans.n; ++i) (*code)[pos[ans.q[i]]++] = ans.w[i] * ans.A + ans.a[i];
+inline int64_t BlockStart(int64_t n, int b, int blocks) { return n * b / blocks; }
+
+// Answers grouped by question (stable): off[Q+1], code[i] = w*A + a.
+struct Csr {
+  std::vector<int64_t> off;
+  std::vector<int32_t> code;
+};
+
+Csr QuestionCsr(const Answers& ans) {
+  Csr c;
+  c.off.assign(static_cast<size_t>(ans.Q) + 1, 0);
+  for (int64_t i = 0; i < ans.n; ++i) ++c.off[ans.q[i] + 1];
+  for (int32_t q = 0; q < ans.Q; ++q) c.off[q + 1] += c.off[q];
+  std::vector<int64_t> pos(c.off.begin(), c.off.end() - 1);
+  c.code.resize(static_cast<size_t>(ans.n));
+  for (int64_t i = 0; i < ans.n; ++i) c.code[pos[ans.q[i]]++] = ans.w[i] * ans.A + ans.a[i];
+  return c;
 }
 
-// Stable counting sort by worker: off[W+1], wq[i] = question, wa[i] = answer.
-void WorkerCsr(const Answers& ans, std::vector<int64_t>* off, std::vector<int32_t>* wq, std::vector<int32_t>* wa) {
-  off->assign(static_cast<size_t>(ans.W) + 1, 0);
-  for (int64_t i = 0; i < ans.n; ++i) ++(*off)[ans.w[i] + 1];
-  for (int32_t w = 0; w < ans.W; ++w) (*off)[w + 1] += (*off)[w];
-  std::vector<int64_t> pos(off->begin(), off->end() - 1);
-  wq->resize(static_cast<size_t>(ans.n));
-  wa->resize(static_cast<size_t>(ans.n));
-  for (int64_t i = 0; i < ans.n; ++i) {
-    const int64_t p = pos[ans.w[i]]++;
-    (*wq)[p] = ans.q[i];
-    (*wa)[p] = ans.a[i];
+// Parameters in E-step layout: entry [(w*A + a)*K + k] = p(a | truth k) for worker w.
+struct Params {
+  int32_t K = 0;
+  const double* prob = nullptr;
+  const double* logc = nullptr;  // log space only
+  const double* prior = nullptr;
+  const double* logp = nullptr;  // log space only
+  bool log_domain = false;
+};
+
+// How the E-step feeds the next M-step's counts.
+enum class Sink { kNone, kDawidSkene, kOneCoin };
+
+struct SinkArgs {
+  double* counts = nullptr;     // DS: [code*K + k]; one-coin: [w*2 + {correct, total}]
+  const int32_t* cw = nullptr;  // one-coin: worker of a code
+  const int32_t* cm = nullptr;  // one-coin: class the code's answer is correct for, or -1
+};
+
+struct BlockResult {
+  double ll = 0;
+  double change = 0;
+};
+
+// x = f * 2^e with f in [0.5, 1), for finite x > 0 (std::frexp, inlined for
+// normal numbers: it runs once per question).
+inline double Frexp(double x, int* e) {
+  uint64_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  const int biased = static_cast<int>((bits >> 52) & 0x7ff);
+  if (biased == 0) return std::frexp(x, e);
+  *e = biased - 1022;
+  bits = (bits & ~(uint64_t{0x7ff} << 52)) | (uint64_t{1022} << 52);
+  std::memcpy(&x, &bits, sizeof bits);
+  return x;
+}
+
+template <Sink S, int KK>
+inline void AddCounts(const Csr& c, int32_t q, int32_t K, const double* t, const SinkArgs& sink) {
+  if (S == Sink::kNone) return;
+  if (KK > 0) K = KK;
+  for (int64_t i = c.off[q]; i < c.off[q + 1]; ++i) {
+    const int32_t code = c.code[i];
+    if (S == Sink::kDawidSkene) {
+      double* row = sink.counts + static_cast<int64_t>(code) * K;
+      for (int32_t k = 0; k < K; ++k) row[k] += t[k];
+    } else {
+      double* row = sink.counts + static_cast<int64_t>(sink.cw[code]) * 2;
+      const int32_t k = sink.cm[code];
+      if (k >= 0) row[0] += t[k];
+      row[1] += 1;
+    }
   }
 }
 
-inline int64_t BlockStart(int64_t n, int b, int blocks) { return n * b / blocks; }
-
-// E-step over questions [q0, q1): posterior from log prior + log confusion
-// (layout [(w*A + a)*K + k]). Returns the block's log-likelihood; adds the
-// new posterior to psum[K]; max |new - old| into *change when old != null.
-double EStepRange(int32_t q0, int32_t q1, int32_t K, const int64_t* off, const int32_t* code, const double* logp,
-                  const double* logc, const double* old, double* post, double* psum, double* change, double* lp) {
-  double ll = 0;
-  double ch = 0;
+// E-step over questions [q0, q1): writes the posterior, adds it to psum[K]
+// and (fused M-step) to the sink's counts. `old` (may be null) is the
+// previous posterior for the convergence check; scratch holds K doubles.
+// KK > 0 fixes K at compile time (K = 2 for verification problems).
+template <Sink S, int KK>
+BlockResult EStep(const Csr& c, int32_t q0, int32_t q1, const Params& prm, const double* old, double* post,
+                  double* psum, const SinkArgs& sink, double* scratch) {
+  const int32_t K = KK > 0 ? KK : prm.K;
+  double local_p[KK > 0 ? KK : 1], local_t[KK > 0 ? KK : 1], local_ps[KK > 0 ? KK : 1];
+  double* p = KK > 0 ? local_p : scratch;
+  double* ps = KK > 0 ? local_ps : psum;
+  for (int32_t k = 0; k < K; ++k) ps[k] = psum[k];
+  BlockResult r;
+  double prod = 1, logsum = 0;
+  int64_t exps = 0;
   for (int32_t q = q0; q < q1; ++q) {
-    for (int32_t k = 0; k < K; ++k) lp[k] = logp[k];
-    for (int64_t i = off[q]; i < off[q + 1]; ++i) {
-      const double* row = logc + static_cast<int64_t>(code[i]) * K;
-      for (int32_t k = 0; k < K; ++k) lp[k] += row[k];
-    }
-    double m = lp[0];
-    for (int32_t k = 1; k < K; ++k) m = lp[k] > m ? lp[k] : m;
-    double* t = post + static_cast<int64_t>(q) * K;
-    if (m == kNegInf || std::isnan(m)) {
-      // Every class impossible (zero-probability answers): fall back to uniform.
-      for (int32_t k = 0; k < K; ++k) lp[k] = 1.0 / K;
-      ll += kNegInf;
-    } else {
-      double s = 0;
-      for (int32_t k = 0; k < K; ++k) {
-        lp[k] = std::exp(lp[k] - m);
-        s += lp[k];
+    double sum = 0;
+    if (!prm.log_domain) {
+      for (int32_t k = 0; k < K; ++k) p[k] = prm.prior[k];
+      int64_t scale = 0;
+      for (int64_t i = c.off[q]; i < c.off[q + 1]; ++i) {
+        const double* row = prm.prob + static_cast<int64_t>(c.code[i]) * K;
+        double m = 0;
+        for (int32_t k = 0; k < K; ++k) {
+          p[k] *= row[k];
+          m = p[k] > m ? p[k] : m;
+        }
+        if (m < kTiny && m > 0) {
+          // m = f * 2^e: scale by 2^-e in two exact steps (2^-e may exceed DBL_MAX).
+          int e = 0;
+          std::frexp(m, &e);
+          const double s1 = std::ldexp(1.0, -e / 2), s2 = std::ldexp(1.0, -e - (-e / 2));
+          for (int32_t k = 0; k < K; ++k) p[k] = p[k] * s1 * s2;
+          scale += e;
+        }
       }
-      for (int32_t k = 0; k < K; ++k) lp[k] = lp[k] / s;
-      ll += m + std::log(s);
+      for (int32_t k = 0; k < K; ++k) sum += p[k];
+      if (sum > 0) {
+        int e = 0;
+        prod *= Frexp(sum, &e);
+        exps += e + scale;
+        if (prod < kProdFloor) {
+          int e2 = 0;
+          prod = Frexp(prod, &e2);
+          exps += e2;
+        }
+      }
+    } else {
+      for (int32_t k = 0; k < K; ++k) p[k] = prm.logp[k];
+      for (int64_t i = c.off[q]; i < c.off[q + 1]; ++i) {
+        const double* row = prm.logc + static_cast<int64_t>(c.code[i]) * K;
+        for (int32_t k = 0; k < K; ++k) p[k] += row[k];
+      }
+      double m = p[0];
+      for (int32_t k = 1; k < K; ++k) m = p[k] > m ? p[k] : m;
+      if (m != kNegInf && !std::isnan(m)) {
+        for (int32_t k = 0; k < K; ++k) {
+          p[k] = std::exp(p[k] - m);
+          sum += p[k];
+        }
+        logsum += m + std::log(sum);
+      }
+    }
+    double* t = KK > 0 ? local_t : post + static_cast<int64_t>(q) * K;
+    if (sum > 0) {
+      const double inv = 1 / sum;
+      for (int32_t k = 0; k < K; ++k) t[k] = p[k] * inv;
+    } else {
+      // Every class impossible (zero-probability answers): uniform, likelihood 0.
+      for (int32_t k = 0; k < K; ++k) t[k] = 1.0 / K;
+      logsum += kNegInf;
     }
     for (int32_t k = 0; k < K; ++k) {
       if (old) {
-        const double d = std::fabs(lp[k] - old[static_cast<int64_t>(q) * K + k]);
-        ch = d > ch ? d : ch;
+        const double d = std::fabs(t[k] - old[static_cast<int64_t>(q) * K + k]);
+        r.change = d > r.change ? d : r.change;
       }
-      t[k] = lp[k];
-      psum[k] += lp[k];
+      ps[k] += t[k];
+      if (KK > 0) post[static_cast<int64_t>(q) * K + k] = t[k];
     }
+    AddCounts<S, KK>(c, q, K, t, sink);
   }
-  if (change) *change = ch;
-  return ll;
+  for (int32_t k = 0; k < K; ++k) psum[k] = ps[k];
+  r.ll = std::log(prod) + static_cast<double>(exps) * kLn2 + logsum;
+  return r;
+}
+
+template <Sink S>
+BlockResult EStepAnyK(const Csr& c, int32_t q0, int32_t q1, const Params& prm, const double* old, double* post,
+                      double* psum, const SinkArgs& sink, double* scratch) {
+  if (prm.K == 2) return EStep<S, 2>(c, q0, q1, prm, old, post, psum, sink, scratch);
+  return EStep<S, 0>(c, q0, q1, prm, old, post, psum, sink, scratch);
+}
+
+// Blocks of the fused E/M pass: up to 64, fewer when the per-block count
+// partials (W * width doubles each) would outweigh the answers.
+int FusedBlocks(int64_t n, int64_t W, int64_t width, int32_t Q) {
+  const int64_t by_size = n / std::max<int64_t>(1, 4 * W * width);
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>({64, by_size, std::max<int32_t>(Q, 1)})));
 }
 
 class EmSolver {
  public:
   EmSolver(const Answers& ans, const EmOptions& opt, const double* init, EmOutput* out)
       : ans_(ans), opt_(opt), out_(out), K_(ans.K), A_(ans.A), AK_(static_cast<int64_t>(ans.A) * ans.K) {
-    QuestionCsr(ans, &qoff_, &qcode_);
-    WorkerCsr(ans, &woff_, &wq_, &wa_);
-    mblocks_ = AnswerBlocks(AK_);
-    acc_width_ = opt.method == Method::kDawidSkene ? AK_ : 2;
+    csr_ = QuestionCsr(ans);
+    ds_ = opt.method == Method::kDawidSkene;
+    width_ = ds_ ? AK_ : 2;
+    qblocks_ = FusedBlocks(ans.n, ans.W, width_, ans.Q);
     const size_t wak = static_cast<size_t>(ans.W) * AK_;
     prob_.assign(wak, 0);
     logc_.assign(wak, 0);
     skill_.assign(ans.W, 0);
     penalty_.assign(ans.W, 0);
-    split_.assign(static_cast<size_t>(ans.W) * acc_width_, 0);
-    slot_w_.assign(2 * mblocks_, -1);
-    slot_acc_.assign(static_cast<size_t>(2 * mblocks_) * acc_width_, 0);
+    minpos_.assign(ans.W, 1);
+    counts_.assign(static_cast<size_t>(qblocks_) * ans.W * width_, 0);
+    if (!ds_) {
+      cw_.resize(static_cast<size_t>(ans.W) * A_);
+      cm_.resize(cw_.size());
+      for (int32_t w = 0; w < ans.W; ++w) {
+        for (int32_t a = 0; a < A_; ++a) {
+          cw_[static_cast<size_t>(w) * A_ + a] = w;
+          cm_[static_cast<size_t>(w) * A_ + a] = opt.match[a];
+        }
+      }
+    }
     cur_.assign(init, init + static_cast<size_t>(ans.Q) * K_);
     next_.assign(cur_.size(), 0);
     logp_.assign(K_, 0);
     prior_.assign(K_, 0);
-    psum_.assign(static_cast<size_t>(kQuestionBlocks) * K_, 0);
-    bll_.assign(kQuestionBlocks, 0);
-    bchange_.assign(kQuestionBlocks, 0);
-    // Workers without answers keep the smoothed empty row forever.
-    std::vector<double> zero(acc_width_, 0);
-    for (int32_t w = 0; w < ans.W; ++w) {
-      if (woff_[w] == woff_[w + 1]) Finalize(w, zero.data());
-    }
-    // Prior sums of the initial posterior, per question block in block order.
-    for (int b = 0; b < kQuestionBlocks; ++b) {
-      const int32_t q0 = static_cast<int32_t>(BlockStart(ans.Q, b, kQuestionBlocks));
-      const int32_t q1 = static_cast<int32_t>(BlockStart(ans.Q, b + 1, kQuestionBlocks));
-      double* ps = psum_.data() + static_cast<size_t>(b) * K_;
-      for (int32_t q = q0; q < q1; ++q) {
-        for (int32_t k = 0; k < K_; ++k) ps[k] += cur_[static_cast<size_t>(q) * K_ + k];
-      }
-    }
-    ReducePrior();  // the prior of the initial posterior, reported when max_iter = 0
+    psum_.assign(static_cast<size_t>(qblocks_) * K_, 0);
+    bll_.assign(qblocks_, 0);
+    bchange_.assign(qblocks_, 0);
   }
 
   void Run(int threads) {
-    if (opt_.max_iter <= 0) {
-      Emit();
-      return;
-    }
-    threads = std::max(1, std::min(threads, std::max(mblocks_, kQuestionBlocks)));
+    threads = std::max(1, std::min(threads, std::max(qblocks_, kWorkerBlocks)));
+    scratch_.assign(static_cast<size_t>(threads) * (width_ + K_), 0);
     if (threads == 1) {
-      for (;;) {
-        for (int b = 0; b < mblocks_; ++b) MStepBlock(b, scratch(0));
-        MStepFinish();
-        for (int b = 0; b < kQuestionBlocks; ++b) EStepBlock(b, scratch(0));
-        if (EStepFinish()) break;
+      for (int b = 0; b < qblocks_; ++b) CountBlock(b);
+      if (opt_.max_iter > 0) {
+        for (;;) {
+          for (int b = 0; b < kWorkerBlocks; ++b) MStepBlock(b, Scratch(0));
+          MStepFinish();
+          for (int b = 0; b < qblocks_; ++b) EStepBlock(b, Scratch(0));
+          if (EStepFinish()) break;
+        }
       }
       Emit();
       return;
     }
-    scratch_.assign(static_cast<size_t>(threads) * std::max<int64_t>(acc_width_, K_), 0);
     Barrier barrier(threads);
     std::atomic<int> next_block{0};
-    bool stop = false;
+    bool stop = opt_.max_iter <= 0;
     RunTeam(threads, [&](int tid) {
-      double* s = scratch(tid);
-      for (;;) {
-        for (int b; (b = next_block.fetch_add(1)) < mblocks_;) MStepBlock(b, s);
+      double* s = Scratch(tid);
+      for (int b; (b = next_block.fetch_add(1)) < qblocks_;) CountBlock(b);
+      barrier.Arrive([&] { next_block.store(0); });
+      while (!stop) {
+        for (int b; (b = next_block.fetch_add(1)) < kWorkerBlocks;) MStepBlock(b, s);
         barrier.Arrive([&] {
           MStepFinish();
           next_block.store(0);
         });
-        for (int b; (b = next_block.fetch_add(1)) < kQuestionBlocks;) EStepBlock(b, s);
+        for (int b; (b = next_block.fetch_add(1)) < qblocks_;) EStepBlock(b, s);
         barrier.Arrive([&] {
           stop = EStepFinish();
           next_block.store(0);
         });
-        if (stop) break;
       }
     });
     Emit();
   }
 
  private:
-  double* scratch(int tid) {
-    const size_t width = static_cast<size_t>(std::max<int64_t>(acc_width_, K_));
-    if (scratch_.size() < width * (tid + 1)) scratch_.resize(width * (tid + 1), 0);
-    return scratch_.data() + width * tid;
+  static constexpr int kWorkerBlocks = 64;
+
+  double* Scratch(int tid) { return scratch_.data() + static_cast<size_t>(tid) * (width_ + K_); }
+
+  SinkArgs SinkFor(int b) {
+    SinkArgs s;
+    s.counts = counts_.data() + static_cast<size_t>(b) * ans_.W * width_;
+    s.cw = cw_.data();
+    s.cm = cm_.data();
+    return s;
   }
 
-  // Counts the answers of block b (answers in worker order); workers wholly
-  // inside the block are finalised here, the at most two that straddle its
-  // edges leave partial counts in the block's slots.
-  void MStepBlock(int b, double* acc) {
-    const int64_t s = BlockStart(ans_.n, b, mblocks_);
-    const int64_t e = BlockStart(ans_.n, b + 1, mblocks_);
-    slot_w_[2 * b] = slot_w_[2 * b + 1] = -1;
-    if (s >= e) return;
-    int32_t w = static_cast<int32_t>(std::upper_bound(woff_.begin(), woff_.end(), s) - woff_.begin()) - 1;
-    for (; w < ans_.W && woff_[w] < e; ++w) {
-      const int64_t ws = std::max(woff_[w], s), we = std::min(woff_[w + 1], e);
-      if (ws >= we) continue;
-      std::fill(acc, acc + acc_width_, 0.0);
-      Count(ws, we, acc);
-      if (woff_[w] >= s && woff_[w + 1] <= e) {
-        Finalize(w, acc);
+  // The counts of the starting posterior, as if an E-step had produced it.
+  void CountBlock(int b) {
+    const int32_t q0 = static_cast<int32_t>(BlockStart(ans_.Q, b, qblocks_));
+    const int32_t q1 = static_cast<int32_t>(BlockStart(ans_.Q, b + 1, qblocks_));
+    const SinkArgs sink = SinkFor(b);
+    double* ps = psum_.data() + static_cast<size_t>(b) * K_;
+    for (int32_t q = q0; q < q1; ++q) {
+      const double* t = cur_.data() + static_cast<int64_t>(q) * K_;
+      for (int32_t k = 0; k < K_; ++k) ps[k] += t[k];
+      if (ds_) {
+        AddCounts<Sink::kDawidSkene, 0>(csr_, q, K_, t, sink);
       } else {
-        const int slot = 2 * b + (woff_[w] < s ? 0 : 1);
-        slot_w_[slot] = w;
-        std::copy(acc, acc + acc_width_, slot_acc_.begin() + static_cast<size_t>(slot) * acc_width_);
+        AddCounts<Sink::kOneCoin, 0>(csr_, q, K_, t, sink);
       }
     }
   }
 
-  void Count(int64_t s, int64_t e, double* acc) const {
-    const double* T = cur_.data();
-    if (opt_.method == Method::kDawidSkene) {
-      for (int64_t i = s; i < e; ++i) {
-        const double* t = T + static_cast<int64_t>(wq_[i]) * K_;
-        double* row = acc + static_cast<int64_t>(wa_[i]) * K_;
-        for (int32_t k = 0; k < K_; ++k) row[k] += t[k];
+  // M-step for the workers of block b: sum their counts over the question
+  // blocks in block order, then the Dirichlet(1 + smoothing) MAP parameters.
+  void MStepBlock(int b, double* acc) {
+    const int32_t w0 = static_cast<int32_t>(BlockStart(ans_.W, b, kWorkerBlocks));
+    const int32_t w1 = static_cast<int32_t>(BlockStart(ans_.W, b + 1, kWorkerBlocks));
+    const size_t stride = static_cast<size_t>(ans_.W) * width_;
+    for (int32_t w = w0; w < w1; ++w) {
+      std::fill(acc, acc + width_, 0.0);
+      for (int qb = 0; qb < qblocks_; ++qb) {
+        const double* src = counts_.data() + qb * stride + static_cast<size_t>(w) * width_;
+        for (int64_t j = 0; j < width_; ++j) acc[j] += src[j];
       }
-    } else {
-      for (int64_t i = s; i < e; ++i) {
-        const int32_t k = opt_.match[wa_[i]];
-        if (k >= 0) acc[0] += T[static_cast<int64_t>(wq_[i]) * K_ + k];
-        acc[1] += 1;
-      }
+      Finalize(w, acc);
     }
   }
 
-  // Parameters of worker w from its counts (layout [a*K + k] for DS,
-  // [correct, total] for one-coin), with Dirichlet(1 + smoothing) MAP.
+  // acc layout: DS [a*K + k]; one-coin [correct, total].
   void Finalize(int32_t w, const double* acc) {
     const double sm = opt_.smoothing;
     double* prob = prob_.data() + static_cast<size_t>(w) * AK_;
-    double* logc = logc_.data() + static_cast<size_t>(w) * AK_;
-    double pen = 0;
-    if (opt_.method == Method::kDawidSkene) {
+    double pen = 0, minpos = 1;
+    if (ds_) {
       for (int32_t k = 0; k < K_; ++k) {
         double denom = 0;
         for (int32_t a = 0; a < A_; ++a) denom += acc[a * K_ + k];
@@ -265,63 +380,70 @@ class EmSolver {
         for (int32_t a = 0; a < A_; ++a) {
           const double p = denom > 0 ? (acc[a * K_ + k] + sm) / denom : 1.0 / A_;
           prob[a * K_ + k] = p;
-          logc[a * K_ + k] = std::log(p);
-          if (sm > 0) pen += sm * logc[a * K_ + k];
+          if (p > 0 && p < minpos) minpos = p;
+          if (sm > 0) pen += sm * std::log(p);
         }
       }
     } else {
       const double denom = acc[1] + 2 * sm;
       const double p = denom > 0 ? (acc[0] + sm) / denom : 1.0 / A_;
       const double wrong = (1 - p) / (A_ - 1);
-      const double lp = std::log(p), lw = std::log(wrong);
       for (int32_t a = 0; a < A_; ++a) {
-        for (int32_t k = 0; k < K_; ++k) {
-          const bool right = opt_.match[a] == k;
-          prob[a * K_ + k] = right ? p : wrong;
-          logc[a * K_ + k] = right ? lp : lw;
-        }
+        for (int32_t k = 0; k < K_; ++k) prob[a * K_ + k] = opt_.match[a] == k ? p : wrong;
       }
+      if (p > 0 && p < minpos) minpos = p;
+      if (wrong > 0 && wrong < minpos) minpos = wrong;
       skill_[w] = p;
-      if (sm > 0) pen = sm * (lp + std::log(1 - p));
+      if (sm > 0) pen = sm * (std::log(p) + std::log(1 - p));
     }
     penalty_[w] = pen;
+    minpos_[w] = minpos;
   }
 
-  // Serial: combine straddling workers' partial counts in block order.
+  // Serial: prior, smoothing penalty, and the E-step's number space.
   void MStepFinish() {
-    std::vector<int32_t> touched;
-    for (int slot = 0; slot < 2 * mblocks_; ++slot) {
-      const int32_t w = slot_w_[slot];
-      if (w < 0) continue;
-      double* dst = split_.data() + static_cast<size_t>(w) * acc_width_;
-      if (touched.empty() || touched.back() != w) {
-        touched.push_back(w);
-        std::fill(dst, dst + acc_width_, 0.0);
-      }
-      const double* src = slot_acc_.data() + static_cast<size_t>(slot) * acc_width_;
-      for (int64_t j = 0; j < acc_width_; ++j) dst[j] += src[j];
+    double pen = 0, minpos = 1;
+    for (int32_t w = 0; w < ans_.W; ++w) {
+      pen += penalty_[w];
+      minpos = minpos_[w] < minpos ? minpos_[w] : minpos;
     }
-    for (int32_t w : touched) Finalize(w, split_.data() + static_cast<size_t>(w) * acc_width_);
-    double pen = 0;
-    for (int32_t w = 0; w < ans_.W; ++w) pen += penalty_[w];
     penalty_sum_ = pen;
     ReducePrior();
-    for (int32_t k = 0; k < K_; ++k) logp_[k] = std::log(prior_[k]);
+    for (int32_t k = 0; k < K_; ++k) {
+      if (prior_[k] > 0 && prior_[k] < minpos) minpos = prior_[k];
+    }
+    log_domain_ = minpos < kLogDomainBelow;
+    if (log_domain_) {
+      for (size_t j = 0; j < prob_.size(); ++j) logc_[j] = std::log(prob_[j]);
+      for (int32_t k = 0; k < K_; ++k) logp_[k] = std::log(prior_[k]);
+    }
   }
 
-  void EStepBlock(int b, double* lp) {
-    const int32_t q0 = static_cast<int32_t>(BlockStart(ans_.Q, b, kQuestionBlocks));
-    const int32_t q1 = static_cast<int32_t>(BlockStart(ans_.Q, b + 1, kQuestionBlocks));
+  void EStepBlock(int b, double* scratch) {
+    const int32_t q0 = static_cast<int32_t>(BlockStart(ans_.Q, b, qblocks_));
+    const int32_t q1 = static_cast<int32_t>(BlockStart(ans_.Q, b + 1, qblocks_));
     double* ps = psum_.data() + static_cast<size_t>(b) * K_;
     std::fill(ps, ps + K_, 0.0);
-    bll_[b] = EStepRange(q0, q1, K_, qoff_.data(), qcode_.data(), logp_.data(), logc_.data(), cur_.data(),
-                         next_.data(), ps, &bchange_[b], lp);
+    const SinkArgs sink = SinkFor(b);
+    std::fill(sink.counts, sink.counts + static_cast<size_t>(ans_.W) * width_, 0.0);
+    Params prm;
+    prm.K = K_;
+    prm.prob = prob_.data();
+    prm.logc = logc_.data();
+    prm.prior = prior_.data();
+    prm.logp = logp_.data();
+    prm.log_domain = log_domain_;
+    const BlockResult r =
+        ds_ ? EStepAnyK<Sink::kDawidSkene>(csr_, q0, q1, prm, cur_.data(), next_.data(), ps, sink, scratch)
+            : EStepAnyK<Sink::kOneCoin>(csr_, q0, q1, prm, cur_.data(), next_.data(), ps, sink, scratch);
+    bll_[b] = r.ll;
+    bchange_[b] = r.change;
   }
 
   // Serial: reduce the blocks, record the iteration, decide whether to stop.
   bool EStepFinish() {
     double ll = 0, change = 0;
-    for (int b = 0; b < kQuestionBlocks; ++b) {
+    for (int b = 0; b < qblocks_; ++b) {
       ll += bll_[b];
       change = bchange_[b] > change ? bchange_[b] : change;
     }
@@ -333,17 +455,17 @@ class EmSolver {
     return out_->converged || out_->iterations >= opt_.max_iter;
   }
 
-  // The class prior of the next M-step: column means of the current
-  // posterior, from the per-block sums in block order.
+  // The class prior: column means of the posterior the counts came from.
   void ReducePrior() {
     for (int32_t k = 0; k < K_; ++k) {
       double s = 0;
-      for (int b = 0; b < kQuestionBlocks; ++b) s += psum_[static_cast<size_t>(b) * K_ + k];
+      for (int b = 0; b < qblocks_; ++b) s += psum_[static_cast<size_t>(b) * K_ + k];
       prior_[k] = ans_.Q > 0 ? s / ans_.Q : 1.0 / K_;
     }
   }
 
   void Emit() {
+    if (out_->iterations == 0) ReducePrior();
     std::copy(cur_.begin(), cur_.end(), out_->posterior);
     for (int32_t w = 0; w < ans_.W; ++w) {
       for (int32_t k = 0; k < K_; ++k) {
@@ -361,22 +483,18 @@ class EmSolver {
   EmOutput* out_;
   const int32_t K_, A_;
   const int64_t AK_;
-  int mblocks_ = 1;
-  int64_t acc_width_ = 0;
-  std::vector<int64_t> qoff_, woff_;
-  std::vector<int32_t> qcode_, wq_, wa_;
-  std::vector<double> prob_, logc_, skill_, penalty_, split_, slot_acc_, cur_, next_;
-  std::vector<int32_t> slot_w_;
-  std::vector<double> logp_, prior_, psum_, bll_, bchange_, scratch_;
+  bool ds_ = true;
+  int64_t width_ = 0;
+  int qblocks_ = 1;
+  bool log_domain_ = false;
   double penalty_sum_ = 0;
+  Csr csr_;
+  std::vector<int32_t> cw_, cm_;
+  std::vector<double> prob_, logc_, skill_, penalty_, minpos_, counts_, cur_, next_;
+  std::vector<double> logp_, prior_, psum_, bll_, bchange_, scratch_;
 };
 
 }  // namespace
-
-int AnswerBlocks(int64_t ak) {
-  const int64_t cap = (int64_t{1} << 22) / std::max<int64_t>(ak, 1);
-  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(64, cap)));
-}
 
 void MajorityVote(const Answers& ans, const double* votes, double* out) {
   const int32_t K = ans.K;
@@ -436,29 +554,47 @@ void GoldConfusion(const Answers& ans, const int32_t* truth, double smoothing, d
 }
 
 double ScorePass(const Answers& ans, const double* prior, const double* confusion, int threads, double* posterior) {
+  constexpr int kBlocks = 64;
   const int32_t K = ans.K, A = ans.A;
-  std::vector<int64_t> off;
-  std::vector<int32_t> code;
-  QuestionCsr(ans, &off, &code);
-  std::vector<double> logc(static_cast<size_t>(ans.W) * A * K), logp(K);
+  const Csr csr = QuestionCsr(ans);
+  std::vector<double> prob(static_cast<size_t>(ans.W) * A * K), logc, logp;
+  double minpos = 1;
   for (int32_t w = 0; w < ans.W; ++w) {
     for (int32_t k = 0; k < K; ++k) {
       for (int32_t a = 0; a < A; ++a) {
-        logc[(static_cast<size_t>(w) * A + a) * K + k] = std::log(confusion[(static_cast<int64_t>(w) * K + k) * A + a]);
+        const double p = confusion[(static_cast<int64_t>(w) * K + k) * A + a];
+        prob[(static_cast<size_t>(w) * A + a) * K + k] = p;
+        if (p > 0 && p < minpos) minpos = p;
       }
     }
   }
-  for (int32_t k = 0; k < K; ++k) logp[k] = std::log(prior[k]);
-  std::vector<double> bll(kQuestionBlocks, 0), psum(static_cast<size_t>(kQuestionBlocks) * K, 0);
-  threads = std::max(1, std::min(threads, kQuestionBlocks));
+  for (int32_t k = 0; k < K; ++k) {
+    if (prior[k] > 0 && prior[k] < minpos) minpos = prior[k];
+  }
+  Params prm;
+  prm.K = K;
+  prm.prob = prob.data();
+  prm.prior = prior;
+  prm.log_domain = minpos < kLogDomainBelow;
+  if (prm.log_domain) {
+    logc.resize(prob.size());
+    logp.resize(K);
+    for (size_t j = 0; j < prob.size(); ++j) logc[j] = std::log(prob[j]);
+    for (int32_t k = 0; k < K; ++k) logp[k] = std::log(prior[k]);
+    prm.logc = logc.data();
+    prm.logp = logp.data();
+  }
+  std::vector<double> bll(kBlocks, 0), psum(static_cast<size_t>(kBlocks) * K, 0);
+  threads = std::max(1, std::min(threads, kBlocks));
   std::atomic<int> next_block{0};
   auto work = [&](int) {
-    std::vector<double> lp(K);
-    for (int b; (b = next_block.fetch_add(1)) < kQuestionBlocks;) {
-      const int32_t q0 = static_cast<int32_t>(BlockStart(ans.Q, b, kQuestionBlocks));
-      const int32_t q1 = static_cast<int32_t>(BlockStart(ans.Q, b + 1, kQuestionBlocks));
-      bll[b] = EStepRange(q0, q1, K, off.data(), code.data(), logp.data(), logc.data(), nullptr, posterior,
-                          psum.data() + static_cast<size_t>(b) * K, nullptr, lp.data());
+    std::vector<double> p(K);
+    for (int b; (b = next_block.fetch_add(1)) < kBlocks;) {
+      const int32_t q0 = static_cast<int32_t>(BlockStart(ans.Q, b, kBlocks));
+      const int32_t q1 = static_cast<int32_t>(BlockStart(ans.Q, b + 1, kBlocks));
+      bll[b] = EStepAnyK<Sink::kNone>(csr, q0, q1, prm, nullptr, posterior, psum.data() + static_cast<size_t>(b) * K,
+                                  SinkArgs{}, p.data())
+                   .ll;
     }
   };
   if (threads == 1) {
@@ -467,7 +603,7 @@ double ScorePass(const Answers& ans, const double* prior, const double* confusio
     RunTeam(threads, work);
   }
   double ll = 0;
-  for (int b = 0; b < kQuestionBlocks; ++b) ll += bll[b];
+  for (int b = 0; b < kBlocks; ++b) ll += bll[b];
   return ll;
 }
 

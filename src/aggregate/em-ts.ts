@@ -1,22 +1,58 @@
 /**
  * Pure-TypeScript twin of the native EM kernel (native/aggregate_core.cc).
- * It repeats the kernel's loops operation by operation: the same blocks, the
- * same summation order, the same guards, so the two agree to the rounding of
- * Math.log / Math.exp (≤ 1e-12 in practice).
+ * It repeats the kernel's arithmetic operation by operation: the same blocks,
+ * the same summation order, the same exact power-of-two rescaling, so the
+ * two agree to the rounding of Math.log / Math.exp (≤ 1e-12 in practice).
  */
 import type { EmKernelOptions, EmProblem, EmResult } from './kernel-types';
 
-export const QUESTION_BLOCKS = 64;
 
-/** Answer blocks of the M-step (bounded so partial rows stay small). */
-export function answerBlocks(ak: number): number {
-  const cap = Math.floor(2 ** 22 / Math.max(ak, 1));
-  return Math.max(1, Math.min(64, cap));
-}
+const TINY = 2 ** -256;
+const PROD_FLOOR = 2 ** -512;
+const LOG_DOMAIN_BELOW = 2 ** -1000;
 
 export function blockStart(n: number, b: number, blocks: number): number {
   return Math.floor((n * b) / blocks);
 }
+
+/** Blocks of the fused E/M pass (FusedBlocks in the kernel). */
+export function fusedBlocks(n: number, W: number, width: number, Q: number): number {
+  const bySize = Math.floor(n / Math.max(1, 4 * W * width));
+  return Math.max(1, Math.min(64, bySize, Math.max(Q, 1)));
+}
+
+// ---------------------------------------------------------------- exact frexp / ldexp
+
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0; // high word index
+
+/** x = f * 2^e, f in [0.5, 1), for finite x > 0; returns f and sets FREXP_E. */
+let FREXP_E = 0;
+function frexp(x: number): number {
+  F64[0] = x;
+  let hi = U32[HI];
+  let biased = (hi >>> 20) & 0x7ff;
+  let adjust = 0;
+  if (biased === 0) {
+    F64[0] = x * 2 ** 64; // subnormal: normalise first (exact)
+    hi = U32[HI];
+    biased = (hi >>> 20) & 0x7ff;
+    adjust = -64;
+  }
+  FREXP_E = biased - 1022 + adjust;
+  U32[HI] = (hi & 0x800fffff) | (1022 << 20);
+  return F64[0];
+}
+
+/** 2^n exactly, for integer n in [-1022, 1023]. */
+function pow2(n: number): number {
+  U32[1 - HI] = 0;
+  U32[HI] = (n + 1023) << 20;
+  return F64[0];
+}
+
+// ---------------------------------------------------------------- question CSR
 
 export interface QuestionCsr {
   off: Float64Array; // Q + 1 offsets
@@ -35,85 +71,157 @@ export function questionCsr(q: Int32Array, w: Int32Array, a: Int32Array, Q: numb
   return { off, code };
 }
 
-/** Stable counting sort of the answers by worker. */
-function workerCsr(p: EmProblem): { off: Float64Array; wq: Int32Array; wa: Int32Array } {
-  const n = p.question.length;
-  const W = p.numWorkers;
-  const off = new Float64Array(W + 1);
-  for (let i = 0; i < n; i++) off[p.worker[i] + 1]++;
-  for (let j = 0; j < W; j++) off[j + 1] += off[j];
-  const pos = off.slice(0, W);
-  const wq = new Int32Array(n);
-  const wa = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const at = pos[p.worker[i]]++;
-    wq[at] = p.question[i];
-    wa[at] = p.answer[i];
-  }
-  return { off, wq, wa };
+// ---------------------------------------------------------------- E-step
+
+/** Parameters in E-step layout: entry [(w*A + a)*K + k] = p(a | truth k). */
+export interface EParams {
+  K: number;
+  prob: Float64Array;
+  logc: Float64Array | null;
+  prior: Float64Array;
+  logp: Float64Array | null;
+  logDomain: boolean;
 }
 
-/**
- * E-step over questions [q0, q1); see EStepRange in the kernel. Returns the
- * block log-likelihood and its largest posterior change.
- */
-export function eStepRange(
-  q0: number, q1: number, K: number, csr: QuestionCsr, logp: Float64Array, logc: Float64Array,
-  old: Float64Array | null, post: Float64Array, psum: Float64Array, psumAt: number, lp: Float64Array,
-): { ll: number; change: number } {
+/** Where the E-step adds the new posterior (the next M-step's counts). */
+export interface Sink {
+  kind: 0 | 1 | 2; // none, Dawid–Skene, one-coin
+  counts: Float64Array;
+  at: number;
+  cw: Int32Array | null;
+  cm: Int32Array | null;
+}
+
+const NO_SINK: Sink = { kind: 0, counts: new Float64Array(0), at: 0, cw: null, cm: null };
+
+export function addCounts(csr: QuestionCsr, q: number, K: number, t: Float64Array, tAt: number, sink: Sink): void {
+  if (sink.kind === 0) return;
   const { off, code } = csr;
-  let ll = 0;
-  let ch = 0;
-  for (let q = q0; q < q1; q++) {
-    for (let k = 0; k < K; k++) lp[k] = logp[k];
-    for (let i = off[q]; i < off[q + 1]; i++) {
-      const row = code[i] * K;
-      for (let k = 0; k < K; k++) lp[k] += logc[row + k];
-    }
-    let m = lp[0];
-    for (let k = 1; k < K; k++) m = lp[k] > m ? lp[k] : m;
-    if (m === -Infinity || Number.isNaN(m)) {
-      for (let k = 0; k < K; k++) lp[k] = 1 / K;
-      ll += -Infinity;
+  const counts = sink.counts;
+  for (let i = off[q]; i < off[q + 1]; i++) {
+    const c = code[i];
+    if (sink.kind === 1) {
+      const row = sink.at + c * K;
+      for (let k = 0; k < K; k++) counts[row + k] += t[tAt + k];
     } else {
-      let s = 0;
-      for (let k = 0; k < K; k++) {
-        lp[k] = Math.exp(lp[k] - m);
-        s += lp[k];
+      const row = sink.at + sink.cw![c] * 2;
+      const k = sink.cm![c];
+      if (k >= 0) counts[row] += t[tAt + k];
+      counts[row + 1] += 1;
+    }
+  }
+}
+
+/** E-step over questions [q0, q1) (EStep in the kernel). */
+export function eStep(
+  csr: QuestionCsr, q0: number, q1: number, prm: EParams, old: Float64Array | null, post: Float64Array,
+  psum: Float64Array, psumAt: number, sink: Sink = NO_SINK,
+): { ll: number; change: number } {
+  const { K, prob, prior } = prm;
+  const { off, code } = csr;
+  const p = new Float64Array(K);
+  let change = 0;
+  let prod = 1;
+  let logsum = 0;
+  let exps = 0;
+  for (let q = q0; q < q1; q++) {
+    let sum = 0;
+    if (!prm.logDomain) {
+      for (let k = 0; k < K; k++) p[k] = prior[k];
+      let scale = 0;
+      for (let i = off[q]; i < off[q + 1]; i++) {
+        const row = code[i] * K;
+        let m = 0;
+        for (let k = 0; k < K; k++) {
+          p[k] *= prob[row + k];
+          m = p[k] > m ? p[k] : m;
+        }
+        if (m < TINY && m > 0) {
+          frexp(m);
+          const e = FREXP_E;
+          const s1 = pow2(Math.trunc(-e / 2));
+          const s2 = pow2(-e - Math.trunc(-e / 2));
+          for (let k = 0; k < K; k++) p[k] = p[k] * s1 * s2;
+          scale += e;
+        }
       }
-      for (let k = 0; k < K; k++) lp[k] = lp[k] / s;
-      ll += m + Math.log(s);
+      for (let k = 0; k < K; k++) sum += p[k];
+      if (sum > 0) {
+        prod *= frexp(sum);
+        exps += FREXP_E + scale;
+        if (prod < PROD_FLOOR) {
+          prod = frexp(prod);
+          exps += FREXP_E;
+        }
+      }
+    } else {
+      const logc = prm.logc!;
+      for (let k = 0; k < K; k++) p[k] = prm.logp![k];
+      for (let i = off[q]; i < off[q + 1]; i++) {
+        const row = code[i] * K;
+        for (let k = 0; k < K; k++) p[k] += logc[row + k];
+      }
+      let m = p[0];
+      for (let k = 1; k < K; k++) m = p[k] > m ? p[k] : m;
+      if (m !== -Infinity && !Number.isNaN(m)) {
+        for (let k = 0; k < K; k++) {
+          p[k] = Math.exp(p[k] - m);
+          sum += p[k];
+        }
+        logsum += m + Math.log(sum);
+      }
+    }
+    const t = q * K;
+    if (sum > 0) {
+      const inv = 1 / sum;
+      for (let k = 0; k < K; k++) post[t + k] = p[k] * inv;
+    } else {
+      for (let k = 0; k < K; k++) post[t + k] = 1 / K;
+      logsum += -Infinity;
     }
     for (let k = 0; k < K; k++) {
       if (old) {
-        const d = Math.abs(lp[k] - old[q * K + k]);
-        ch = d > ch ? d : ch;
+        const d = Math.abs(post[t + k] - old[t + k]);
+        change = d > change ? d : change;
       }
-      post[q * K + k] = lp[k];
-      psum[psumAt + k] += lp[k];
+      psum[psumAt + k] += post[t + k];
     }
+    addCounts(csr, q, K, post, t, sink);
   }
-  return { ll, change: ch };
+  return { ll: Math.log(prod) + exps * Math.LN2 + logsum, change };
 }
+
+/** Smallest nonzero entry (decides between probability and log space). */
+export function minPositive(xs: Float64Array, start = 1): number {
+  let m = start;
+  for (const x of xs) if (x > 0 && x < m) m = x;
+  return m;
+}
+
+export function useLogDomain(minpos: number): boolean {
+  return minpos < LOG_DOMAIN_BELOW;
+}
+
+// ---------------------------------------------------------------- EM
 
 class EmSolverTs {
   private readonly K: number;
   private readonly A: number;
   private readonly AK: number;
-  private readonly n: number;
-  private readonly qcsr: QuestionCsr;
-  private readonly woff: Float64Array;
-  private readonly wq: Int32Array;
-  private readonly wa: Int32Array;
-  private readonly mblocks: number;
+  private readonly W: number;
+  private readonly Q: number;
+  private readonly ds: boolean;
   private readonly width: number;
+  private readonly qblocks: number;
+  private readonly csr: QuestionCsr;
+  private readonly cw: Int32Array | null = null;
+  private readonly cm: Int32Array | null = null;
   private readonly prob: Float64Array;
   private readonly logc: Float64Array;
   private readonly skill: Float64Array;
   private readonly penalty: Float64Array;
-  private readonly split: Float64Array;
-  private readonly slotW: Int32Array;
-  private readonly slotAcc: Float64Array;
+  private readonly minpos: Float64Array;
+  private readonly counts: Float64Array;
   private cur: Float64Array;
   private next: Float64Array;
   private readonly logp: Float64Array;
@@ -121,173 +229,147 @@ class EmSolverTs {
   private readonly psum: Float64Array;
   private readonly bll: Float64Array;
   private readonly bchange: Float64Array;
-  private readonly acc: Float64Array;
-  private readonly lp: Float64Array;
+  private logDomain = false;
   private penaltySum = 0;
   private readonly ll: number[] = [];
   private readonly obj: number[] = [];
   private iterations = 0;
   private converged = false;
 
-  constructor(private readonly p: EmProblem, private readonly opt: EmKernelOptions) {
+  constructor(p: EmProblem, private readonly opt: EmKernelOptions) {
     this.K = opt.numClasses;
     this.A = opt.numAnswers;
     this.AK = this.A * this.K;
-    this.n = p.question.length;
-    this.qcsr = questionCsr(p.question, p.worker, p.answer, p.numQuestions, this.A);
-    const wc = workerCsr(p);
-    this.woff = wc.off;
-    this.wq = wc.wq;
-    this.wa = wc.wa;
-    this.mblocks = answerBlocks(this.AK);
-    this.width = opt.method === 0 ? this.AK : 2;
-    const W = p.numWorkers;
-    this.prob = new Float64Array(W * this.AK);
-    this.logc = new Float64Array(W * this.AK);
-    this.skill = new Float64Array(W);
-    this.penalty = new Float64Array(W);
-    this.split = new Float64Array(W * this.width);
-    this.slotW = new Int32Array(2 * this.mblocks).fill(-1);
-    this.slotAcc = new Float64Array(2 * this.mblocks * this.width);
+    this.W = p.numWorkers;
+    this.Q = p.numQuestions;
+    this.ds = opt.method === 0;
+    this.width = this.ds ? this.AK : 2;
+    this.qblocks = fusedBlocks(p.question.length, this.W, this.width, this.Q);
+    this.csr = questionCsr(p.question, p.worker, p.answer, this.Q, this.A);
+    if (!this.ds) {
+      this.cw = new Int32Array(this.W * this.A);
+      this.cm = new Int32Array(this.W * this.A);
+      for (let w = 0; w < this.W; w++) {
+        for (let a = 0; a < this.A; a++) {
+          this.cw[w * this.A + a] = w;
+          this.cm[w * this.A + a] = opt.match![a];
+        }
+      }
+    }
+    this.prob = new Float64Array(this.W * this.AK);
+    this.logc = new Float64Array(this.W * this.AK);
+    this.skill = new Float64Array(this.W);
+    this.penalty = new Float64Array(this.W);
+    this.minpos = new Float64Array(this.W).fill(1);
+    this.counts = new Float64Array(this.qblocks * this.W * this.width);
     this.cur = Float64Array.from(p.init);
     this.next = new Float64Array(this.cur.length);
     this.logp = new Float64Array(this.K);
     this.prior = new Float64Array(this.K);
-    this.psum = new Float64Array(QUESTION_BLOCKS * this.K);
-    this.bll = new Float64Array(QUESTION_BLOCKS);
-    this.bchange = new Float64Array(QUESTION_BLOCKS);
-    this.acc = new Float64Array(this.width);
-    this.lp = new Float64Array(this.K);
-    const zero = new Float64Array(this.width);
-    for (let w = 0; w < W; w++) if (this.woff[w] === this.woff[w + 1]) this.finalize(w, zero, 0);
-    const Q = p.numQuestions;
-    for (let b = 0; b < QUESTION_BLOCKS; b++) {
-      const q0 = blockStart(Q, b, QUESTION_BLOCKS);
-      const q1 = blockStart(Q, b + 1, QUESTION_BLOCKS);
-      for (let q = q0; q < q1; q++) for (let k = 0; k < this.K; k++) this.psum[b * this.K + k] += this.cur[q * this.K + k];
-    }
-    this.reducePrior();
+    this.psum = new Float64Array(this.qblocks * this.K);
+    this.bll = new Float64Array(this.qblocks);
+    this.bchange = new Float64Array(this.qblocks);
   }
 
   run(): EmResult {
+    for (let b = 0; b < this.qblocks; b++) this.countBlock(b);
     if (this.opt.maxIter > 0) {
       for (;;) {
-        for (let b = 0; b < this.mblocks; b++) this.mStepBlock(b);
-        this.mStepFinish();
-        for (let b = 0; b < QUESTION_BLOCKS; b++) this.eStepBlock(b);
+        this.mStep();
+        for (let b = 0; b < this.qblocks; b++) this.eStepBlock(b);
         if (this.eStepFinish()) break;
       }
     }
     return this.emit();
   }
 
-  private mStepBlock(b: number): void {
-    const { woff, acc } = this;
-    const s = blockStart(this.n, b, this.mblocks);
-    const e = blockStart(this.n, b + 1, this.mblocks);
-    this.slotW[2 * b] = this.slotW[2 * b + 1] = -1;
-    if (s >= e) return;
-    let w = upperBound(woff, s) - 1;
-    for (; w < this.p.numWorkers && woff[w] < e; w++) {
-      const ws = Math.max(woff[w], s);
-      const we = Math.min(woff[w + 1], e);
-      if (ws >= we) continue;
-      acc.fill(0);
-      this.count(ws, we, acc);
-      if (woff[w] >= s && woff[w + 1] <= e) {
-        this.finalize(w, acc, 0);
-      } else {
-        const slot = 2 * b + (woff[w] < s ? 0 : 1);
-        this.slotW[slot] = w;
-        this.slotAcc.set(acc, slot * this.width);
-      }
-    }
+  private sink(b: number): Sink {
+    return { kind: this.ds ? 1 : 2, counts: this.counts, at: b * this.W * this.width, cw: this.cw, cm: this.cm };
   }
 
-  private count(s: number, e: number, acc: Float64Array): void {
-    const T = this.cur;
+  private countBlock(b: number): void {
     const K = this.K;
-    if (this.opt.method === 0) {
-      for (let i = s; i < e; i++) {
-        const t = this.wq[i] * K;
-        const row = this.wa[i] * K;
-        for (let k = 0; k < K; k++) acc[row + k] += T[t + k];
-      }
-    } else {
-      const match = this.opt.match!;
-      for (let i = s; i < e; i++) {
-        const k = match[this.wa[i]];
-        if (k >= 0) acc[0] += T[this.wq[i] * K + k];
-        acc[1] += 1;
-      }
+    const q0 = blockStart(this.Q, b, this.qblocks);
+    const q1 = blockStart(this.Q, b + 1, this.qblocks);
+    const sink = this.sink(b);
+    for (let q = q0; q < q1; q++) {
+      for (let k = 0; k < K; k++) this.psum[b * K + k] += this.cur[q * K + k];
+      addCounts(this.csr, q, K, this.cur, q * K, sink);
     }
   }
 
-  private finalize(w: number, acc: Float64Array, at: number): void {
+  private mStep(): void {
+    const { width, W } = this;
+    const acc = new Float64Array(width);
+    const stride = W * width;
+    for (let w = 0; w < W; w++) {
+      acc.fill(0);
+      for (let qb = 0; qb < this.qblocks; qb++) {
+        const src = qb * stride + w * width;
+        for (let j = 0; j < width; j++) acc[j] += this.counts[src + j];
+      }
+      this.finalize(w, acc);
+    }
+    let pen = 0;
+    let minpos = 1;
+    for (let w = 0; w < W; w++) {
+      pen += this.penalty[w];
+      minpos = this.minpos[w] < minpos ? this.minpos[w] : minpos;
+    }
+    this.penaltySum = pen;
+    this.reducePrior();
+    minpos = minPositive(this.prior, minpos);
+    this.logDomain = useLogDomain(minpos);
+    if (this.logDomain) {
+      for (let j = 0; j < this.prob.length; j++) this.logc[j] = Math.log(this.prob[j]);
+      for (let k = 0; k < this.K; k++) this.logp[k] = Math.log(this.prior[k]);
+    }
+  }
+
+  private finalize(w: number, acc: Float64Array): void {
     const { K, A, AK } = this;
     const sm = this.opt.smoothing;
     const base = w * AK;
     let pen = 0;
-    if (this.opt.method === 0) {
+    let minpos = 1;
+    if (this.ds) {
       for (let k = 0; k < K; k++) {
         let denom = 0;
-        for (let a = 0; a < A; a++) denom += acc[at + a * K + k];
+        for (let a = 0; a < A; a++) denom += acc[a * K + k];
         denom += A * sm;
         for (let a = 0; a < A; a++) {
-          const p = denom > 0 ? (acc[at + a * K + k] + sm) / denom : 1 / A;
+          const p = denom > 0 ? (acc[a * K + k] + sm) / denom : 1 / A;
           this.prob[base + a * K + k] = p;
-          this.logc[base + a * K + k] = Math.log(p);
-          if (sm > 0) pen += sm * this.logc[base + a * K + k];
+          if (p > 0 && p < minpos) minpos = p;
+          if (sm > 0) pen += sm * Math.log(p);
         }
       }
     } else {
       const match = this.opt.match!;
-      const denom = acc[at + 1] + 2 * sm;
-      const p = denom > 0 ? (acc[at] + sm) / denom : 1 / A;
+      const denom = acc[1] + 2 * sm;
+      const p = denom > 0 ? (acc[0] + sm) / denom : 1 / A;
       const wrong = (1 - p) / (A - 1);
-      const lpr = Math.log(p);
-      const lw = Math.log(wrong);
       for (let a = 0; a < A; a++) {
-        for (let k = 0; k < K; k++) {
-          const right = match[a] === k;
-          this.prob[base + a * K + k] = right ? p : wrong;
-          this.logc[base + a * K + k] = right ? lpr : lw;
-        }
+        for (let k = 0; k < K; k++) this.prob[base + a * K + k] = match[a] === k ? p : wrong;
       }
+      if (p > 0 && p < minpos) minpos = p;
+      if (wrong > 0 && wrong < minpos) minpos = wrong;
       this.skill[w] = p;
-      if (sm > 0) pen = sm * (lpr + Math.log(1 - p));
+      if (sm > 0) pen = sm * (Math.log(p) + Math.log(1 - p));
     }
     this.penalty[w] = pen;
-  }
-
-  private mStepFinish(): void {
-    const width = this.width;
-    const touched: number[] = [];
-    for (let slot = 0; slot < 2 * this.mblocks; slot++) {
-      const w = this.slotW[slot];
-      if (w < 0) continue;
-      const dst = w * width;
-      if (touched.length === 0 || touched[touched.length - 1] !== w) {
-        touched.push(w);
-        this.split.fill(0, dst, dst + width);
-      }
-      const src = slot * width;
-      for (let j = 0; j < width; j++) this.split[dst + j] += this.slotAcc[src + j];
-    }
-    for (const w of touched) this.finalize(w, this.split, w * width);
-    let pen = 0;
-    for (let w = 0; w < this.p.numWorkers; w++) pen += this.penalty[w];
-    this.penaltySum = pen;
-    this.reducePrior();
-    for (let k = 0; k < this.K; k++) this.logp[k] = Math.log(this.prior[k]);
+    this.minpos[w] = minpos;
   }
 
   private eStepBlock(b: number): void {
-    const Q = this.p.numQuestions;
-    const q0 = blockStart(Q, b, QUESTION_BLOCKS);
-    const q1 = blockStart(Q, b + 1, QUESTION_BLOCKS);
-    this.psum.fill(0, b * this.K, (b + 1) * this.K);
-    const r = eStepRange(q0, q1, this.K, this.qcsr, this.logp, this.logc, this.cur, this.next, this.psum, b * this.K, this.lp);
+    const K = this.K;
+    const q0 = blockStart(this.Q, b, this.qblocks);
+    const q1 = blockStart(this.Q, b + 1, this.qblocks);
+    this.psum.fill(0, b * K, (b + 1) * K);
+    const sink = this.sink(b);
+    this.counts.fill(0, sink.at, sink.at + this.W * this.width);
+    const prm: EParams = { K, prob: this.prob, logc: this.logc, prior: this.prior, logp: this.logp, logDomain: this.logDomain };
+    const r = eStep(this.csr, q0, q1, prm, this.cur, this.next, this.psum, b * K, sink);
     this.bll[b] = r.ll;
     this.bchange[b] = r.change;
   }
@@ -295,7 +377,7 @@ class EmSolverTs {
   private eStepFinish(): boolean {
     let ll = 0;
     let change = 0;
-    for (let b = 0; b < QUESTION_BLOCKS; b++) {
+    for (let b = 0; b < this.qblocks; b++) {
       ll += this.bll[b];
       change = this.bchange[b] > change ? this.bchange[b] : change;
     }
@@ -308,17 +390,16 @@ class EmSolverTs {
   }
 
   private reducePrior(): void {
-    const Q = this.p.numQuestions;
     for (let k = 0; k < this.K; k++) {
       let s = 0;
-      for (let b = 0; b < QUESTION_BLOCKS; b++) s += this.psum[b * this.K + k];
-      this.prior[k] = Q > 0 ? s / Q : 1 / this.K;
+      for (let b = 0; b < this.qblocks; b++) s += this.psum[b * this.K + k];
+      this.prior[k] = this.Q > 0 ? s / this.Q : 1 / this.K;
     }
   }
 
   private emit(): EmResult {
-    const { K, A, AK } = this;
-    const W = this.p.numWorkers;
+    if (this.iterations === 0) this.reducePrior();
+    const { K, A, AK, W } = this;
     const confusion = new Float64Array(W * K * A);
     for (let w = 0; w < W; w++) {
       for (let k = 0; k < K; k++) {
@@ -334,24 +415,14 @@ class EmSolverTs {
       iterations: this.iterations,
       converged: this.converged,
     };
-    if (this.opt.method === 1) result.skill = this.skill.slice();
+    if (!this.ds) result.skill = this.skill.slice();
     return result;
   }
-}
-
-/** First index i with xs[i] > v (xs ascending). */
-function upperBound(xs: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Runs each problem with the twin (single-threaded; `threads` is ignored). */
 export function emTs(problems: EmProblem[], opts: EmKernelOptions): EmResult[] {
   return problems.map((p) => new EmSolverTs(p, opts).run());
 }
+
+

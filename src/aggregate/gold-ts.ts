@@ -2,7 +2,7 @@
  * Pure-TypeScript twins of the gold calibration and the single scoring pass
  * (GoldConfusion and ScorePass in native/aggregate_core.cc).
  */
-import { QUESTION_BLOCKS, blockStart, eStepRange, questionCsr } from './em-ts';
+import { blockStart, eStep, minPositive, questionCsr, useLogDomain, type EParams } from './em-ts';
 
 /** Confusions counted on gold questions; see goldConfusion in gold.ts. */
 export function goldConfusionTs(
@@ -48,25 +48,32 @@ export function scorePassTs(
   question: Int32Array, worker: Int32Array, answer: Int32Array, numQuestions: number,
   prior: Float64Array, confusion: Float64Array, numWorkers: number, numAnswers: number,
 ): { posterior: Float64Array; logLikelihood: number } {
+  const BLOCKS = 64;
   const K = prior.length;
   const A = numAnswers;
   const csr = questionCsr(question, worker, answer, numQuestions, A);
-  const logc = new Float64Array(numWorkers * A * K);
+  const prob = new Float64Array(numWorkers * A * K);
   for (let w = 0; w < numWorkers; w++) {
     for (let k = 0; k < K; k++) {
-      for (let a = 0; a < A; a++) logc[(w * A + a) * K + k] = Math.log(confusion[(w * K + k) * A + a]);
+      for (let a = 0; a < A; a++) prob[(w * A + a) * K + k] = confusion[(w * K + k) * A + a];
     }
   }
-  const logp = new Float64Array(K);
-  for (let k = 0; k < K; k++) logp[k] = Math.log(prior[k]);
+  const logDomain = useLogDomain(minPositive(prior, minPositive(prob)));
+  const prm: EParams = {
+    K,
+    prob,
+    prior,
+    logDomain,
+    logc: logDomain ? prob.map(Math.log) : null,
+    logp: logDomain ? prior.map(Math.log) : null,
+  };
   const posterior = new Float64Array(numQuestions * K);
-  const psum = new Float64Array(QUESTION_BLOCKS * K);
-  const lp = new Float64Array(K);
+  const psum = new Float64Array(BLOCKS * K);
   let ll = 0;
-  for (let b = 0; b < QUESTION_BLOCKS; b++) {
-    const q0 = blockStart(numQuestions, b, QUESTION_BLOCKS);
-    const q1 = blockStart(numQuestions, b + 1, QUESTION_BLOCKS);
-    ll += eStepRange(q0, q1, K, csr, logp, logc, null, posterior, psum, b * K, lp).ll;
+  for (let b = 0; b < BLOCKS; b++) {
+    const q0 = blockStart(numQuestions, b, BLOCKS);
+    const q1 = blockStart(numQuestions, b + 1, BLOCKS);
+    ll += eStep(csr, q0, q1, prm, null, posterior, psum, b * K).ll;
   }
   return { posterior, logLikelihood: ll };
 }
