@@ -73,16 +73,11 @@ export async function readRatersNpz(file: string, opts: ReadAnswersOptions = {})
     for (const name of ['tensor', 'info', 'ids']) {
       if (!reader.has(name)) throw new FormatError(`has no array '${name}' (the raters.npz layout needs tensor, info and ids)`, file);
     }
-    const th = reader.header('tensor');
-    if (th.shape.length !== 3) throw new FormatError(`tensor must be 3-D [raters, questions, answers], got shape (${th.shape.join(', ')})`, file);
-    if (th.dtype[0] !== 'f' && th.dtype[0] !== 'i' && th.dtype[0] !== 'u' && th.dtype !== 'b1') {
-      throw new FormatError(`tensor must be numeric, got dtype '${th.dtype}'`, file);
-    }
-    const [R, Q, A] = th.shape;
-    const alphabet = npzAlphabet(file, A, opts);
-    const ids = reader.read('ids');
-    if (ids.shape.length !== 1 || ids.shape[0] !== R) throw new FormatError(`ids must have shape (${R}), got (${ids.shape.join(', ')})`, file);
-    if (Array.isArray(ids.data)) throw new FormatError(`ids must be integers, got dtype '${ids.dtype}'`, file);
+    // Headers come from the async (native zlib) streams: the sync path would inflate with fflate.
+    const ids = await reader.readAsync('ids');
+    if (ids.shape.length !== 1) throw new FormatError(`ids must be 1-D, got shape (${ids.shape.join(', ')})`, file);
+    if (Array.isArray(ids.data) || ids.dtype[0] === 'f') throw new FormatError(`ids must be integers, got dtype '${ids.dtype}'`, file);
+    const R = ids.shape[0];
     const workers = Array.from(ids.data as ArrayLike<number | bigint>, (v) => String(v));
     checkUniqueIds(file, workers);
     const known = opts.knownWorkers ? indexOf(opts.knownWorkers) : null;
@@ -93,17 +88,31 @@ export async function readRatersNpz(file: string, opts: ReadAnswersOptions = {})
       return w;
     });
     const info = await reader.readAsync('info');
-    if (info.shape.length !== 2 || info.shape[0] !== Q || !Array.isArray(info.data)) {
-      throw new FormatError(`info must be a string array of shape (${Q}, 2), got ${info.dtype} (${info.shape.join(', ')})`, file);
+    if (info.shape.length !== 2 || !Array.isArray(info.data)) {
+      throw new FormatError(`info must be a 2-D string array (questions, 2), got ${info.dtype} (${info.shape.join(', ')})`, file);
     }
+    const Q = info.shape[0];
     const cols = info.shape[1];
     const names = info.data as string[];
     const tasks = new Array<string>(Q);
     for (let q = 0; q < Q; q++) tasks[q] = cols >= 2 ? `${names[q * cols]}:${names[q * cols + 1]}` : names[q * cols];
     const out = new Builder(Math.max(1024, Q * 2));
-    for await (const { start, rows } of reader.chunksAsync('tensor', 1)) {
-      scanOneHot(file, rows.data as ArrayLike<number>, start, Q, A, workerIndex[start], out);
+    let alphabet: string[] = [];
+    let rows = 0;
+    for await (const { start, rows: chunk } of reader.chunksAsync('tensor', 1)) {
+      const [count, q, A] = chunk.shape;
+      if (chunk.shape.length !== 3 || q !== Q || start >= R) {
+        throw new FormatError(`tensor must have shape (${R}, ${Q}, answers) to match ids and info, got rows of shape (${chunk.shape.slice(1).join(', ')})`, file);
+      }
+      if (Array.isArray(chunk.data)) throw new FormatError(`tensor must be numeric, got dtype '${chunk.dtype}'`, file);
+      if (start === 0) alphabet = npzAlphabet(file, A, opts);
+      for (let r = start; r < start + count; r++) {
+        scanOneHot(file, (chunk.data as ArrayLike<number>), r, Q, A, workerIndex[r], out, (r - start) * Q * A);
+      }
+      rows = start + count;
     }
+    if (rows !== R) throw new FormatError(`tensor has ${rows} rater rows but ids has ${R}`, file);
+    if (R === 0) alphabet = (opts.alphabet ?? DEFAULT_ALPHABET).slice();
     return {
       ...out.finish(),
       numQuestions: Q,
@@ -140,20 +149,36 @@ function checkUniqueIds(file: string, ids: string[]): void {
 }
 
 /** Collects the answers of one rater row; every (rater, question) must be all-zero or one-hot. */
-function scanOneHot(file: string, d: ArrayLike<number>, r: number, Q: number, A: number, w: number, out: Builder): void {
-  for (let q = 0, at = 0; q < Q; q++, at += A) {
+function scanOneHot(file: string, d: ArrayLike<number>, r: number, Q: number, A: number, w: number, out: Builder, base: number): void {
+  if (A === 3 && d instanceof Float64Array) return scanOneHot3(file, d.subarray(base, base + Q * 3), r, Q, w, out);
+  for (let q = 0, at = base; q < Q; q++, at += A) {
     let hot = -1;
     for (let a = 0; a < A; a++) {
       const v = d[at + a];
       if (v === 0) continue;
-      if (v !== 1 || hot >= 0) {
-        const vals = Array.from({ length: A }, (_, j) => d[at + j]).join(', ');
-        throw new FormatError(`tensor[${r}, ${q}] = (${vals}) is not a one-hot answer`, file);
-      }
+      if (v !== 1 || hot >= 0) notOneHot(file, d, r, q, A, base);
       hot = a;
     }
     if (hot >= 0) out.push(q, w, hot, r);
   }
+}
+
+/** The common case (float64, no/maybe/yes), kept monomorphic for speed. */
+function scanOneHot3(file: string, d: Float64Array, r: number, Q: number, w: number, out: Builder): void {
+  for (let q = 0, at = 0; q < Q; q++, at += 3) {
+    const v0 = d[at];
+    const v1 = d[at + 1];
+    const v2 = d[at + 2];
+    if (v0 === 0 && v1 === 0 && v2 === 0) continue;
+    const s = v0 + v1 + v2;
+    if (s !== 1 || (v0 !== 0 && v0 !== 1) || (v1 !== 0 && v1 !== 1) || (v2 !== 0 && v2 !== 1)) notOneHot(file, d, r, q, 3, 0);
+    out.push(q, w, v0 === 1 ? 0 : v1 === 1 ? 1 : 2, r);
+  }
+}
+
+function notOneHot(file: string, d: ArrayLike<number>, r: number, q: number, A: number, base: number): never {
+  const vals = Array.from({ length: A }, (_, j) => d[base + q * A + j]).join(', ');
+  throw new FormatError(`tensor[${r}, ${q}] = (${vals}) is not a one-hot answer`, file);
 }
 
 // ---------------------------------------------------------------- CSV / JSONL
