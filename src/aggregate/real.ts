@@ -16,7 +16,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FormatError, ValidationError } from '../errors';
-import { readAnswers, type AnswerTable } from '../io/answers';
+import { readAnswers, withKnownWorkers, type AnswerTable } from '../io/answers';
 import { toInt32 } from '../io/convert';
 import { readLabelSets, writeLabelSets, type LabelSets } from '../io/labels';
 import { readNpy, type NdArray } from '../io/npy';
@@ -181,8 +181,11 @@ export async function reproduceReal(opts: ReproduceRealOptions): Promise<Reprodu
   }
   let t0 = now();
   const original = readOriginalLabels(opts.original);
-  const [main, experts] = await Promise.all([readAnswers(file('raters.npz')), readAnswers(file('golden.npz'))]);
-  const crowdGold = await readAnswers(file('raters_golden.npz'), { knownWorkers: main.workers });
+  // Decompression runs on libuv's threads: read the three files (and the
+  // published ones, for the comparison at the end) concurrently.
+  const published = readPublished(opts.data);
+  const [main, experts, gold] = await Promise.all(['raters.npz', 'golden.npz', 'raters_golden.npz'].map((f) => readAnswers(file(f))));
+  const crowdGold = withKnownWorkers(gold, main.workers);
   const read = since(t0);
 
   t0 = now();
@@ -211,7 +214,7 @@ export async function reproduceReal(opts: ReproduceRealOptions): Promise<Reprodu
   const write = since(t0);
 
   t0 = now();
-  const agreement = await compareWithPublished(opts.data, scores, main.info!, sets);
+  const agreement = compareWithPublished(await published, scores, main.info!, sets);
   const compare = since(t0);
   let positives = 0;
   for (const t of t3) positives += t === 1 ? 1 : 0;
@@ -236,14 +239,33 @@ export function writeScores(file: string, scores: Float64Array, info: NdArray): 
   writeNpz(file, { tensor: { dtype: 'f8', shape: [scores.length], data: scores }, info }, { compress: true });
 }
 
-/** Agreement with the published scores.npz / real.json when DIR holds them. */
-export async function compareWithPublished(dir: string, scores: Float64Array, info: NdArray, sets: LabelSets): Promise<Agreement> {
-  const agreement: Agreement = {};
+export interface Published {
+  scores?: { tensor: Float64Array; info: string[] };
+  labels?: LabelSets;
+}
+
+/** The published scores.npz / real.json, when DIR holds them. */
+export async function readPublished(dir: string): Promise<Published> {
+  const out: Published = {};
   const scoresFile = path.join(dir, 'scores.npz');
   if (fs.existsSync(scoresFile)) {
     const pub = await readNpzAsync(scoresFile, ['tensor', 'info']);
-    const t = pub.tensor.data as Float64Array;
-    const sameInfo = sameStrings(pub.info.data as string[], info.data as string[]);
+    if (!(pub.tensor.data instanceof Float64Array) || !Array.isArray(pub.info.data)) {
+      throw new FormatError('expected a float64 tensor and a string info array', scoresFile);
+    }
+    out.scores = { tensor: pub.tensor.data, info: pub.info.data };
+  }
+  const labelsFile = path.join(dir, 'real.json');
+  if (fs.existsSync(labelsFile)) out.labels = readLabelSets(labelsFile);
+  return out;
+}
+
+/** Agreement of scores / label sets with the published files. */
+export function compareWithPublished(pub: Published, scores: Float64Array, info: NdArray, sets: LabelSets): Agreement {
+  const agreement: Agreement = {};
+  if (pub.scores) {
+    const t = pub.scores.tensor;
+    const sameInfo = sameStrings(pub.scores.info, info.data as string[]);
     let maxAbsDiff = 0;
     let within = 0;
     if (t.length === scores.length) {
@@ -257,17 +279,16 @@ export async function compareWithPublished(dir: string, scores: Float64Array, in
     }
     agreement.scores = { pairs: t.length, maxAbsDiff, within1e9: within, sameInfo };
   }
-  const labelsFile = path.join(dir, 'real.json');
-  if (fs.existsSync(labelsFile)) {
-    const pub = readLabelSets(labelsFile);
+  if (pub.labels) {
+    const sorted = (l: number[]) => [...l].sort((a, b) => a - b).join(',');
     let identical = 0;
     let sameSet = 0;
-    pub.forEach((l, i) => {
+    pub.labels.forEach((l, i) => {
       const mine = sets[i] ?? [];
-      if (l.length === mine.length && l.every((x, j) => x === mine[j])) identical++;
-      if (l.length === mine.length && [...l].sort((a, b) => a - b).every((x, j) => x === [...mine].sort((a, b) => a - b)[j])) sameSet++;
+      if (l.join(',') === mine.join(',')) identical++;
+      if (sorted(l) === sorted(mine)) sameSet++;
     });
-    agreement.labels = { images: pub.length, identical, sameSet };
+    agreement.labels = { images: pub.labels.length, identical, sameSet };
   }
   return agreement;
 }

@@ -9,4 +9,6 @@ export type Register = (program: Command) => void;
 export const COMMANDS: Array<() => Register> = [
   () => require('./logits').register,
   () => require('./tasks').register,
+  () => require('./aggregate').register,
+  () => require('./reproduce-real').register,
 ];

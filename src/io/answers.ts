@@ -43,6 +43,23 @@ export interface ReadAnswersOptions {
   knownWorkers?: string[];
 }
 
+/**
+ * Re-indexes a table's workers onto `known` (e.g. gold answers onto the main
+ * answers' raters); a worker not in `known` is an error naming the file.
+ */
+export function withKnownWorkers(table: AnswerTable, known: string[]): AnswerTable {
+  const index = indexOf(known);
+  const map = table.workers.map((id) => {
+    const w = index.get(id);
+    if (w === undefined) {
+      const what = table.format === 'npz' ? `rater id ${id}` : `worker '${id}'`;
+      throw new ValidationError(`${what} is not among the raters of the main answers`, table.file);
+    }
+    return w;
+  });
+  return { ...table, worker: Int32Array.from(table.worker, (w) => map[w]), numWorkers: known.length, workers: known.slice() };
+}
+
 /** The format of an answers file, from its extension. */
 export function answerFormat(file: string): AnswerFormat {
   const lower = file.toLowerCase();
@@ -99,7 +116,7 @@ export async function readRatersNpz(file: string, opts: ReadAnswersOptions = {})
     const out = new Builder(Math.max(1024, Q * 2));
     let alphabet: string[] = [];
     let rows = 0;
-    for await (const { start, rows: chunk } of reader.chunksAsync('tensor', 1)) {
+    for await (const { start, rows: chunk } of reader.chunksAsync('tensor', 1, { reuse: true })) {
       const [count, q, A] = chunk.shape;
       if (chunk.shape.length !== 3 || q !== Q || start >= R) {
         throw new FormatError(`tensor must have shape (${R}, ${Q}, answers) to match ids and info, got rows of shape (${chunk.shape.slice(1).join(', ')})`, file);
