@@ -119,7 +119,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
       }
     }
   }
-  const sets = scores && opts.labelsOut ? labelSets(questionPairs(answers), scores, threshold, original!) : null;
+  const sets = scores && opts.labelsOut ? labelSets(questionPairs(answers), scores, threshold, original!, opts.original) : null;
   const fitMs = since(t0);
 
   t0 = now();

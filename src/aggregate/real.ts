@@ -114,9 +114,10 @@ export function originalLabelAnswers(pairs: QuestionPairs, original: Int32Array,
  * threshold, in the published order (see python-set.ts); images without
  * rated pairs keep their original label.
  */
-export function labelSets(pairs: QuestionPairs, scores: Float64Array, threshold: number, original: Int32Array): LabelSets {
+export function labelSets(pairs: QuestionPairs, scores: Float64Array, threshold: number, original: Int32Array, originalFile?: string): LabelSets {
   const rated = new Map<number, Array<[number, number]>>();
   pairs.image.forEach((img, q) => {
+    if (img >= original.length) throw new ValidationError(`image index ${img} is beyond the ${original.length} original labels`, originalFile);
     let list = rated.get(img);
     if (!list) rated.set(img, (list = []));
     list.push([pairs.label[q], scores[q]]);
@@ -204,7 +205,7 @@ export async function reproduceReal(opts: ReproduceRealOptions): Promise<Reprodu
   const r = goldScore({ answers: main, gold: crowdGold, truth: t3, spec, pseudoRaters: [pseudo], smoothing: 1, threads: opts.threads, backend: opts.backend });
   const scores = new Float64Array(main.numQuestions);
   for (let q = 0; q < scores.length; q++) scores[q] = r.posterior[q * 2 + 1];
-  const sets = labelSets(mainPairs, scores, threshold, original);
+  const sets = labelSets(mainPairs, scores, threshold, original, opts.original);
   const fit = since(t0);
 
   t0 = now();

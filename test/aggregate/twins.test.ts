@@ -151,7 +151,7 @@ describe('kernel argument checks', () => {
   const ans: CompactAnswers = { question: Int32Array.from([0, 1]), worker: Int32Array.from([0, 0]), answer: Int32Array.from([0, 5]), numQuestions: 2, numWorkers: 1, alphabet: ['no', 'maybe', 'yes'] };
   const opts: EmKernelOptions = { numAnswers: 3, numClasses: 2, method: 0, maxIter: 5, tol: 1e-7, smoothing: 0 };
   const init = new Float64Array(4).fill(0.5);
-  for (const backend of ['ts', ...(hasNative() ? ['native'] : [])] as const) {
+  for (const backend of ['ts', ...(hasNative() ? ['native' as const] : [])] as const) {
     it(`${backend}: out-of-range answers, bad lengths and bad options are errors, not crashes`, () => {
       expect(() => runEm([problemOf(ans, init)], opts, backend)).toThrow(/answer\[1\] = 5 is out of range/);
       expect(() => runEm([problemOf({ ...ans, answer: Int32Array.from([0, 1]), worker: Int32Array.from([0]) }, init)], opts, backend)).toThrow(/differ in length/);
