@@ -17,6 +17,9 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -37,30 +40,38 @@ const double kProdFloor = std::ldexp(1.0, -512);
 const double kLogDomainBelow = std::ldexp(1.0, -1000);
 
 // A reusable barrier whose last arriving thread runs `completion` before the
-// others are released (like C++20 std::barrier).
+// others are released (like C++20 std::barrier). Waiters spin briefly (an EM
+// phase takes well under a millisecond) before sleeping on the condvar.
 class Barrier {
  public:
   explicit Barrier(int n) : n_(n) {}
   template <typename F>
   void Arrive(F&& completion) {
-    std::unique_lock<std::mutex> lock(mu_);
-    const uint64_t gen = gen_;
-    if (++count_ == n_) {
+    const uint64_t gen = gen_.load(std::memory_order_acquire);
+    if (count_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
       completion();
-      count_ = 0;
-      ++gen_;
+      count_.store(0, std::memory_order_relaxed);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        gen_.store(gen + 1, std::memory_order_release);
+      }
       cv_.notify_all();
       return;
     }
-    cv_.wait(lock, [&] { return gen_ != gen; });
+    for (int i = 0; i < 2000; ++i) {
+      if (gen_.load(std::memory_order_acquire) != gen) return;
+      std::this_thread::yield();
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return gen_.load(std::memory_order_acquire) != gen; });
   }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  int n_;
-  int count_ = 0;
-  uint64_t gen_ = 0;
+  const int n_;
+  std::atomic<int> count_{0};
+  std::atomic<uint64_t> gen_{0};
 };
 
 // Runs body(tid) on `threads` threads (the caller is tid 0).
@@ -100,7 +111,39 @@ struct Params {
   const double* prior = nullptr;
   const double* logp = nullptr;  // log space only
   bool log_domain = false;
+  // Fast path (K = 2): emin[code] = floor(log2(smallest positive entry of the
+  // code's row)); a question whose exponent sum stays >= emin_floor cannot
+  // underflow, so it skips the per-answer rescale check (see EStepPair).
+  const int32_t* emin = nullptr;
+  int64_t emin_floor = 0;
 };
+
+// floor(log2(x)) for x > 0 (x = f * 2^e with f in [0.5, 1) gives e - 1).
+inline int32_t FloorLog2(double x) {
+  int e = 0;
+  std::frexp(x, &e);
+  return e - 1;
+}
+
+// Row exponents for the fast path: rows with no positive entry get 0 (such a
+// row zeroes every class, which cannot underflow). Returns the floor the
+// exponent sum must reach: the smallest positive prior's exponent and a
+// margin so the largest product stays above 2^-960 (normal numbers).
+int64_t RowExponents(const double* prob, int64_t codes, int32_t K, const double* prior, int32_t* emin) {
+  for (int64_t c = 0; c < codes; ++c) {
+    double m = 0;
+    for (int32_t k = 0; k < K; ++k) {
+      const double v = prob[c * K + k];
+      if (v > 0 && (m == 0 || v < m)) m = v;
+    }
+    emin[c] = m > 0 ? FloorLog2(m) : 0;
+  }
+  double pmin = 0;
+  for (int32_t k = 0; k < K; ++k) {
+    if (prior[k] > 0 && (pmin == 0 || prior[k] < pmin)) pmin = prior[k];
+  }
+  return pmin > 0 ? -960 - FloorLog2(pmin) : 0;
+}
 
 // How the E-step feeds the next M-step's counts.
 enum class Sink { kNone, kDawidSkene, kOneCoin };
@@ -234,9 +277,105 @@ BlockResult EStep(const Csr& c, int32_t q0, int32_t q1, const Params& prm, const
   return r;
 }
 
+#if defined(__SSE2__)
+// EStep for K = 2 in probability space with SSE2 pairs: the same IEEE
+// operations in the same order as EStep<S, 2>, two classes per instruction.
+template <Sink S>
+BlockResult EStepPair(const Csr& c, int32_t q0, int32_t q1, const Params& prm, const double* old, double* post,
+                      double* psum, const SinkArgs& sink, double* scratch) {
+  const __m128d prior = _mm_loadu_pd(prm.prior);
+  const __m128d abs_mask = _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffffLL));
+  __m128d ps = _mm_loadu_pd(psum);
+  __m128d change = _mm_setzero_pd();
+  BlockResult r;
+  double prod = 1, logsum = 0;
+  int64_t exps = 0;
+  const int32_t* code = c.code.data();
+  const int64_t* off = c.off.data();
+  const double* prob = prm.prob;
+  const int32_t* emin = prm.emin;
+  double* counts = sink.counts;
+  for (int32_t q = q0; q < q1; ++q) {
+    __m128d p = prior;
+    int64_t scale = 0;
+    const int64_t b = off[q], e = off[q + 1];
+    // Products with an exponent bound >= emin_floor stay normal: no rescale
+    // can be needed, and skipping it changes nothing (rescaling multiplies by
+    // exact powers of two). Otherwise redo the question with the checks.
+    int64_t bound = 0;
+    for (int64_t i = b; i < e; ++i) {
+      const int32_t ci = code[i];
+      p = _mm_mul_pd(p, _mm_loadu_pd(prob + static_cast<int64_t>(ci) * 2));
+      bound += emin[ci];
+    }
+    if (bound < prm.emin_floor) {
+      p = prior;
+      for (int64_t i = b; i < e; ++i) {
+        p = _mm_mul_pd(p, _mm_loadu_pd(prm.prob + static_cast<int64_t>(code[i]) * 2));
+        double pp[2];
+        _mm_storeu_pd(pp, p);
+        const double m = pp[1] > pp[0] ? pp[1] : pp[0];
+        if (m < kTiny && m > 0) {
+          int ex = 0;
+          std::frexp(m, &ex);
+          const double s1 = std::ldexp(1.0, -ex / 2), s2 = std::ldexp(1.0, -ex - (-ex / 2));
+          p = _mm_mul_pd(_mm_mul_pd(p, _mm_set1_pd(s1)), _mm_set1_pd(s2));
+          scale += ex;
+        }
+      }
+    }
+    double pp[2];
+    _mm_storeu_pd(pp, p);
+    const double sum = 0 + pp[0] + pp[1];
+    __m128d t;
+    if (sum > 0) {
+      int ex = 0;
+      prod *= Frexp(sum, &ex);
+      exps += ex + scale;
+      if (prod < kProdFloor) {
+        int e2 = 0;
+        prod = Frexp(prod, &e2);
+        exps += e2;
+      }
+      t = _mm_mul_pd(p, _mm_set1_pd(1 / sum));
+    } else {
+      t = _mm_set1_pd(0.5);
+      logsum += kNegInf;
+    }
+    if (old) change = _mm_max_pd(change, _mm_and_pd(_mm_sub_pd(t, _mm_loadu_pd(old + static_cast<int64_t>(q) * 2)), abs_mask));
+    ps = _mm_add_pd(ps, t);
+    _mm_storeu_pd(post + static_cast<int64_t>(q) * 2, t);
+    if (S == Sink::kDawidSkene) {
+      for (int64_t i = b; i < e; ++i) {
+        double* row = counts + static_cast<int64_t>(code[i]) * 2;
+        _mm_storeu_pd(row, _mm_add_pd(_mm_loadu_pd(row), t));
+      }
+    } else if (S == Sink::kOneCoin) {
+      _mm_storeu_pd(pp, t);
+      for (int64_t i = b; i < e; ++i) {
+        double* row = counts + static_cast<int64_t>(sink.cw[code[i]]) * 2;
+        const int32_t k = sink.cm[code[i]];
+        if (k >= 0) row[0] += pp[k];
+        row[1] += 1;
+      }
+    }
+  }
+  _mm_storeu_pd(psum, ps);
+  double ch[2];
+  _mm_storeu_pd(ch, change);
+  r.change = ch[1] > ch[0] ? ch[1] : ch[0];
+  r.ll = std::log(prod) + static_cast<double>(exps) * kLn2 + logsum;
+  (void)scratch;
+  return r;
+}
+#endif
+
 template <Sink S>
 BlockResult EStepAnyK(const Csr& c, int32_t q0, int32_t q1, const Params& prm, const double* old, double* post,
                       double* psum, const SinkArgs& sink, double* scratch) {
+#if defined(__SSE2__)
+  if (prm.K == 2 && !prm.log_domain) return EStepPair<S>(c, q0, q1, prm, old, post, psum, sink, scratch);
+#endif
   if (prm.K == 2) return EStep<S, 2>(c, q0, q1, prm, old, post, psum, sink, scratch);
   return EStep<S, 0>(c, q0, q1, prm, old, post, psum, sink, scratch);
 }
@@ -259,6 +398,7 @@ class EmSolver {
     const size_t wak = static_cast<size_t>(ans.W) * AK_;
     prob_.assign(wak, 0);
     logc_.assign(wak, 0);
+    emin_.assign(static_cast<size_t>(ans.W) * A_, 0);
     skill_.assign(ans.W, 0);
     penalty_.assign(ans.W, 0);
     minpos_.assign(ans.W, 1);
@@ -413,6 +553,7 @@ class EmSolver {
       if (prior_[k] > 0 && prior_[k] < minpos) minpos = prior_[k];
     }
     log_domain_ = minpos < kLogDomainBelow;
+    if (K_ == 2) emin_floor_ = RowExponents(prob_.data(), static_cast<int64_t>(ans_.W) * A_, K_, prior_.data(), emin_.data());
     if (log_domain_) {
       for (size_t j = 0; j < prob_.size(); ++j) logc_[j] = std::log(prob_[j]);
       for (int32_t k = 0; k < K_; ++k) logp_[k] = std::log(prior_[k]);
@@ -433,6 +574,8 @@ class EmSolver {
     prm.prior = prior_.data();
     prm.logp = logp_.data();
     prm.log_domain = log_domain_;
+    prm.emin = emin_.data();
+    prm.emin_floor = emin_floor_;
     const BlockResult r =
         ds_ ? EStepAnyK<Sink::kDawidSkene>(csr_, q0, q1, prm, cur_.data(), next_.data(), ps, sink, scratch)
             : EStepAnyK<Sink::kOneCoin>(csr_, q0, q1, prm, cur_.data(), next_.data(), ps, sink, scratch);
@@ -487,6 +630,8 @@ class EmSolver {
   int64_t width_ = 0;
   int qblocks_ = 1;
   bool log_domain_ = false;
+  int64_t emin_floor_ = 0;
+  std::vector<int32_t> emin_;
   double penalty_sum_ = 0;
   Csr csr_;
   std::vector<int32_t> cw_, cm_;
@@ -576,6 +721,9 @@ double ScorePass(const Answers& ans, const double* prior, const double* confusio
   prm.prob = prob.data();
   prm.prior = prior;
   prm.log_domain = minpos < kLogDomainBelow;
+  std::vector<int32_t> emin(static_cast<size_t>(ans.W) * A);
+  prm.emin = emin.data();
+  if (K == 2) prm.emin_floor = RowExponents(prob.data(), static_cast<int64_t>(ans.W) * A, K, prior, emin.data());
   if (prm.log_domain) {
     logc.resize(prob.size());
     logp.resize(K);
