@@ -11,4 +11,8 @@ export const COMMANDS: Array<() => Register> = [
   () => require('./tasks').register,
   () => require('./aggregate').register,
   () => require('./reproduce-real').register,
+  () => require('./evaluate').register,
+  () => require('./analyze').register,
+  () => require('./clean').register,
+  () => require('./export').register,
 ];
