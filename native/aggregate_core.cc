@@ -95,10 +95,19 @@ struct Csr {
 Csr QuestionCsr(const Answers& ans) {
   Csr c;
   c.off.assign(static_cast<size_t>(ans.Q) + 1, 0);
-  for (int64_t i = 0; i < ans.n; ++i) ++c.off[ans.q[i] + 1];
+  bool grouped = true;
+  for (int64_t i = 0; i < ans.n; ++i) {
+    ++c.off[ans.q[i] + 1];
+    if (i > 0 && ans.q[i] < ans.q[i - 1]) grouped = false;
+  }
   for (int32_t q = 0; q < ans.Q; ++q) c.off[q + 1] += c.off[q];
-  std::vector<int64_t> pos(c.off.begin(), c.off.end() - 1);
   c.code.resize(static_cast<size_t>(ans.n));
+  if (grouped) {
+    // Already grouped by question (e.g. raters.npz as read): no scatter needed.
+    for (int64_t i = 0; i < ans.n; ++i) c.code[i] = ans.w[i] * ans.A + ans.a[i];
+    return c;
+  }
+  std::vector<int64_t> pos(c.off.begin(), c.off.end() - 1);
   for (int64_t i = 0; i < ans.n; ++i) c.code[pos[ans.q[i]]++] = ans.w[i] * ans.A + ans.a[i];
   return c;
 }

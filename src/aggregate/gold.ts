@@ -163,27 +163,65 @@ function pseudoAnswers(byQuestion: Int32Array, w: number, alphabet: string[]): C
   return { question, worker: new Int32Array(n).fill(w), answer, numQuestions: byQuestion.length, numWorkers: w + 1, alphabet };
 }
 
-/** Main answers followed by the pseudo-raters' answers (workers W, W+1, ...). */
+/**
+ * Main answers plus the pseudo-raters' answers (workers W, W+1, ...). Within
+ * each question the pseudo-raters come after the workers, in either layout:
+ * answers already grouped by question stay grouped (the kernel then skips its
+ * sort), others get the pseudo answers appended.
+ */
 function withPseudo(ans: CompactAnswers, pseudo: PseudoRater[]): CompactAnswers {
-  const parts = pseudo.map((p, j) => {
+  for (const p of pseudo) {
     if (p.main.length !== ans.numQuestions) {
       throw new ValidationError(`pseudo-rater ${p.name}: ${p.main.length} answers for ${ans.numQuestions} questions`);
     }
-    return pseudoAnswers(p.main, ans.numWorkers + j, ans.alphabet);
-  });
-  const n = ans.question.length + parts.reduce((s, p) => s + p.question.length, 0);
+  }
+  const cols = pseudo.map((p) => p.main);
+  let extra = 0;
+  for (const col of cols) for (let q = 0; q < col.length; q++) if (col[q] >= 0) extra++;
+  const m = ans.question.length;
+  const n = m + extra;
   const question = new Int32Array(n);
   const worker = new Int32Array(n);
   const answer = new Int32Array(n);
-  question.set(ans.question);
-  worker.set(ans.worker);
-  answer.set(ans.answer);
-  let at = ans.question.length;
-  for (const p of parts) {
-    question.set(p.question, at);
-    worker.set(p.worker, at);
-    answer.set(p.answer, at);
-    at += p.question.length;
+  const W = ans.numWorkers;
+  const Q = ans.numQuestions;
+  const [mq, mw, ma] = [ans.question, ans.worker, ans.answer];
+  if (isGrouped(mq)) {
+    let i = 0;
+    let at = 0;
+    for (let q = 0; q < Q; q++) {
+      for (; i < m && mq[i] === q; i++, at++) {
+        question[at] = q;
+        worker[at] = mw[i];
+        answer[at] = ma[i];
+      }
+      for (let j = 0; j < cols.length; j++) {
+        const a = cols[j][q];
+        if (a < 0) continue;
+        question[at] = q;
+        worker[at] = W + j;
+        answer[at++] = a;
+      }
+    }
+  } else {
+    question.set(ans.question);
+    worker.set(ans.worker);
+    answer.set(ans.answer);
+    let at = m;
+    pseudo.forEach((p, j) => {
+      p.main.forEach((a, q) => {
+        if (a < 0) return;
+        question[at] = q;
+        worker[at] = W + j;
+        answer[at++] = a;
+      });
+    });
   }
-  return { question, worker, answer, numQuestions: ans.numQuestions, numWorkers: ans.numWorkers + pseudo.length, alphabet: ans.alphabet };
+  return { question, worker, answer, numQuestions: ans.numQuestions, numWorkers: W + pseudo.length, alphabet: ans.alphabet };
+}
+
+/** True when the question indices never decrease. */
+export function isGrouped(question: Int32Array): boolean {
+  for (let i = 1; i < question.length; i++) if (question[i] < question[i - 1]) return false;
+  return true;
 }

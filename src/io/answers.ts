@@ -131,7 +131,8 @@ export async function readRatersNpz(file: string, opts: ReadAnswersOptions = {})
     if (rows !== R) throw new FormatError(`tensor has ${rows} rater rows but ids has ${R}`, file);
     if (R === 0) alphabet = (opts.alphabet ?? DEFAULT_ALPHABET).slice();
     return {
-      ...out.finish(),
+      // Rater-major as streamed; grouped by question (stable) for the kernels.
+      ...groupByQuestion(out.finish(), Q),
       numQuestions: Q,
       numWorkers: known ? opts.knownWorkers!.length : R,
       alphabet,
@@ -369,6 +370,17 @@ function resolveDuplicates(file: string, c: Compact, Q: number, W: number, polic
   const out = new Builder(n);
   for (let i = 0; i < n; i++) if (!drop[i]) out.push(c.question[i], c.worker[i], c.answer[i], c.lines[i]);
   return out.finish();
+}
+
+/** The answers reordered by question, keeping their order within a question. */
+function groupByQuestion(c: Compact, Q: number): Compact {
+  const order = countingOrder(c.question, Q, null);
+  const pick = (x: Int32Array) => {
+    const y = new Int32Array(x.length);
+    for (let j = 0; j < order.length; j++) y[j] = x[order[j]];
+    return y;
+  };
+  return { question: pick(c.question), worker: pick(c.worker), answer: pick(c.answer), lines: pick(c.lines) };
 }
 
 /** Stable counting sort of `within` (or 0..n-1) by key. */
