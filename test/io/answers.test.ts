@@ -36,9 +36,11 @@ describe('raters.npz layout', () => {
     const t = await readAnswers(f);
     expect(t.format).toBe('npz');
     expect(t.alphabet).toEqual(['no', 'maybe', 'yes']);
-    expect(Array.from(t.question)).toEqual([0, 2, 0, 1]);
-    expect(Array.from(t.worker)).toEqual([0, 0, 1, 1]);
-    expect(Array.from(t.answer)).toEqual([2, 0, 1, 2]);
+    // Grouped by question, rater order within a question.
+    expect(Array.from(t.question)).toEqual([0, 0, 1, 2]);
+    expect(Array.from(t.worker)).toEqual([0, 1, 1, 0]);
+    expect(Array.from(t.answer)).toEqual([2, 1, 2, 0]);
+    expect(Array.from(t.lines!)).toEqual([0, 1, 1, 0]); // rater rows
     expect(t.workers).toEqual(['100', '101']);
     expect(t.tasks[1]).toBe('ILSVRC2012_val_00000002.JPEG:1');
     expect(t.info!.shape).toEqual([3, 2]);
