@@ -102,6 +102,17 @@ describe('realabel aggregate', () => {
     expect(sets[0]).toContain(1);
   });
 
+  it('gold truth from expert answers (CSV with a worker column) by the --gold-min-yes rule', async () => {
+    const experts = file('experts.csv');
+    // 0:1 has 2 of 3 yes, 0:2 has 1 of 3, 1:2 none.
+    fs.writeFileSync(experts, 'task,worker,label\n0:1,e1,yes\n0:1,e2,yes\n0:1,e3,no\n0:2,e1,yes\n0:2,e2,no\n0:2,e3,no\n1:2,e1,no\n1:2,e2,no\n1:2,e3,no\n');
+    const base = ['aggregate', '--answers', answers, '--mode', 'verification', '--method', 'gold', '--gold-answers', goldAnswers, '--gold-truth', experts, '--out', file('e.npz'), '--json'];
+    const majority = JSON.parse((await cli(base)).stdout);
+    expect(majority.gold.positives).toBe(1);
+    const lenient = JSON.parse((await cli([...base, '--gold-min-yes', '1'])).stdout);
+    expect(lenient.gold.positives).toBe(2);
+  });
+
   it('--on-duplicate turns the duplicate error off', async () => {
     const dup = file('dup.csv');
     fs.writeFileSync(dup, 'task,worker,label\nt,a,x\nt,a,y\nt,b,y\n');

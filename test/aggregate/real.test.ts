@@ -58,6 +58,23 @@ describeData('ReaL from the raw votes', () => {
     expect(r.imagesWithLabels).toBe(46837);
   });
 
+  it('the general CLI with --method gold and the pseudo-rater flags writes the same real.json', async () => {
+    const { aggregate } = await import('../../src/aggregate/aggregate');
+    const r = await aggregate({
+      answers: path.join(REAL, 'raters.npz'),
+      method: 'gold',
+      goldAnswers: path.join(REAL, 'raters_golden.npz'),
+      goldTruth: path.join(REAL, 'golden.npz'),
+      goldMinYes: 3,
+      pseudoRaters: [{ rule: 'original-label', classes: [0, 398], goldMinYes: 2 }],
+      original: ORIGINAL,
+      out: path.join(out, 'gold-scores.npz'),
+      labelsOut: path.join(out, 'gold-real.json'),
+    });
+    expect(r.gold).toEqual({ questions: 1135, scored: 1135, positives: 248 });
+    expect(fs.readFileSync(path.join(out, 'gold-real.json')).equals(fs.readFileSync(path.join(REAL, 'real.json')))).toBe(true);
+  });
+
   it('unsupervised Dawid–Skene thresholded at 0.8 agrees with real.json on >= 98% of the rated pairs', () => {
     const r = dawidSkene(raters, { mode: 'verification' });
     const pub = readLabelSets(path.join(REAL, 'real.json'));
