@@ -3,9 +3,10 @@
  * It repeats the kernel's arithmetic operation by operation: the same blocks,
  * the same summation order, the same exact power-of-two rescaling, so the
  * two agree to the rounding of Math.log / Math.exp (≤ 1e-12 in practice).
+ * The kernel's K = 2 fast path skips rescale checks that cannot fire, which
+ * changes no result (rescaling is by exact powers of two); the twin checks.
  */
 import type { EmKernelOptions, EmProblem, EmResult } from './kernel-types';
-
 
 const TINY = 2 ** -256;
 const PROD_FLOOR = 2 ** -512;
@@ -424,5 +425,3 @@ class EmSolverTs {
 export function emTs(problems: EmProblem[], opts: EmKernelOptions): EmResult[] {
   return problems.map((p) => new EmSolverTs(p, opts).run());
 }
-
-
