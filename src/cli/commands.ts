@@ -9,6 +9,8 @@ export type Register = (program: Command) => void;
 export const COMMANDS: Array<() => Register> = [
   () => require('./logits').register,
   () => require('./tasks').register,
+  () => require('./aggregate').register,
+  () => require('./reproduce-real').register,
   () => require('./evaluate').register,
   () => require('./analyze').register,
   () => require('./clean').register,
