@@ -10,6 +10,8 @@ export const COMMANDS: Array<() => Register> = [
   () => require('./logits').register,
   () => require('./topk').register,
   () => require('./tasks').register,
+  () => require('./aggregate').register,
+  () => require('./reproduce-real').register,
   () => require('./evaluate').register,
   () => require('./analyze').register,
   () => require('./clean').register,
