@@ -9,6 +9,7 @@ export { readNpz, readNpzAsync, writeNpz, NpzReader } from './io/npz';
 export { readLabelSets, writeLabelSets, type LabelSets } from './io/labels';
 export { readSynsets, type Synset } from './io/synsets';
 export { toInt32, toFloatMatrix } from './io/convert';
+export { topk, topkFile, TopKStream, type Criterion, type Pairs, type TopKOptions, type TopKFileResult } from './select/topk';
 export { tasks, type Task, type TaskLabel, type TasksInput, type TasksOptions, type TasksResult, type TasksSummary, type ClassInfo } from './tasks/tasks';
 export { splitLabels, minTasks } from './tasks/split';
 export { classHierarchy, type ClassHierarchy } from './tasks/hierarchy';

@@ -8,6 +8,7 @@ export type Register = (program: Command) => void;
 
 export const COMMANDS: Array<() => Register> = [
   () => require('./logits').register,
+  () => require('./topk').register,
   () => require('./tasks').register,
   () => require('./aggregate').register,
   () => require('./reproduce-real').register,
