@@ -8,13 +8,13 @@
  *   (a header is required; extra columns are ignored).
  * Bad rows are errors naming the file and line.
  */
-import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
 import { FormatError, ValidationError } from '../errors';
 import { DEFAULT_ALPHABET, type CompactAnswers, type Mode } from '../aggregate/problem';
 import type { NdArray } from './npy';
 import { NpzReader } from './npz';
+import { openTextStream, pipeTextTo } from './text';
 
 export type AnswerFormat = 'npz' | 'csv' | 'jsonl';
 export type OnDuplicate = 'error' | 'first' | 'last';
@@ -210,21 +210,9 @@ interface RawRows {
 
 const FIELDS = ['task', 'worker', 'label'] as const;
 
-function openStream(file: string): fs.ReadStream {
-  try {
-    fs.accessSync(file, fs.constants.R_OK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FormatError(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(err)})`, file);
-  }
-  return fs.createReadStream(file);
-}
-
 async function readCsvRows(file: string): Promise<RawRows> {
   const rows: RawRows = { task: [], worker: [], label: [], line: [] };
-  const parser = openStream(file).pipe(
-    parseCsv({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
-  );
+  const parser = pipeTextTo(file, parseCsv({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }));
   let idx: number[] | null = null;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
@@ -255,8 +243,19 @@ async function readCsvRows(file: string): Promise<RawRows> {
 }
 
 async function readJsonlRows(file: string): Promise<RawRows> {
+  const input = openTextStream(file);
+  input.on('error', () => undefined); // surfaces through the loop below; ignored once it has stopped
+  const lines = readline.createInterface({ input, crlfDelay: Infinity });
+  try {
+    return await jsonlRows(file, lines);
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+}
+
+async function jsonlRows(file: string, lines: AsyncIterable<string>): Promise<RawRows> {
   const rows: RawRows = { task: [], worker: [], label: [], line: [] };
-  const lines = readline.createInterface({ input: openStream(file), crlfDelay: Infinity });
   let n = 0;
   for await (const text of lines) {
     n++;
