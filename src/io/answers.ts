@@ -124,7 +124,7 @@ export async function readRatersNpz(file: string, opts: ReadAnswersOptions = {})
       if (Array.isArray(chunk.data)) throw new FormatError(`tensor must be numeric, got dtype '${chunk.dtype}'`, file);
       if (start === 0) alphabet = npzAlphabet(file, A, opts);
       for (let r = start; r < start + count; r++) {
-        scanOneHot(file, (chunk.data as ArrayLike<number>), r, Q, A, workerIndex[r], out, (r - start) * Q * A);
+        scanOneHot(file, chunk.data as ArrayLike<number | bigint>, r, Q, A, workerIndex[r], out, (r - start) * Q * A);
       }
       rows = start + count;
     }
@@ -167,12 +167,12 @@ function checkUniqueIds(file: string, ids: string[]): void {
 }
 
 /** Collects the answers of one rater row; every (rater, question) must be all-zero or one-hot. */
-function scanOneHot(file: string, d: ArrayLike<number>, r: number, Q: number, A: number, w: number, out: Builder, base: number): void {
+function scanOneHot(file: string, d: ArrayLike<number | bigint>, r: number, Q: number, A: number, w: number, out: Builder, base: number): void {
   if (A === 3 && d instanceof Float64Array) return scanOneHot3(file, d.subarray(base, base + Q * 3), r, Q, w, out);
   for (let q = 0, at = base; q < Q; q++, at += A) {
     let hot = -1;
     for (let a = 0; a < A; a++) {
-      const v = d[at + a];
+      const v = Number(d[at + a]); // int64 tensors hold bigints
       if (v === 0) continue;
       if (v !== 1 || hot >= 0) notOneHot(file, d, r, q, A, base);
       hot = a;
@@ -194,7 +194,7 @@ function scanOneHot3(file: string, d: Float64Array, r: number, Q: number, w: num
   }
 }
 
-function notOneHot(file: string, d: ArrayLike<number>, r: number, q: number, A: number, base: number): never {
+function notOneHot(file: string, d: ArrayLike<number | bigint>, r: number, q: number, A: number, base: number): never {
   const vals = Array.from({ length: A }, (_, j) => d[base + q * A + j]).join(', ');
   throw new FormatError(`tensor[${r}, ${q}] = (${vals}) is not a one-hot answer`, file);
 }
