@@ -7,4 +7,6 @@ import type { Command } from 'commander';
 export type Register = (program: Command) => void;
 
 export const COMMANDS: Array<() => Register> = [
+  () => require('./propose').register,
+  () => require('./select-models').register,
 ];

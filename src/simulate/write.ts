@@ -8,9 +8,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomicSync } from '../io/atomic';
+import { writeLabelSets } from '../io/labels';
+import { npyHeader, writeNpy } from '../io/npy';
 import { createPool, resolveWorkers } from '../util/pool';
 import { now, since } from '../util/timer';
-import { npyHeader } from './npy-header';
 import { chunkCount, planSimulation, truthSets, type SimulateOptions, type SimulationPlan } from './simulate';
 import type { SimulateTask } from './worker';
 
@@ -64,19 +65,9 @@ function summarize(plan: SimulationPlan, names: string[]): SimulationSummary {
   };
 }
 
-function originalNpy(plan: SimulationPlan): Uint8Array {
-  const small = plan.c <= 32767;
-  const header = npyHeader(small ? '<i2' : '<i4', [plan.n]);
-  const data = small ? Int16Array.from(plan.original) : plan.original;
-  const out = new Uint8Array(header.length + data.byteLength);
-  out.set(header);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), header.length);
-  return out;
-}
-
 /** Creates temp files of the final size with the header written. */
 function createLogitFiles(files: string[], plan: SimulationPlan): { temps: string[]; headerBytes: number } {
-  const header = npyHeader('<f4', [plan.n, plan.c]);
+  const header = npyHeader('f4', [plan.n, plan.c]);
   const temps = files.map((f) => path.join(path.dirname(f), `.${path.basename(f)}.${process.pid}.tmp`));
   for (const t of temps) {
     const fd = fs.openSync(t, 'w');
@@ -133,8 +124,9 @@ export async function simulateToDir(dir: string, opts: SimulateFilesOptions): Pr
   const original = path.join(dir, 'original.npy');
   const truth = path.join(dir, 'truth.json');
   const params = path.join(dir, 'simulate.json');
-  writeFileAtomicSync(original, originalNpy(plan));
-  writeFileAtomicSync(truth, `${JSON.stringify(truthSets(plan))}\n`);
+  const small = plan.c <= 32767;
+  writeNpy(original, { dtype: small ? 'i2' : 'i4', shape: [plan.n], data: small ? Int16Array.from(plan.original) : plan.original });
+  writeLabelSets(truth, truthSets(plan));
   const summary = summarize(plan, names);
   writeFileAtomicSync(params, `${JSON.stringify(summary, null, 2)}\n`);
   return { dir, models: files, original, truth, params, summary, timings_ms: { plan: tPlan, logits: tLogits, total: since(t0) } };
