@@ -9,4 +9,5 @@ export type Register = (program: Command) => void;
 export const COMMANDS: Array<() => Register> = [
   () => require('./propose').register,
   () => require('./select-models').register,
+  () => require('./simulate').register,
 ];

@@ -125,10 +125,14 @@ export function poolPairs(input: PoolInput, opts: PoolOptions = {}): Pooled {
     const r = addon.poolPairs(
       flat.n, flat.c, flat.models, flat.srcImage, flat.srcLabel, flat.srcOffsets, flat.srcModel, flat.forced, flat.minVotes,
     ) as { image: Int32Array; label: Int32Array; votes: Int32Array; masks: Uint32Array; planes: number; words: number };
+    // Views in this realm: the addon's arrays come from the main realm, which
+    // matters under jest (instanceof checks in the npy writer).
+    const i32 = (a: Int32Array) => new Int32Array(a.buffer, a.byteOffset, a.length);
     const P = r.image.length;
     const size = P * r.words;
-    const masks = Array.from({ length: r.planes }, (_, j) => r.masks.slice(j * size, (j + 1) * size));
-    return { image: r.image, label: r.label, votes: r.votes, masks, models: masks[0], words: r.words, planes: r.planes };
+    const all = new Uint32Array(r.masks.buffer, r.masks.byteOffset, r.masks.length);
+    const masks = Array.from({ length: r.planes }, (_, j) => all.slice(j * size, (j + 1) * size));
+    return { image: i32(r.image), label: i32(r.label), votes: i32(r.votes), masks, models: masks[0], words: r.words, planes: r.planes };
   } catch (err) {
     rethrowNative(err);
   }

@@ -6,7 +6,7 @@ import { hasNative } from '../../src/native/addon';
 function denseReference(input: PoolInput): Pooled {
   const { n, c, models, sources, forced } = input;
   const minVotes = input.minVotes ?? 2;
-  const counts: number[][][] = Array.from({ length: n * c }, () => []);
+  const counts: number[][] = Array.from({ length: n * c }, () => []);
   sources.forEach((s, si) => {
     const seen = new Set<number>();
     for (let j = 0; j < s.image.length; j++) {
