@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readNpz } from '../../src/io/npz';
-import { writeNpy } from '../../src/io/npy';
+import { encodeNpy, writeNpy } from '../../src/io/npy';
 import { readProposals, writeProposals } from '../../src/propose/io';
 import { propose, proposeFiles, proposalStats, type Proposals } from '../../src/propose/propose';
 import { simulate } from '../../src/simulate/simulate';
@@ -104,6 +104,31 @@ describe('propose (files, workers)', () => {
       const { proposals, timings_ms } = await proposeFiles({ logits: files, original, workers, chunkBytes: 7 * c * 4 });
       expect(proposals).toEqual(mem);
       expect(timings_ms.total).toBeGreaterThan(0);
+    }
+  });
+
+  it('reads f8 and big-endian f4 logits like little-endian f4', async () => {
+    const mem = propose({ logits: sim.logits, n, c, original: sim.original, modelNames: ['model_00', 'model_01', 'model_02'] });
+    const f8 = files.map((f, m) => {
+      const out = path.join(dir, 'f8', path.basename(f));
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      writeNpy(out, { dtype: 'f8', shape: [n, c], data: Float64Array.from(sim.logits[m]) });
+      return out;
+    });
+    const be = files.map((f, m) => {
+      const out = path.join(dir, 'be', path.basename(f));
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      const bytes = Buffer.from(encodeNpy({ dtype: 'f4', shape: [n, c], data: sim.logits[m] }));
+      const head = bytes.indexOf('<f4');
+      bytes.write('>f4', head, 'latin1');
+      const dataStart = bytes.length - n * c * 4;
+      bytes.subarray(dataStart).swap32();
+      fs.writeFileSync(out, bytes);
+      return out;
+    });
+    for (const logits of [f8, be]) {
+      const { proposals } = await proposeFiles({ logits, original, workers: 1, chunkBytes: 1000 });
+      expect(proposals).toEqual(mem);
     }
   });
 
