@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readNpy } from '../../src/io/npy';
@@ -143,5 +144,40 @@ describeData('simulate with real.json truth', () => {
     const acc = labelled.filter(([s, i]) => s.includes(t[i])).length / labelled.length;
     expect(acc).toBeGreaterThan(0.74);
     expect(acc).toBeLessThan(0.86);
+  });
+});
+
+describe('simulate CLI', () => {
+  const dir = tmpDir();
+  const BIN = path.resolve(__dirname, '..', '..', 'bin', 'realabel.js');
+  const run = (args: string[]) => spawnSync(process.execPath, [BIN, 'simulate', ...args], { encoding: 'utf8' });
+
+  it('writes the models, original labels, truth and parameters', () => {
+    const out = path.join(dir, 'cli');
+    const r = run(['--images', '40', '--classes', '7', '--models', '2', '--seed', '3', '--accuracy', '0.5:0.9', '--out', out, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.model_files.map((f: string) => path.basename(f))).toEqual(['model_00.npy', 'model_01.npy']);
+    expect(json.per_model.map((m: { target_accuracy: number }) => m.target_accuracy)).toEqual([0.5, 0.9]);
+    const mem = simulate({ images: 40, classes: 7, models: 2, seed: 3, accuracy: [0.5, 0.9] });
+    expect(readNpy(json.model_files[1]).data).toEqual(mem.logits[1]);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'simulate.json'), 'utf8')).n).toBe(40);
+  });
+
+  it('exits 1 with one line on bad options or a bad truth file', () => {
+    const truth = path.join(dir, 'truth.json');
+    fs.writeFileSync(truth, '[[1], [9]]');
+    const cases: Array<[string[], string]> = [
+      [['--models', '2', '--accuracy', '1.5', '--out', path.join(dir, 'x')], '--accuracy must be in [0, 1]'],
+      [['--models', '2', '--truth', path.join(dir, 'none.json'), '--out', path.join(dir, 'x')], `${path.join(dir, 'none.json')}: no such file`],
+      [['--models', '2', '--classes', '5', '--truth', truth, '--out', path.join(dir, 'x')], `${truth}: entry 1 has label 9, out of range [0, 5)`],
+    ];
+    for (const [args, message] of cases) {
+      const r = run(args);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(message);
+      expect(fs.existsSync(path.join(dir, 'x'))).toBe(false);
+    }
   });
 });
