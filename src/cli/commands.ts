@@ -7,7 +7,9 @@ import type { Command } from 'commander';
 export type Register = (program: Command) => void;
 
 export const COMMANDS: Array<() => Register> = [
+  () => require('./logits').register,
+  () => require('./simulate').register,
   () => require('./propose').register,
   () => require('./select-models').register,
-  () => require('./simulate').register,
+  () => require('./tasks').register,
 ];

@@ -18,7 +18,9 @@ export function nativeAddon(): NativeAddon | null {
   if (process.env.REALABEL_NATIVE === '0') return (cached = null);
   const root = path.resolve(__dirname, '..', '..');
   let lastError: unknown;
-  for (const rel of CANDIDATES) {
+  // REALABEL_ADDON points at another build of the addon (the sanitizer build in CI).
+  const override = process.env.REALABEL_ADDON;
+  for (const rel of override ? [path.resolve(override)] : CANDIDATES) {
     try {
       cached = require(path.join(root, rel)) as NativeAddon;
       return cached;
@@ -26,6 +28,8 @@ export function nativeAddon(): NativeAddon | null {
       lastError = err;
     }
   }
+  // An explicit build that does not load is a setup error, not a reason to fall back quietly.
+  if (override) throw new Error(`REALABEL_ADDON=${override} could not be loaded: ${String(lastError)}`);
   cached = null;
   if (!warned) {
     warned = true;

@@ -1,0 +1,58 @@
+/** `realabel tasks`: split the proposals into rating tasks along WordNet. */
+import { Option, type Command } from 'commander';
+import { writeFileAtomicSync } from '../io/atomic';
+import { readSynsets } from '../io/synsets';
+import { tasksToCsv, tasksToJsonl } from '../tasks/format';
+import { readProposalPairs } from '../tasks/read';
+import { tasks } from '../tasks/tasks';
+import { now, since } from '../util/timer';
+import { action, examples, parseIntArg, printJson } from './common';
+
+interface Opts {
+  proposals: string;
+  synsets: string;
+  classes?: number;
+  maxLabels: number;
+  format: 'jsonl' | 'csv';
+  out: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('tasks')
+    .description('group the proposed (image, label) pairs into rating tasks of related labels (WordNet 3.0)')
+    .requiredOption('--proposals <file>', 'proposals.npz: image, label [, top1, original]; or the published info layout')
+    .requiredOption('--synsets <file>', 'synset.txt: one "wnid name" line per class, in label order')
+    .option('--classes <n>', 'expected number of classes (checks the synset file)', parseIntArg('--classes', 1))
+    .option('--max-labels <n>', 'at most this many labels per task', parseIntArg('--max-labels', 1, 1000), 8)
+    .addOption(new Option('--format <fmt>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
+    .requiredOption('--out <file>', 'tasks file to write')
+    .option('--json', 'print a JSON summary on stdout')
+    .action(action(run));
+  examples(cmd, [
+    'realabel tasks --proposals proposals.npz --synsets synset.txt --out tasks.jsonl --json',
+    'realabel tasks --proposals proposals.npz --synsets synset.txt --format csv --out tasks.csv',
+  ]);
+}
+
+async function run(opts: Opts): Promise<void> {
+  const t0 = now();
+  let t = now();
+  const input = await readProposalPairs(opts.proposals);
+  const classes = readSynsets(opts.synsets, { expected: opts.classes });
+  const read = since(t);
+  const result = tasks(input, { classes, maxLabels: opts.maxLabels, file: opts.proposals, classesFile: opts.synsets });
+  t = now();
+  const text = opts.format === 'csv' ? tasksToCsv(result.tasks, opts.maxLabels) : tasksToJsonl(result.tasks);
+  writeFileAtomicSync(opts.out, text);
+  const write = since(t);
+  const s = result.summary;
+  if (opts.json) {
+    printJson({ ...s, out: opts.out, format: opts.format, timings_ms: { read, hierarchy: s.timings_ms.hierarchy, split: s.timings_ms.split, coherence: s.timings_ms.coherence, write, total: since(t0) } });
+  } else {
+    process.stderr.write(
+      `${s.tasks} tasks for ${s.rated_images} rated images (${s.unrated_images} unrated keep their original label) -> ${opts.out}\n`,
+    );
+  }
+}

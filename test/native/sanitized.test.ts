@@ -1,0 +1,53 @@
+/**
+ * Runs the native kernels' tests again against an AddressSanitizer +
+ * UndefinedBehaviorSanitizer build of the addon (CMake preset `asan`).
+ * Skips, saying why, where cmake or the sanitizer runtimes are missing.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+/** Test folders whose suites call native kernels. */
+export const NATIVE_SUITES = ['test/select/', 'test/pool/', 'test/aggregate/', 'test/evaluate/', 'test/select-models/', 'test/native/args'];
+
+function runtime(name: string): string | null {
+  const r = spawnSync('gcc', [`-print-file-name=${name}`], { encoding: 'utf8' });
+  const p = r.stdout?.trim();
+  return p && path.isAbsolute(p) && fs.existsSync(p) ? p : null;
+}
+
+const asan = runtime('libasan.so');
+const ubsan = runtime('libubsan.so');
+const haveCmake = spawnSync('cmake', ['--version']).status === 0;
+const nested = process.env.REALABEL_SANITIZED === '1';
+const why = nested ? 'already inside the sanitized run' : !haveCmake ? 'cmake not found' : !asan || !ubsan ? 'gcc sanitizer runtimes not found' : '';
+
+(why ? describe.skip : describe)(`native tests under ASan + UBSan${why ? ` [skipped: ${why}]` : ''}`, () => {
+  it('builds the asan preset and passes the native suites with no sanitizer report', () => {
+    const env = { ...process.env, REALABEL_NATIVE: '1' };
+    for (const args of [['--preset', 'asan'], ['--build', '--preset', 'asan', '-j', '2']]) {
+      const r = spawnSync('cmake', args, { cwd: ROOT, encoding: 'utf8', env });
+      expect(r.stderr + r.stdout).not.toMatch(/error:/i);
+      expect(r.status).toBe(0);
+    }
+    const suites = NATIVE_SUITES.filter((s) => fs.existsSync(path.join(ROOT, s)) || fs.existsSync(path.join(ROOT, `${s}.test.ts`)));
+    const r = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--runInBand', '--testPathPatterns', ...suites], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: {
+        ...env,
+        REALABEL_SANITIZED: '1',
+        REALABEL_ADDON: path.join(ROOT, 'build-asan', 'realabel.node'),
+        LD_PRELOAD: `${asan} ${ubsan}`,
+        ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0:halt_on_error=1',
+        UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1',
+      },
+      maxBuffer: 64 << 20,
+    });
+    const out = `${r.stdout}\n${r.stderr}`;
+    expect(out).not.toMatch(/ERROR: AddressSanitizer|runtime error:/);
+    expect(out).toMatch(/Tests:\s+\d+ passed/);
+    expect(r.status).toBe(0);
+  }, 900_000);
+});
