@@ -12,4 +12,8 @@ export const COMMANDS: Array<() => Register> = [
   () => require('./propose').register,
   () => require('./select-models').register,
   () => require('./tasks').register,
+  () => require('./evaluate').register,
+  () => require('./analyze').register,
+  () => require('./clean').register,
+  () => require('./export').register,
 ];

@@ -1,0 +1,61 @@
+// Per-row top-k over a row-major [n, c] score matrix (logits or
+// probabilities), the kernel behind `realabel evaluate`, `analyze` and
+// `clean`. Order: higher score first, ties broken by the lower class index.
+// NaN is rejected (the lowest offending row is reported), so the result never
+// depends on how NaN happens to compare.
+//
+// JS: evalTopkRows(scores: Float32Array|Float64Array, n, c, k,
+//                  out: Int32Array /* n*k */, threads) -> undefined
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "args.h"
+#include "evaluate-topk.h"
+#include "registry.h"
+
+namespace realabel {
+namespace {
+
+using evaltopk::TopkRows;
+
+template <typename T>
+void Run(const Napi::CallbackInfo& info, const T* scores, size_t length) {
+  Napi::Env env = info.Env();
+  const int64_t n = ArgInt(info, 1, "n", 0, INT64_C(1) << 40);
+  const int64_t c = ArgInt(info, 2, "c", 1, std::numeric_limits<int32_t>::max());
+  const int64_t k = ArgInt(info, 3, "k", 1, c);
+  Napi::Int32Array out = ArgArray<int32_t>(info, 4, "out");
+  const int threads = ResolveThreads(static_cast<int>(ArgInt(info, 5, "threads", 0, 1024)));
+  if (static_cast<double>(n) * static_cast<double>(c) != static_cast<double>(length)) {
+    throw RangeErr(env, "scores has " + std::to_string(length) + " values, expected n*c = " + std::to_string(n) + "*" +
+                            std::to_string(c));
+  }
+  if (static_cast<double>(out.ElementLength()) != static_cast<double>(n) * static_cast<double>(k)) {
+    throw RangeErr(env, "out has " + std::to_string(out.ElementLength()) + " values, expected n*k = " +
+                            std::to_string(n) + "*" + std::to_string(k));
+  }
+  const int64_t bad = TopkRows(scores, n, c, k, out.Data(), threads);
+  if (bad >= 0) throw RangeErr(env, "scores row " + std::to_string(bad) + " contains NaN");
+}
+
+}  // namespace
+}  // namespace realabel
+
+static Napi::Value EvalTopkRows(const Napi::CallbackInfo& info) {
+  using namespace realabel;
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray()) throw TypeErr(env, "scores: expected a Float32Array or Float64Array");
+  const napi_typedarray_type kind = info[0].As<Napi::TypedArray>().TypedArrayType();
+  if (kind == napi_float32_array) {
+    Napi::Float32Array a = ArgArray<float>(info, 0, "scores");
+    Run<float>(info, a.Data(), a.ElementLength());
+  } else if (kind == napi_float64_array) {
+    Napi::Float64Array a = ArgArray<double>(info, 0, "scores");
+    Run<double>(info, a.Data(), a.ElementLength());
+  } else {
+    throw TypeErr(env, "scores: expected a Float32Array or Float64Array");
+  }
+  return env.Undefined();
+}
+REALABEL_EXPORT("evalTopkRows", EvalTopkRows);
