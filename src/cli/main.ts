@@ -7,7 +7,6 @@ export function buildProgram(): Command {
   const program = new Command('realabel')
     .description('Reassessed multi-label ground truth (ReaL) for image-classification benchmarks')
     .version(require('../../package.json').version)
-    .showHelpAfterError('(add --help for usage)')
     .configureOutput({
       outputError: (str, write) => write(`realabel: ${str.replace(/^error: /, '').trim()}\n`),
     });

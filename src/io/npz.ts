@@ -122,10 +122,14 @@ export class NpzReader {
     }
   }
 
-  async *chunksAsync(name: string, rowsPerChunk: number): AsyncIterable<{ start: number; rows: NdArray }> {
+  /**
+   * `reuse`: every chunk is decoded into the same buffer (valid until the next
+   * chunk), which spares the garbage collector on large members.
+   */
+  async *chunksAsync(name: string, rowsPerChunk: number, opts: { reuse?: boolean } = {}): AsyncIterable<{ start: number; rows: NdArray }> {
     const { stream, header, where } = await this.openAsync(name);
     try {
-      for (const { start, count, bytes } of rowPlan(header, where, rowsPerChunk)) {
+      for (const { start, count, bytes } of rowPlan(header, where, rowsPerChunk, opts.reuse)) {
         await stream.readInto(bytes);
         yield { start, rows: chunkArray(header, count, bytes) };
       }
@@ -155,16 +159,18 @@ function alignedBuffer(bytes: number, where: string): Uint8Array {
   }
 }
 
-function* rowPlan(header: NpyHeader, where: string, rowsPerChunk: number) {
+function* rowPlan(header: NpyHeader, where: string, rowsPerChunk: number, reuse = false) {
   if (header.fortranOrder && header.shape.length > 1) {
     throw new FormatError('Fortran-ordered arrays cannot be streamed in row chunks', where);
   }
   const nRows = header.shape.length === 0 ? 1 : header.shape[0];
   const rowBytes = (header.shape.length === 0 ? 1 : header.size / Math.max(1, nRows)) * header.dtype.itemsize;
   const step = Math.max(1, Math.floor(rowsPerChunk));
+  let shared: Uint8Array | null = null;
   for (let start = 0; start < nRows; start += step) {
     const count = Math.min(step, nRows - start);
-    yield { start, count, bytes: alignedBuffer(count * rowBytes, where) };
+    if (reuse) shared ??= alignedBuffer(step * rowBytes, where);
+    yield { start, count, bytes: shared ? shared.subarray(0, count * rowBytes) : alignedBuffer(count * rowBytes, where) };
   }
 }
 

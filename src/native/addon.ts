@@ -22,7 +22,7 @@ export function nativeAddon(): NativeAddon | null {
   const override = process.env.REALABEL_ADDON;
   for (const rel of override ? [path.resolve(override)] : CANDIDATES) {
     try {
-      cached = require(path.join(root, rel)) as NativeAddon;
+      cached = require(path.resolve(root, rel)) as NativeAddon;
       return cached;
     } catch (err) {
       lastError = err;

@@ -1,0 +1,64 @@
+// Crowd aggregation kernels: majority vote, Dawid–Skene / one-coin EM, gold
+// calibration and one scoring pass. Pure C++ (no N-API) so they can be unit
+// built and run from any thread; aggregate.cc holds the bindings.
+//
+// Determinism: every sum runs over fixed blocks (their number depends on the
+// problem size, never on the thread count) and partial sums are combined in
+// block order. src/aggregate/*-ts.ts mirror these loops operation by
+// operation, so the TypeScript twins agree to rounding of log/exp.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace realabel {
+namespace agg {
+
+// Answers of one problem: answer i says worker w[i] gave answer a[i] to
+// question q[i]. Q questions, W workers, A answer values, K truth classes.
+struct Answers {
+  const int32_t* q;
+  const int32_t* w;
+  const int32_t* a;
+  int64_t n;
+  int32_t Q, W, A, K;
+};
+
+enum class Method { kDawidSkene = 0, kOneCoin = 1 };
+
+struct EmOptions {
+  Method method = Method::kDawidSkene;
+  const int32_t* match = nullptr;  // one-coin: class that answer a is correct for, or -1 (length A)
+  int32_t max_iter = 500;
+  double tol = 1e-7;
+  double smoothing = 0;
+};
+
+// Outputs are caller-owned buffers (N-API typed arrays).
+struct EmOutput {
+  double* posterior;   // Q*K
+  double* confusion;   // W*K*A, row (w, k) = p(answer | truth k)
+  double* prior;       // K
+  double* skill;       // W (one-coin accuracy; DS: p(correct) unused, may be null)
+  std::vector<double> log_likelihood;  // per iteration
+  std::vector<double> objective;       // log-likelihood + log Dirichlet prior of the smoothing
+  int32_t iterations = 0;
+  bool converged = false;
+};
+
+// T[q, k] = sum_i V[a_i, k] / sum_{i,k} V[a_i, k] (uniform when a question has no votes).
+void MajorityVote(const Answers& ans, const double* votes, double* out);
+
+// One EM problem on `threads` threads; `init` is the Q*K starting posterior.
+void RunEm(const Answers& ans, const EmOptions& opt, const double* init, int threads, EmOutput* out);
+
+// Confusions counted on gold questions (truth[q] in [0,K) or -1 = skip) with
+// additive smoothing; workers without any counted answer get the mean row of
+// the others (uniform when nobody has one). counts[w] = counted answers.
+void GoldConfusion(const Answers& ans, const int32_t* truth, double smoothing, double* confusion, double* counts);
+
+// One scoring pass (an E-step) with the given prior [K] and confusion
+// [W*K*A]; returns the log-likelihood of the answers.
+double ScorePass(const Answers& ans, const double* prior, const double* confusion, int threads, double* posterior);
+
+}  // namespace agg
+}  // namespace realabel

@@ -1,0 +1,75 @@
+// Exact top-K over an [N, C] matrix under the total order (key descending,
+// flat index image*C + label ascending), consumed in row chunks with O(K)
+// state. The result is unique, so it never depends on chunking, blocks or
+// threads; those only change how much work the filters save.
+#pragma once
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "topk_order.h"
+#include "topk_rows.h"
+
+namespace realabel {
+namespace topk {
+
+enum Criterion : int { kLogit = 0, kProb = 1 };
+
+// A selection failure the binding turns into a RangeError.
+struct SelectError {
+  std::string message;
+};
+
+// Lower bound on the keys a block keeps: key > value (strict) or key >= value.
+struct Bound {
+  double value = -std::numeric_limits<double>::infinity();
+  bool strict = true;
+  bool Accepts(double key) const { return strict ? key > value : key >= value; }
+};
+
+class Selector {
+ public:
+  Selector(int64_t c, int64_t k, Criterion criterion, int threads, topkrows::Isa isa);
+
+  // Consumes rows [rowsSeen, rowsSeen + nRows). T is float or double.
+  // `last` promises that Finish comes next (skips a compaction).
+  // Throws SelectError on a non-finite value (naming its row).
+  template <typename T>
+  void Push(const T* data, int64_t nRows, bool last = false);
+
+  // The K best, best first (valid until the selector is destroyed). Throws
+  // SelectError when fewer than K entries were pushed.
+  const std::vector<Cand>& Finish();
+
+  // The reported value of a key: the logit, or the probability exp(key).
+  float ValueOf(double key) const;
+
+  int64_t rows_seen() const { return rows_seen_; }
+  // Chunks that used a sampled threshold, and those whose sample proved unsafe.
+  int64_t sampled_chunks() const { return sampled_chunks_; }
+  int64_t fallbacks() const { return fallbacks_; }
+
+ private:
+  struct Block;
+  template <typename T>
+  void RunBlocks(const T* data, int64_t nRows, Bound start, std::vector<Block>* blocks);
+  template <typename T>
+  void ProcessRows(const T* data, int64_t r0, int64_t r1, Block* b) const;
+  template <typename T>
+  bool SampleThreshold(const T* data, int64_t nRows, double* tau) const;
+  void Keep(Block* b, double key, int64_t idx) const;
+
+  int64_t c_, k_, cap_;
+  Criterion criterion_;
+  int threads_;
+  topkrows::Isa isa_;
+  int64_t rows_seen_ = 0;
+  int64_t sampled_chunks_ = 0, fallbacks_ = 0;
+  bool have_theta_ = false;
+  double theta_ = -std::numeric_limits<double>::infinity();  // K-th best so far (strict)
+  std::vector<Cand> buffer_;                                  // candidates in index order
+};
+
+}  // namespace topk
+}  // namespace realabel

@@ -1,0 +1,288 @@
+/**
+ * `aggregate`: crowd answers in, posteriors out, with any method
+ * (mv, ds, one-coin, gold), optional gold answers for the operating point,
+ * and the outputs of `realabel aggregate`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UsageError, ValidationError } from '../errors';
+import { writeFileAtomicSync } from '../io/atomic';
+import { defaultMode, readAnswers, type AnswerTable, type OnDuplicate } from '../io/answers';
+import { writeLabelSets, type LabelSets } from '../io/labels';
+import type { NdArray } from '../io/npy';
+import { writeNpz } from '../io/npz';
+import type { Backend } from '../native/addon';
+import { now, since } from '../util/timer';
+import { DEFAULT_MAX_ITER, DEFAULT_TOL, dawidSkene } from './ds';
+import type { EmResult } from './em';
+import { goldScore, type PseudoRater } from './gold';
+import { majorityVote } from './mv';
+import { oneCoin } from './one-coin';
+import { prCurve, prCurveCsv, thresholdForPrecision, type PrPoint } from './pr';
+import { modeSpec, type Mode, type ModeSpec } from './problem';
+import { alignTruth, expertTruth, labelSets, originalLabelAnswers, questionPairs, readOriginalLabels, REAL_THRESHOLD } from './real';
+import { readGoldTruth } from './truth';
+
+export type Method = 'mv' | 'ds' | 'one-coin' | 'gold';
+
+/** A pseudo-rater rule: `original-label[,classes=LO-HI][,gold-min-yes=N]`. */
+export interface PseudoRaterSpec {
+  rule: 'original-label';
+  /** Labels it answers on main questions, [lo, hi). */
+  classes?: [number, number];
+  /** Its calibration truth: at least this many experts said yes (default: the workers' truth). */
+  goldMinYes?: number;
+}
+
+export interface AggregateOptions {
+  answers: string;
+  method: Method;
+  mode?: Mode;
+  alphabet?: string[];
+  onDuplicate?: OnDuplicate;
+  maxIter?: number;
+  tol?: number;
+  smoothing?: number;
+  goldAnswers?: string;
+  goldTruth?: string;
+  /** Expert majority rule for the gold truth (verification: yes count). */
+  goldMinYes?: number;
+  pseudoRaters?: PseudoRaterSpec[];
+  threshold?: number;
+  targetPrecision?: number;
+  original?: string;
+  labelsOut?: string;
+  prCurve?: string;
+  out: string;
+  threads?: number;
+  backend?: Backend;
+}
+
+export interface AggregateResult {
+  mode: Mode;
+  method: Method;
+  questions: number;
+  answers: number;
+  workers: number;
+  /** Verification: posterior of "present"; categorical: questions × classes. */
+  posterior: Float64Array;
+  classes: string[];
+  iterations: number;
+  converged: boolean;
+  logLikelihood: number | null;
+  logLikelihoodPerIteration: number[];
+  gold?: { questions: number; positives?: number; scored: number };
+  threshold?: number;
+  thresholdFrom?: 'option' | 'target-precision';
+  operatingPoint?: PrPoint;
+  labels?: { images: number; labels: number; imagesWithLabels: number };
+  outputs: string[];
+  timings_ms: { read: number; fit: number; write: number };
+}
+
+export async function aggregate(opts: AggregateOptions): Promise<AggregateResult> {
+  checkOptions(opts);
+  let t0 = now();
+  const answers = await readAnswers(opts.answers, { mode: opts.mode, alphabet: opts.alphabet, onDuplicate: opts.onDuplicate });
+  const mode = opts.mode ?? defaultMode(answers.format);
+  if (mode === 'categorical' && (opts.labelsOut || opts.prCurve || opts.targetPrecision !== undefined || opts.pseudoRaters?.length)) {
+    throw new UsageError('--labels-out, --pr-curve, --target-precision and --pseudo-rater need verification mode');
+  }
+  const spec = modeSpec(mode, answers.alphabet);
+  const gold = opts.goldAnswers ? await readGold(opts, answers, mode) : null;
+  const original = opts.original ? readOriginalLabels(opts.original) : null;
+  const read = since(t0);
+
+  t0 = now();
+  const fit = fitMethod(opts, answers, spec, gold, original);
+  const scores = mode === 'verification' ? column(fit.posterior, 2, 1) : null;
+  let threshold = opts.threshold ?? REAL_THRESHOLD;
+  let thresholdFrom: AggregateResult['thresholdFrom'] = 'option';
+  let points: PrPoint[] | null = null;
+  let operatingPoint: PrPoint | undefined;
+  let goldSummary: AggregateResult['gold'];
+  if (gold) {
+    const at = questionIndex(answers);
+    const goldQ = gold.answers.tasks.map((t) => at.get(t) ?? -1);
+    goldSummary = { questions: goldQ.length, scored: goldQ.filter((q) => q >= 0).length };
+    if (scores) {
+      goldSummary.positives = gold.truth.filter((t) => t === 1).length;
+      const s = goldQ.filter((q) => q >= 0).map((q) => scores[q]);
+      const tr = Array.from(gold.truth).filter((_, i) => goldQ[i] >= 0);
+      points = prCurve(s, tr);
+      if (opts.targetPrecision !== undefined) {
+        const p = thresholdForPrecision(points, opts.targetPrecision);
+        if (!p) throw new ValidationError(`no threshold reaches precision ${opts.targetPrecision} on the ${s.length} gold questions`, opts.goldAnswers);
+        threshold = p.threshold;
+        thresholdFrom = 'target-precision';
+        operatingPoint = p;
+      }
+    }
+  }
+  const sets = scores && opts.labelsOut ? labelSets(questionPairs(answers), scores, threshold, original!, opts.original) : null;
+  const fitMs = since(t0);
+
+  t0 = now();
+  const outputs = writeOutputs(opts, answers, spec, fit.posterior, scores, sets, points);
+  const write = since(t0);
+  const perIteration = fit.em ? Array.from(fit.em.logLikelihood) : fit.logLikelihood !== undefined ? [fit.logLikelihood] : [];
+  return {
+    mode,
+    method: opts.method,
+    questions: answers.numQuestions,
+    answers: answers.question.length,
+    workers: answers.numWorkers,
+    posterior: scores ?? fit.posterior,
+    classes: spec.classes,
+    iterations: fit.em?.iterations ?? (opts.method === 'mv' ? 0 : 1),
+    converged: fit.em?.converged ?? true,
+    logLikelihood: perIteration.length ? perIteration[perIteration.length - 1] : null,
+    logLikelihoodPerIteration: perIteration,
+    gold: goldSummary,
+    threshold: scores ? threshold : undefined,
+    thresholdFrom: scores ? thresholdFrom : undefined,
+    operatingPoint,
+    labels: sets ? { images: sets.length, labels: sets.reduce((s, l) => s + l.length, 0), imagesWithLabels: sets.filter((l) => l.length).length } : undefined,
+    outputs,
+    timings_ms: { read, fit: fitMs, write },
+  };
+}
+
+function checkOptions(o: AggregateOptions): void {
+  if (!['mv', 'ds', 'one-coin', 'gold'].includes(o.method)) throw new UsageError(`--method must be mv, ds, one-coin or gold, got '${o.method}'`);
+  if (Boolean(o.goldAnswers) !== Boolean(o.goldTruth)) throw new UsageError('--gold-answers and --gold-truth go together');
+  if (o.method === 'gold' && !o.goldAnswers) throw new UsageError('--method gold needs --gold-answers and --gold-truth');
+  if ((o.prCurve || o.targetPrecision !== undefined) && !o.goldAnswers) throw new UsageError('--pr-curve and --target-precision need --gold-answers and --gold-truth');
+  if (o.labelsOut && !o.original) throw new UsageError('--labels-out needs --original (unrated images keep their original label)');
+  if (o.pseudoRaters?.length && o.method !== 'gold') throw new UsageError('--pseudo-rater only applies to --method gold');
+  if (o.pseudoRaters?.length && !o.original) throw new UsageError('--pseudo-rater original-label needs --original');
+  if (o.targetPrecision !== undefined && !(o.targetPrecision >= 0 && o.targetPrecision <= 1)) throw new UsageError('--target-precision must be in [0, 1]');
+  // Refuse before any work if an output folder is missing, so nothing is left half-written.
+  for (const f of [o.out, o.labelsOut, o.prCurve]) {
+    if (!f) continue;
+    const dir = path.dirname(path.resolve(f));
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${f}: the output folder does not exist`);
+    if (fs.existsSync(f) && fs.statSync(f).isDirectory()) throw new UsageError(`${f}: is a folder, not a file`);
+  }
+}
+
+interface Gold {
+  answers: AnswerTable;
+  truth: Int32Array;
+  truthTasks: string[];
+  experts?: AnswerTable;
+  truthFile: string;
+}
+
+async function readGold(opts: AggregateOptions, main: AnswerTable, mode: Mode): Promise<Gold> {
+  const answers = await readAnswers(opts.goldAnswers!, { mode, alphabet: main.alphabet, onDuplicate: opts.onDuplicate, knownWorkers: main.workers });
+  const t = await readGoldTruth(opts.goldTruth!, { mode, alphabet: main.alphabet, minYes: opts.goldMinYes });
+  return { answers, truth: alignTruth(answers, t.tasks, t.truth, t.file), truthTasks: t.tasks, experts: t.experts, truthFile: t.file };
+}
+
+interface Fit {
+  posterior: Float64Array;
+  em?: EmResult;
+  logLikelihood?: number;
+}
+
+function fitMethod(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Fit {
+  const em = { spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, tol: opts.tol ?? DEFAULT_TOL, smoothing: opts.smoothing ?? 0, threads: opts.threads, backend: opts.backend };
+  switch (opts.method) {
+    case 'mv':
+      return { posterior: majorityVote(answers, { spec, backend: opts.backend }) };
+    case 'ds': {
+      const r = dawidSkene(answers, em);
+      return { posterior: r.posterior, em: r };
+    }
+    case 'one-coin': {
+      const r = oneCoin(answers, em);
+      return { posterior: r.posterior, em: r };
+    }
+    case 'gold': {
+      const pseudo = (opts.pseudoRaters ?? []).map((p) => pseudoRater(p, answers, gold!, spec, original!, opts));
+      const r = goldScore({ answers, gold: gold!.answers, truth: gold!.truth, spec, pseudoRaters: pseudo, smoothing: opts.smoothing ?? 1, threads: opts.threads, backend: opts.backend });
+      return { posterior: r.posterior, logLikelihood: r.logLikelihood };
+    }
+  }
+}
+
+function pseudoRater(p: PseudoRaterSpec, main: AnswerTable, gold: Gold, spec: ModeSpec, original: Int32Array, opts: AggregateOptions): PseudoRater {
+  if (spec.mode !== 'verification') throw new UsageError('--pseudo-rater original-label needs verification mode');
+  let truth: Int32Array | undefined;
+  if (p.goldMinYes !== undefined) {
+    if (!gold.experts) throw new UsageError('--pseudo-rater gold-min-yes needs expert answers as --gold-truth');
+    truth = alignTruth(gold.answers, gold.truthTasks, expertTruth(gold.experts, p.goldMinYes), gold.truthFile);
+  }
+  return {
+    name: p.rule,
+    main: originalLabelAnswers(questionPairs(main), original, spec.numAnswers, p.classes, opts.original),
+    gold: originalLabelAnswers(questionPairs(gold.answers), original, spec.numAnswers, undefined, opts.original),
+    truth,
+  };
+}
+
+function questionIndex(t: AnswerTable): Map<string, number> {
+  const m = new Map<string, number>();
+  t.tasks.forEach((task, q) => m.set(task, q));
+  return m;
+}
+
+function column(post: Float64Array, K: number, k: number): Float64Array {
+  const out = new Float64Array(post.length / K);
+  for (let q = 0; q < out.length; q++) out[q] = post[q * K + k];
+  return out;
+}
+
+/** Builds every output in memory first, then writes them; a failed write removes the ones already written. */
+function writeOutputs(
+  opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, posterior: Float64Array, scores: Float64Array | null,
+  sets: LabelSets | null, points: PrPoint[] | null,
+): string[] {
+  const writes: Array<[string, () => void]> = [];
+  if (scores) {
+    const info = answers.info ?? taskInfo(answers.tasks);
+    writes.push([opts.out, () => writeNpz(opts.out, { tensor: { dtype: 'f8', shape: [scores.length], data: scores }, info }, { compress: true })]);
+  } else {
+    const csv = categoricalCsv(answers.tasks, posterior, spec.classes);
+    writes.push([opts.out, () => writeFileAtomicSync(opts.out, csv)]);
+  }
+  if (sets) writes.push([opts.labelsOut!, () => writeLabelSets(opts.labelsOut!, sets)]);
+  if (opts.prCurve && points) {
+    const csv = prCurveCsv(points);
+    writes.push([opts.prCurve, () => writeFileAtomicSync(opts.prCurve!, csv)]);
+  }
+  const done: string[] = [];
+  try {
+    for (const [file, write] of writes) {
+      write();
+      done.push(file);
+    }
+  } catch (err) {
+    for (const f of done) fs.rmSync(f, { force: true });
+    throw err;
+  }
+  return done;
+}
+
+/** info for answers that came from CSV/JSONL: one task name per row, [Q, 1]. */
+function taskInfo(tasks: string[]): NdArray {
+  const width = Math.max(1, ...tasks.map((t) => [...t].length));
+  return { dtype: `U${width}`, shape: [tasks.length, 1], data: tasks };
+}
+
+/** task,label,confidence: the argmax class (ties: the first) and its posterior. */
+export function categoricalCsv(tasks: string[], posterior: Float64Array, classes: string[]): string {
+  const K = classes.length;
+  const lines = ['task,label,confidence'];
+  tasks.forEach((task, q) => {
+    let best = 0;
+    for (let k = 1; k < K; k++) if (posterior[q * K + k] > posterior[q * K + best]) best = k;
+    lines.push(`${csvField(task)},${csvField(classes[best])},${posterior[q * K + best]}`);
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

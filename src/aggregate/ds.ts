@@ -1,0 +1,61 @@
+/**
+ * Dawid–Skene EM: a confusion matrix per worker and a class prior, started
+ * from the majority vote. Stops when the largest posterior change falls below
+ * `tol` or after `maxIter` iterations (`tol: 0` runs exactly maxIter).
+ */
+import type { Backend } from '../native/addon';
+import { runEm, type EmResult } from './em';
+import { majorityVote } from './mv';
+import { modeSpec, type CompactAnswers, type Mode, type ModeSpec } from './problem';
+
+export interface EmFitOptions {
+  mode?: Mode;
+  spec?: ModeSpec;
+  maxIter?: number;
+  tol?: number;
+  /** Additive smoothing of the confusion counts; 0 (default) = maximum likelihood. */
+  smoothing?: number;
+  threads?: number;
+  backend?: Backend;
+}
+
+export const DEFAULT_MAX_ITER = 500;
+export const DEFAULT_TOL = 1e-7;
+
+/** Fits Dawid–Skene to one problem. */
+export function dawidSkene(ans: CompactAnswers, opts: EmFitOptions = {}): EmResult {
+  return fitEm([ans], opts, 0)[0];
+}
+
+/** Fits Dawid–Skene to many independent problems in one native call. */
+export function dawidSkeneBatch(problems: CompactAnswers[], opts: EmFitOptions = {}): EmResult[] {
+  return fitEm(problems, opts, 0);
+}
+
+/** Shared by Dawid–Skene and one-coin: majority-vote start, then EM. */
+export function fitEm(problems: CompactAnswers[], opts: EmFitOptions, method: 0 | 1): EmResult[] {
+  if (problems.length === 0) return [];
+  const spec = opts.spec ?? modeSpec(opts.mode ?? 'verification', problems[0].alphabet);
+  const emProblems = problems.map((p) => ({
+    question: p.question,
+    worker: p.worker,
+    answer: p.answer,
+    numQuestions: p.numQuestions,
+    numWorkers: p.numWorkers,
+    init: majorityVote(p, { spec, backend: opts.backend }),
+  }));
+  return runEm(
+    emProblems,
+    {
+      numAnswers: spec.numAnswers,
+      numClasses: spec.numClasses,
+      method,
+      match: spec.match,
+      maxIter: opts.maxIter ?? DEFAULT_MAX_ITER,
+      tol: opts.tol ?? DEFAULT_TOL,
+      smoothing: opts.smoothing ?? 0,
+      threads: opts.threads ?? 0,
+    },
+    opts.backend,
+  );
+}

@@ -1,0 +1,70 @@
+/** `realabel topk`: the K largest entries of a logits matrix → pairs.npz (image, label, value). */
+import { InvalidArgumentError, type Command } from 'commander';
+import { writeNpz } from '../io/npz';
+import { topkFile, type Criterion } from '../select/topk';
+import { now, since } from '../util/timer';
+import { action, examples, parseIntArg, printJson, threadsOption } from './common';
+
+interface Opts {
+  k: number;
+  criterion: Criterion;
+  out: string;
+  json?: boolean;
+  threads: number;
+}
+
+function criterion(raw: string): Criterion {
+  if (raw !== 'logit' && raw !== 'prob') throw new InvalidArgumentError(`--criterion must be logit or prob, got '${raw}'`);
+  return raw;
+}
+
+const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('topk')
+    .summary('the K largest logits or probabilities of a whole matrix, as (image, label, value) pairs')
+    .description(
+      'select the K largest entries of a float [N, C] logits .npy over the whole matrix, best first ' +
+        '(ties: lower image*C + label first), and write them to an .npz with image int32[K], label int32[K], value float32[K]',
+    )
+    .argument('<logits.npy>', 'float16/32/64 matrix [N, C], streamed in row chunks')
+    .requiredOption('--k <K>', 'number of entries to select (1 <= K <= N*C)', parseIntArg('--k', 1))
+    .option('--criterion <logit|prob>', 'rank raw logits, or per-row softmax probabilities (logit - logsumexp(row))', criterion, 'logit')
+    .requiredOption('--out <pairs.npz>', 'output .npz (written atomically)')
+    .option('--json', 'print one JSON object with k, n, c, criterion and timings_ms {read, select, write}');
+  threadsOption(cmd);
+  examples(cmd, [
+    'realabel topk logits.npy --k 150000 --out pairs.npz',
+    'realabel topk logits.npy --k 150000 --criterion prob --out pairs.npz --json',
+  ]);
+  cmd.action(
+    action((file: string, o: Opts) => {
+      const res = topkFile(file, o.k, { criterion: o.criterion, threads: o.threads });
+      const t0 = now();
+      const { image, label, value } = res.pairs;
+      writeNpz(o.out, {
+        image: { dtype: 'i4', shape: [o.k], data: image },
+        label: { dtype: 'i4', shape: [o.k], data: label },
+        value: { dtype: 'f4', shape: [o.k], data: value },
+      });
+      const write = since(t0);
+      if (o.json) {
+        printJson({
+          file,
+          out: o.out,
+          k: o.k,
+          n: res.n,
+          c: res.c,
+          criterion: o.criterion,
+          threads: o.threads,
+          timings_ms: { read: round3(res.timings.read), select: round3(res.timings.select), write },
+        });
+      } else {
+        process.stdout.write(
+          `wrote ${o.out}: the ${o.k} largest ${o.criterion === 'prob' ? 'probabilities' : 'logits'} of [${res.n}, ${res.c}]\n`,
+        );
+      }
+    }),
+  );
+}

@@ -1,0 +1,447 @@
+/**
+ * Crowd answers in, as compact arrays (question, worker, answer) for the
+ * aggregation kernels. Two layouts:
+ * - `raters.npz` (the ReaL release): a one-hot [R, Q, A] float tensor plus
+ *   `info` [Q, 2] and `ids` [R]. It is streamed one rater at a time, so the
+ *   dense tensor (377 MB for ReaL) is never held whole.
+ * - long CSV or JSONL with crowd-kit's columns `task`, `worker`, `label`
+ *   (a header is required; extra columns are ignored).
+ * Bad rows are errors naming the file and line.
+ */
+import * as fs from 'node:fs';
+import * as readline from 'node:readline';
+import { parse as parseCsv } from 'csv-parse';
+import { FormatError, ValidationError } from '../errors';
+import { DEFAULT_ALPHABET, type CompactAnswers, type Mode } from '../aggregate/problem';
+import type { NdArray } from './npy';
+import { NpzReader } from './npz';
+
+export type AnswerFormat = 'npz' | 'csv' | 'jsonl';
+export type OnDuplicate = 'error' | 'first' | 'last';
+
+export interface AnswerTable extends CompactAnswers {
+  file: string;
+  format: AnswerFormat;
+  /** Question names in index order (npz: `FILE:label` from `info`). */
+  tasks: string[];
+  /** Worker names in index order (npz: the rater ids). */
+  workers: string[];
+  /** npz only: the `info` array [Q, 2] (file name, label), kept for output files. */
+  info?: NdArray;
+  /** Source line (CSV/JSONL) of each answer; npz: rater row. */
+  lines?: Int32Array;
+}
+
+export interface ReadAnswersOptions {
+  /** Default: verification for npz, categorical for CSV/JSONL. */
+  mode?: Mode;
+  /** Verification: the ordered answer values (default no, maybe, yes). Categorical: a fixed label set. */
+  alphabet?: string[];
+  onDuplicate?: OnDuplicate;
+  format?: AnswerFormat;
+  /** Known workers: answers by anyone else are an error (gold answers must come from known raters). */
+  knownWorkers?: string[];
+}
+
+/**
+ * Re-indexes a table's workers onto `known` (e.g. gold answers onto the main
+ * answers' raters); a worker not in `known` is an error naming the file.
+ */
+export function withKnownWorkers(table: AnswerTable, known: string[]): AnswerTable {
+  const index = indexOf(known);
+  const map = table.workers.map((id) => {
+    const w = index.get(id);
+    if (w === undefined) {
+      const what = table.format === 'npz' ? `rater id ${id}` : `worker '${id}'`;
+      throw new ValidationError(`${what} is not among the raters of the main answers`, table.file);
+    }
+    return w;
+  });
+  return { ...table, worker: Int32Array.from(table.worker, (w) => map[w]), numWorkers: known.length, workers: known.slice() };
+}
+
+/** The format of an answers file, from its extension. */
+export function answerFormat(file: string): AnswerFormat {
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.npz')) return 'npz';
+  if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
+  if (lower.endsWith('.csv')) return 'csv';
+  throw new FormatError('unknown answers format (expected .npz, .csv or .jsonl)', file);
+}
+
+/** The default mode of a format: verification for raters.npz, categorical for long tables. */
+export function defaultMode(format: AnswerFormat): Mode {
+  return format === 'npz' ? 'verification' : 'categorical';
+}
+
+export async function readAnswers(file: string, opts: ReadAnswersOptions = {}): Promise<AnswerTable> {
+  const format = opts.format ?? answerFormat(file);
+  if (format === 'npz') return readRatersNpz(file, opts);
+  const rows = format === 'csv' ? await readCsvRows(file) : await readJsonlRows(file);
+  return buildTable(file, format, rows, opts);
+}
+
+// ---------------------------------------------------------------- raters.npz
+
+/** Streams a `raters.npz`-layout file into compact answers. */
+export async function readRatersNpz(file: string, opts: ReadAnswersOptions = {}): Promise<AnswerTable> {
+  const reader = NpzReader.open(file);
+  try {
+    for (const name of ['tensor', 'info', 'ids']) {
+      if (!reader.has(name)) throw new FormatError(`has no array '${name}' (the raters.npz layout needs tensor, info and ids)`, file);
+    }
+    // Headers come from the async (native zlib) streams: the sync path would inflate with fflate.
+    const ids = await reader.readAsync('ids');
+    if (ids.shape.length !== 1) throw new FormatError(`ids must be 1-D, got shape (${ids.shape.join(', ')})`, file);
+    if (Array.isArray(ids.data) || ids.dtype[0] === 'f') throw new FormatError(`ids must be integers, got dtype '${ids.dtype}'`, file);
+    const R = ids.shape[0];
+    const workers = Array.from(ids.data as ArrayLike<number | bigint>, (v) => String(v));
+    checkUniqueIds(file, workers);
+    const known = opts.knownWorkers ? indexOf(opts.knownWorkers) : null;
+    const workerIndex = workers.map((id, r) => {
+      if (!known) return r;
+      const w = known.get(id);
+      if (w === undefined) throw new ValidationError(`rater id ${id} (row ${r} of ids) is not among the known raters`, file);
+      return w;
+    });
+    const info = await reader.readAsync('info');
+    if (info.shape.length !== 2 || !Array.isArray(info.data)) {
+      throw new FormatError(`info must be a 2-D string array (questions, 2), got ${info.dtype} (${info.shape.join(', ')})`, file);
+    }
+    const Q = info.shape[0];
+    const cols = info.shape[1];
+    const names = info.data as string[];
+    const tasks = new Array<string>(Q);
+    for (let q = 0; q < Q; q++) tasks[q] = cols >= 2 ? `${names[q * cols]}:${names[q * cols + 1]}` : names[q * cols];
+    const out = new Builder(Math.max(1024, Q * 2));
+    let alphabet: string[] = [];
+    let rows = 0;
+    for await (const { start, rows: chunk } of reader.chunksAsync('tensor', 1, { reuse: true })) {
+      const [count, q, A] = chunk.shape;
+      if (chunk.shape.length !== 3 || q !== Q || start >= R) {
+        throw new FormatError(`tensor must have shape (${R}, ${Q}, answers) to match ids and info, got rows of shape (${chunk.shape.slice(1).join(', ')})`, file);
+      }
+      if (Array.isArray(chunk.data)) throw new FormatError(`tensor must be numeric, got dtype '${chunk.dtype}'`, file);
+      if (start === 0) alphabet = npzAlphabet(file, A, opts);
+      for (let r = start; r < start + count; r++) {
+        scanOneHot(file, (chunk.data as ArrayLike<number>), r, Q, A, workerIndex[r], out, (r - start) * Q * A);
+      }
+      rows = start + count;
+    }
+    if (rows !== R) throw new FormatError(`tensor has ${rows} rater rows but ids has ${R}`, file);
+    if (R === 0) alphabet = (opts.alphabet ?? DEFAULT_ALPHABET).slice();
+    return {
+      // Rater-major as streamed; grouped by question (stable) for the kernels.
+      ...groupByQuestion(out.finish(), Q),
+      numQuestions: Q,
+      numWorkers: known ? opts.knownWorkers!.length : R,
+      alphabet,
+      file,
+      format: 'npz',
+      tasks,
+      workers: known ? opts.knownWorkers!.slice() : workers,
+      info,
+    };
+  } finally {
+    reader.close();
+  }
+}
+
+function npzAlphabet(file: string, A: number, opts: ReadAnswersOptions): string[] {
+  if (opts.alphabet) {
+    if (opts.alphabet.length !== A) throw new ValidationError(`tensor has ${A} answer values but the alphabet ${opts.alphabet.length}`, file);
+    return opts.alphabet.slice();
+  }
+  if (A === 3) return DEFAULT_ALPHABET.slice();
+  if (A === 2) return ['no', 'yes'];
+  return Array.from({ length: A }, (_, a) => String(a));
+}
+
+function checkUniqueIds(file: string, ids: string[]): void {
+  const seen = new Map<string, number>();
+  ids.forEach((id, r) => {
+    const first = seen.get(id);
+    if (first !== undefined) throw new ValidationError(`rater id ${id} appears twice in ids (rows ${first} and ${r})`, file);
+    seen.set(id, r);
+  });
+}
+
+/** Collects the answers of one rater row; every (rater, question) must be all-zero or one-hot. */
+function scanOneHot(file: string, d: ArrayLike<number>, r: number, Q: number, A: number, w: number, out: Builder, base: number): void {
+  if (A === 3 && d instanceof Float64Array) return scanOneHot3(file, d.subarray(base, base + Q * 3), r, Q, w, out);
+  for (let q = 0, at = base; q < Q; q++, at += A) {
+    let hot = -1;
+    for (let a = 0; a < A; a++) {
+      const v = d[at + a];
+      if (v === 0) continue;
+      if (v !== 1 || hot >= 0) notOneHot(file, d, r, q, A, base);
+      hot = a;
+    }
+    if (hot >= 0) out.push(q, w, hot, r);
+  }
+}
+
+/** The common case (float64, no/maybe/yes), kept monomorphic for speed. */
+function scanOneHot3(file: string, d: Float64Array, r: number, Q: number, w: number, out: Builder): void {
+  for (let q = 0, at = 0; q < Q; q++, at += 3) {
+    const v0 = d[at];
+    const v1 = d[at + 1];
+    const v2 = d[at + 2];
+    if (v0 === 0 && v1 === 0 && v2 === 0) continue;
+    const s = v0 + v1 + v2;
+    if (s !== 1 || (v0 !== 0 && v0 !== 1) || (v1 !== 0 && v1 !== 1) || (v2 !== 0 && v2 !== 1)) notOneHot(file, d, r, q, 3, 0);
+    out.push(q, w, v0 === 1 ? 0 : v1 === 1 ? 1 : 2, r);
+  }
+}
+
+function notOneHot(file: string, d: ArrayLike<number>, r: number, q: number, A: number, base: number): never {
+  const vals = Array.from({ length: A }, (_, j) => d[base + q * A + j]).join(', ');
+  throw new FormatError(`tensor[${r}, ${q}] = (${vals}) is not a one-hot answer`, file);
+}
+
+// ---------------------------------------------------------------- CSV / JSONL
+
+interface RawRows {
+  task: string[];
+  worker: string[];
+  label: string[];
+  line: number[];
+}
+
+const FIELDS = ['task', 'worker', 'label'] as const;
+
+function openStream(file: string): fs.ReadStream {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new FormatError(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(err)})`, file);
+  }
+  return fs.createReadStream(file);
+}
+
+async function readCsvRows(file: string): Promise<RawRows> {
+  const rows: RawRows = { task: [], worker: [], label: [], line: [] };
+  const parser = openStream(file).pipe(
+    parseCsv({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
+  );
+  let idx: number[] | null = null;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!idx) {
+        idx = FIELDS.map((f) => record.indexOf(f));
+        const missing = FIELDS.filter((_, j) => idx![j] < 0);
+        if (missing.length) {
+          throw new FormatError(`line ${info.lines}: the header lacks column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (need task, worker, label)`, file);
+        }
+        continue;
+      }
+      const vals = idx.map((j) => record[j]);
+      FIELDS.forEach((f, j) => {
+        if (vals[j] === undefined || vals[j] === '') throw new FormatError(`line ${info.lines}: missing field '${f}'`, file);
+      });
+      rows.task.push(vals[0]);
+      rows.worker.push(vals[1]);
+      rows.label.push(vals[2]);
+      rows.line.push(info.lines);
+    }
+  } catch (err) {
+    if (err instanceof FormatError) throw err;
+    const e = err as { message?: string; lines?: number };
+    throw new FormatError(`${e.lines ? `line ${e.lines}: ` : ''}not valid CSV (${e.message ?? String(err)})`, file);
+  }
+  if (!idx) throw new FormatError('is empty (a header task,worker,label is required)', file);
+  return rows;
+}
+
+async function readJsonlRows(file: string): Promise<RawRows> {
+  const rows: RawRows = { task: [], worker: [], label: [], line: [] };
+  const lines = readline.createInterface({ input: openStream(file), crlfDelay: Infinity });
+  let n = 0;
+  for await (const text of lines) {
+    n++;
+    if (text.trim() === '') continue;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch (err) {
+      throw new FormatError(`line ${n}: not valid JSON (${(err as Error).message})`, file);
+    }
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new FormatError(`line ${n}: expected a JSON object`, file);
+    const vals = FIELDS.map((f) => {
+      const v = (obj as Record<string, unknown>)[f];
+      if (v === undefined || v === null || v === '') throw new FormatError(`line ${n}: missing field '${f}'`, file);
+      if (typeof v === 'string') return v;
+      if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+      throw new FormatError(`line ${n}: field '${f}' must be a string or a number`, file);
+    });
+    rows.task.push(vals[0]);
+    rows.worker.push(vals[1]);
+    rows.label.push(vals[2]);
+    rows.line.push(n);
+  }
+  return rows;
+}
+
+function buildTable(file: string, format: AnswerFormat, rows: RawRows, opts: ReadAnswersOptions): AnswerTable {
+  const mode = opts.mode ?? defaultMode(format);
+  const alphabet = opts.alphabet ?? (mode === 'verification' ? DEFAULT_ALPHABET : categoricalAlphabet(rows.label));
+  const labelIndex = indexOf(alphabet);
+  const taskIndex = new Map<string, number>();
+  const workerIndex = opts.knownWorkers ? indexOf(opts.knownWorkers) : new Map<string, number>();
+  const n = rows.task.length;
+  const out = new Builder(Math.max(16, n));
+  for (let i = 0; i < n; i++) {
+    const a = labelIndex.get(rows.label[i]);
+    if (a === undefined) {
+      throw new ValidationError(`line ${rows.line[i]}: label '${rows.label[i]}' is not in the alphabet (${alphabet.join(', ')})`, file);
+    }
+    let w = workerIndex.get(rows.worker[i]);
+    if (w === undefined) {
+      if (opts.knownWorkers) throw new ValidationError(`line ${rows.line[i]}: worker '${rows.worker[i]}' is not among the known workers`, file);
+      w = workerIndex.size;
+      workerIndex.set(rows.worker[i], w);
+    }
+    let q = taskIndex.get(rows.task[i]);
+    if (q === undefined) {
+      q = taskIndex.size;
+      taskIndex.set(rows.task[i], q);
+    }
+    out.push(q, w, a, rows.line[i]);
+  }
+  const compact = resolveDuplicates(file, out.finish(), taskIndex.size, workerIndex.size, opts.onDuplicate ?? 'error', rows, format);
+  return {
+    ...compact,
+    numQuestions: taskIndex.size,
+    numWorkers: workerIndex.size,
+    alphabet: alphabet.slice(),
+    file,
+    format,
+    tasks: [...taskIndex.keys()],
+    workers: [...workerIndex.keys()],
+  };
+}
+
+/** Categorical labels in a stable order: numeric when all are integers, else by code unit. */
+export function categoricalAlphabet(labels: string[]): string[] {
+  const uniq = [...new Set(labels)];
+  const numeric = uniq.every((s) => /^[+-]?\d+$/.test(s));
+  return numeric ? uniq.sort((x, y) => Number(x) - Number(y) || (x < y ? -1 : x > y ? 1 : 0)) : uniq.sort();
+}
+
+type Compact = { question: Int32Array; worker: Int32Array; answer: Int32Array; lines: Int32Array };
+
+/**
+ * Finds answers to the same (task, worker) by a counting sort on worker then
+ * task (no hash of pairs). 'error' reports the earliest repeated line.
+ */
+function resolveDuplicates(file: string, c: Compact, Q: number, W: number, policy: OnDuplicate, rows: RawRows, format: AnswerFormat): Compact {
+  const n = c.question.length;
+  const byWorker = countingOrder(c.worker, W, null);
+  const order = countingOrder(c.question, Q, byWorker);
+  const drop = new Uint8Array(n);
+  let firstBad = -1;
+  let firstBadOf = -1;
+  for (let s = 0; s < n; ) {
+    let e = s + 1;
+    while (e < n && c.question[order[e]] === c.question[order[s]] && c.worker[order[e]] === c.worker[order[s]]) e++;
+    if (e - s > 1) {
+      // Within a run the rows are in file order (both sorts are stable).
+      if (policy === 'error') {
+        if (firstBad < 0 || order[s + 1] < firstBad) {
+          firstBad = order[s + 1];
+          firstBadOf = order[s];
+        }
+      } else {
+        const keep = policy === 'first' ? order[s] : order[e - 1];
+        for (let j = s; j < e; j++) if (order[j] !== keep) drop[order[j]] = 1;
+      }
+    }
+    s = e;
+  }
+  if (firstBad >= 0) {
+    const unit = format === 'npz' ? 'row' : 'line';
+    throw new ValidationError(
+      `line ${c.lines[firstBad]}: worker '${rows.worker[firstBad]}' answered task '${rows.task[firstBad]}' twice (first on ${unit} ${c.lines[firstBadOf]}; use --on-duplicate first|last to keep one)`,
+      file,
+    );
+  }
+  if (policy === 'error' || !drop.includes(1)) return c;
+  const out = new Builder(n);
+  for (let i = 0; i < n; i++) if (!drop[i]) out.push(c.question[i], c.worker[i], c.answer[i], c.lines[i]);
+  return out.finish();
+}
+
+/** The answers reordered by question, keeping their order within a question. */
+function groupByQuestion(c: Compact, Q: number): Compact {
+  const order = countingOrder(c.question, Q, null);
+  const pick = (x: Int32Array) => {
+    const y = new Int32Array(x.length);
+    for (let j = 0; j < order.length; j++) y[j] = x[order[j]];
+    return y;
+  };
+  return { question: pick(c.question), worker: pick(c.worker), answer: pick(c.answer), lines: pick(c.lines) };
+}
+
+/** Stable counting sort of `within` (or 0..n-1) by key. */
+function countingOrder(key: Int32Array, buckets: number, within: Int32Array | null): Int32Array {
+  const n = key.length;
+  const start = new Int32Array(buckets + 1);
+  for (let i = 0; i < n; i++) start[key[i] + 1]++;
+  for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
+  const out = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const i = within ? within[j] : j;
+    out[start[key[i]]++] = i;
+  }
+  return out;
+}
+
+function indexOf(names: string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  names.forEach((s, i) => {
+    if (!m.has(s)) m.set(s, i);
+  });
+  return m;
+}
+
+/** Growable compact-answer arrays. */
+class Builder {
+  private q: Int32Array;
+  private w: Int32Array;
+  private a: Int32Array;
+  private l: Int32Array;
+  private n = 0;
+
+  constructor(capacity: number) {
+    this.q = new Int32Array(capacity);
+    this.w = new Int32Array(capacity);
+    this.a = new Int32Array(capacity);
+    this.l = new Int32Array(capacity);
+  }
+
+  push(q: number, w: number, a: number, line: number): void {
+    if (this.n === this.q.length) this.grow();
+    this.q[this.n] = q;
+    this.w[this.n] = w;
+    this.a[this.n] = a;
+    this.l[this.n++] = line;
+  }
+
+  private grow(): void {
+    const cap = this.q.length * 2;
+    const g = (x: Int32Array) => {
+      const y = new Int32Array(cap);
+      y.set(x);
+      return y;
+    };
+    this.q = g(this.q);
+    this.w = g(this.w);
+    this.a = g(this.a);
+    this.l = g(this.l);
+  }
+
+  finish(): Compact {
+    return { question: this.q.slice(0, this.n), worker: this.w.slice(0, this.n), answer: this.a.slice(0, this.n), lines: this.l.slice(0, this.n) };
+  }
+}
