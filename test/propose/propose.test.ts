@@ -45,6 +45,8 @@ describe('propose (in memory)', () => {
     const p = propose({ logits: sim.logits, n, c, original: sim.original, k, minVotes });
     expect(p.k).toBe(k ?? 3 * n);
     expectMatchesReference(p, sim.logits, p.k, minVotes);
+    // The all-TypeScript path (top-K and pooling twins) gives the same bytes.
+    expect(propose({ logits: sim.logits, n, c, original: sim.original, k, minVotes, backend: 'ts' })).toEqual(p);
   });
 
   it('uses more than one mask word above 32 models', () => {
