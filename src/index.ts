@@ -9,6 +9,15 @@ export { readNpz, readNpzAsync, writeNpz, NpzReader } from './io/npz';
 export { readLabelSets, writeLabelSets, type LabelSets } from './io/labels';
 export { readSynsets, type Synset } from './io/synsets';
 export { toInt32, toFloatMatrix } from './io/convert';
+export { poolPairs, type PoolInput, type Pooled, type PairSource } from './pool/pool';
+export {
+  propose, proposeFiles, proposalStats, type Proposals, type ProposeInput, type ProposeFilesInput, type ProposalStats,
+} from './propose/propose';
+export { readProposals, writeProposals } from './propose/io';
+export { readGold, type Gold } from './select-models/gold';
+export { selectModels, paretoCsv, type SelectOptions, type SelectResult, type SubsetReport } from './select-models/select';
+export { simulate, planSimulation, type SimulateOptions, type Simulation } from './simulate/simulate';
+export { simulateToDir, type SimulateFilesOptions, type SimulateFilesResult } from './simulate/write';
 export { topk, topkFile, TopKStream, type Criterion, type Pairs, type TopKOptions, type TopKFileResult } from './select/topk';
 export { tasks, type Task, type TaskLabel, type TasksInput, type TasksOptions, type TasksResult, type TasksSummary, type ClassInfo } from './tasks/tasks';
 export { splitLabels, minTasks } from './tasks/split';

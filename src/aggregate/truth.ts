@@ -6,9 +6,9 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { FormatError, ValidationError } from '../errors';
 import { answerFormat, readAnswers, type AnswerTable } from '../io/answers';
-import { readTextFile } from '../io/text';
 import { expertPlurality, expertTruth } from './real';
 import type { Mode } from './problem';
+import { readText } from '../io/files';
 
 export interface GoldTruth {
   file: string;
@@ -37,9 +37,6 @@ export async function readGoldTruth(file: string, opts: ReadTruthOptions): Promi
   return readTruthTable(file, format, opts);
 }
 
-function readText(file: string): string {
-  return readTextFile(file);
-}
 
 function hasWorkerColumn(file: string, format: 'csv' | 'jsonl'): boolean {
   const text = readText(file);

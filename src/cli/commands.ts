@@ -9,6 +9,9 @@ export type Register = (program: Command) => void;
 export const COMMANDS: Array<() => Register> = [
   () => require('./logits').register,
   () => require('./topk').register,
+  () => require('./simulate').register,
+  () => require('./propose').register,
+  () => require('./select-models').register,
   () => require('./tasks').register,
   () => require('./aggregate').register,
   () => require('./reproduce-real').register,

@@ -4,12 +4,12 @@
  */
 import { FormatError, ValidationError } from '../errors';
 import { writeFileAtomicSync } from './atomic';
-import { readTextFile } from './text';
+import { readText } from './files';
 
 export type LabelSets = number[][];
 
 export function readLabelSets(file: string, opts: { numClasses?: number; n?: number } = {}): LabelSets {
-  const text = readTextFile(file);
+  const text = readText(file);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,6 +1,6 @@
 /** The ImageNet class list (`synset.txt`: one `wnid name, name...` per line). */
 import { FormatError, ValidationError } from '../errors';
-import { readTextFile } from './text';
+import { readText } from './files';
 
 export interface Synset {
   wnid: string;
@@ -8,7 +8,7 @@ export interface Synset {
 }
 
 export function readSynsets(file: string, opts: { expected?: number } = {}): Synset[] {
-  const text = readTextFile(file);
+  const text = readText(file);
   const lines = text.split(/\r?\n/);
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
   const out = lines.map((line, i) => {

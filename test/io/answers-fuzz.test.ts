@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { RealabelError } from '../../src/errors';
 import { readAnswers, type AnswerTable, type OnDuplicate } from '../../src/io/answers';
-import { decodeUtf8 } from '../../src/io/text';
+import { decodeUtf8 } from '../../src/io/utf8';
 import { readGoldTruth } from '../../src/aggregate/truth';
 import { tmpDir } from '../helpers/tmp';
 
