@@ -74,10 +74,12 @@ export interface ProposeTimings {
   total: number;
 }
 
-function resolveK(k: number | undefined, n: number, c: number): number {
+/** K per model and criterion; `file`: the logits whose shape bounds it (named in the error). */
+function resolveK(k: number | undefined, n: number, c: number, file?: string): number {
   const value = k ?? Math.min(3 * n, n * c);
   if (!Number.isInteger(value) || value < 1 || value > n * c) {
-    throw new UsageError(`--k must be an integer in [1, N * C = ${n * c}], got ${value}`);
+    const msg = `--k must be an integer in [1, N * C = ${n * c}], got ${value}`;
+    throw file ? new ValidationError(`${msg} (logits of shape (${n}, ${c}))`, file) : new UsageError(msg);
   }
   return value;
 }
@@ -187,7 +189,7 @@ export async function proposeFiles(input: ProposeFilesInput): Promise<{ proposal
   const t0 = now();
   const { n, c } = checkLogitFiles(input.logits);
   const original = readOriginal(input.original, n, c);
-  const k = resolveK(input.k, n, c);
+  const k = resolveK(input.k, n, c, input.logits[0]);
   const minVotes = resolveMinVotes(input.minVotes);
   const M = input.logits.length;
   const workers = Math.min(resolveWorkers(input.workers), M);

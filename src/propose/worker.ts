@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { FormatError, RealabelError } from '../errors';
 import { NpyReader } from '../io/npy';
 import type { Backend } from '../native/addon';
+import { workerFaultHook } from '../util/fault';
 import { ModelScanner, type ModelScan } from './scan';
 
 export interface ScanTask {
@@ -63,6 +64,7 @@ export function scanFile(task: ScanTask): ModelScan & { n: number; c: number } {
 }
 
 export default function scanTask(task: ScanTask): ScanResult {
+  workerFaultHook('propose');
   try {
     const { n, c, ...scan } = scanFile(task);
     return { ok: true, scan, n, c };
