@@ -15,7 +15,7 @@ import { checkLabelRange, toInt32 } from '../io/convert';
 import { NpyReader, readNpy } from '../io/npy';
 import type { Backend } from '../native/addon';
 import { poolPairs, type PairSource } from '../pool/pool';
-import { createPool, resolveWorkers } from '../util/pool';
+import { createPool, resolveWorkers, workerFailed } from '../util/pool';
 import { now, since } from '../util/timer';
 import { scanMatrix, type ModelScan } from './scan';
 import type { ScanResult, ScanTask } from './worker';
@@ -202,7 +202,7 @@ export async function proposeFiles(input: ProposeFilesInput): Promise<{ proposal
     await Promise.all(
       input.logits.map(async (file, m) => {
         const task: ScanTask = { file, k, threads, backend: input.backend, chunkBytes: input.chunkBytes ?? 16 << 20 };
-        const r = (await pool.run(task)) as ScanResult;
+        const r = (await pool.run(task).catch((err: unknown) => Promise.reject(workerFailed(err, file)))) as ScanResult;
         if (!r.ok) throw reviveError(r.error);
         scans[m] = r.scan;
         input.onModel?.(++done, M);
