@@ -139,6 +139,8 @@ template <typename T>
 int64_t TopkRows(const T* scores, int64_t n, int64_t c, int64_t k, int32_t* out, int threads) {
   std::vector<int64_t> firstNan(kBlocks, -1);
   ParallelBlocks(n, kBlocks, threads, [&](int b, int64_t begin, int64_t end) {
+    // k <= c values per block, but only where the block has rows (n = 0 allows any c and k).
+    if (begin >= end) return;
     std::vector<T> vals(static_cast<size_t>(k));
     for (int64_t i = begin; i < end; ++i) {
       if (!TopkRow(scores + i * c, c, k, vals.data(), out + i * k)) {

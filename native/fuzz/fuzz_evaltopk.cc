@@ -14,8 +14,10 @@ using realabel::fuzz::Claim;
 
 template <typename T>
 static void Run(FuzzedDataProvider& fdp) {
-  const int64_t n0 = fdp.ConsumeIntegralInRange<int64_t>(0, 24);
-  const int64_t c0 = fdp.ConsumeIntegralInRange<int64_t>(1, 48);
+  // Sometimes valid but extreme: no rows, so any c and k <= c fit the empty buffers.
+  const bool empty = fdp.ConsumeIntegralInRange<int>(0, 7) == 0;
+  const int64_t n0 = empty ? 0 : fdp.ConsumeIntegralInRange<int64_t>(0, 24);
+  const int64_t c0 = empty ? fdp.ConsumeIntegralInRange<int64_t>(1, INT32_MAX) : fdp.ConsumeIntegralInRange<int64_t>(1, 48);
   const int64_t k0 = fdp.ConsumeIntegralInRange<int64_t>(1, c0);
   const int64_t n = Claim(fdp, n0), c = Claim(fdp, c0), k = Claim(fdp, k0);
   const int64_t length = Claim(fdp, n0 * c0) & 0xfff;  // the buffers really held: small

@@ -46,14 +46,15 @@ constexpr int64_t kBoundaries[] = {
 // The consistent value `truth` most of the time; else truth +- 1, a boundary,
 // or any int64.
 inline int64_t Claim(FuzzedDataProvider& fdp, int64_t truth) {
-  switch (fdp.ConsumeIntegralInRange<int>(0, 15)) {
+  switch (fdp.ConsumeIntegralInRange<int>(0, 11)) {
     case 0:
       return truth + 1;
     case 1:
       return truth - 1;
     case 2:
-      return fdp.PickValueInArray(kBoundaries);
     case 3:
+      return fdp.PickValueInArray(kBoundaries);
+    case 4:
       return fdp.ConsumeIntegral<int64_t>();
     default:
       return truth;

@@ -404,6 +404,8 @@ function indexOf(names: string[]): Map<string, number> {
   return m;
 }
 
+const MAX_ANSWERS = 2 ** 31 - 1;
+
 /** Growable compact-answer arrays. */
 class Builder {
   private q: Int32Array;
@@ -428,7 +430,9 @@ class Builder {
   }
 
   private grow(): void {
-    const cap = this.q.length * 2;
+    // Indices and line numbers are int32 (what the kernels take).
+    if (this.q.length >= MAX_ANSWERS) throw new ValidationError(`more than ${MAX_ANSWERS} answers: not supported`);
+    const cap = Math.min(this.q.length * 2, MAX_ANSWERS);
     const g = (x: Int32Array) => {
       const y = new Int32Array(cap);
       y.set(x);

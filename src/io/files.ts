@@ -1,7 +1,10 @@
 /** Opening input files, with one error shape: FormatError naming the file. */
+import { constants } from 'node:buffer';
 import * as fs from 'node:fs';
 import { FormatError } from '../errors';
 import { decodeUtf8 } from './utf8';
+
+const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
 
 /** The typed error for a file that cannot be opened or read. */
 export function fileError(err: unknown, file: string): FormatError {
@@ -23,8 +26,12 @@ export function openRead(file: string): number {
 export function readText(file: string): string {
   let bytes: Buffer;
   try {
+    // One JS string holds at most MAX_STRING_LENGTH code units (2^29 - 24 in Node 20).
+    const size = fs.statSync(file).size;
+    if (size > MAX_STRING_LENGTH) throw new FormatError(`is ${size} bytes, more than one text string can hold (${MAX_STRING_LENGTH})`, file);
     bytes = fs.readFileSync(file);
   } catch (err) {
+    if (err instanceof FormatError) throw err;
     throw fileError(err, file);
   }
   return decodeUtf8(bytes, file);

@@ -75,6 +75,8 @@ export interface ProposeTimings {
 }
 
 /** K per model and criterion; `file`: the logits whose shape bounds it (named in the error). */
+const MAX_DIM = 2 ** 31 - 1;
+
 function resolveK(k: number | undefined, n: number, c: number, file?: string): number {
   const value = k ?? Math.min(3 * n, n * c);
   if (!Number.isInteger(value) || value < 1 || value > n * c) {
@@ -148,6 +150,7 @@ export function checkLogitFiles(files: string[]): { n: number; c: number } {
       if (r.header.fortranOrder) throw new UnsupportedError('Fortran-ordered logits cannot be streamed; save with np.ascontiguousarray', file);
       const [n, c] = r.shape;
       if (n < 1 || c < 1) throw new ValidationError(`logits shape (${n}, ${c}) is empty`, file);
+      if (n > MAX_DIM || c > MAX_DIM) throw new ValidationError(`shape (${n}, ${c}) is not supported: image and label indices are int32 (at most 2^31 - 1)`, file);
       if (!first) first = { n, c, file };
       else if (n !== first.n || c !== first.c) {
         throw new ValidationError(`shape (${n}, ${c}) differs from ${first.file}: (${first.n}, ${first.c})`, file);

@@ -6,6 +6,10 @@
  * a reference, so a failure is a memory error, undefined behaviour, a crash,
  * a hang or a wrong answer.
  *
+ * A single allocation over 256 MB is a failure too (-malloc_limit_mb): the
+ * entries' own buffers are tiny, so such an allocation is a kernel sizing
+ * something by a claimed dimension instead of the data it was given.
+ *
  * REALABEL_FUZZ_SECONDS (default 10) bounds each entry; REALABEL_FUZZ_SEED
  * (default 1) fixes the run. Skips, saying why, without cmake, clang++ or
  * the libFuzzer runtime (Debian: clang and libclang-rt-14-dev).
@@ -56,7 +60,7 @@ if (why) console.warn(`skipping the native fuzz entries: ${why}`);
     fs.mkdirSync(corpus);
     const r = spawnSync(
       path.join(ROOT, 'build-fuzz', `fuzz_${entry}`),
-      [`-max_total_time=${SECONDS}`, `-seed=${SEED}`, '-timeout=10', '-rss_limit_mb=2048', '-print_final_stats=1', `-artifact_prefix=${corpora}/`, corpus],
+      [`-max_total_time=${SECONDS}`, `-seed=${SEED}`, '-timeout=10', '-rss_limit_mb=2048', '-malloc_limit_mb=256', '-print_final_stats=1', `-artifact_prefix=${corpora}/`, corpus],
       { encoding: 'utf8', maxBuffer: 64 << 20, timeout: (SECONDS + 60) * 1000, env: { ...process.env, UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' } },
     );
     const out = `${r.stdout}\n${r.stderr}`;
