@@ -35,7 +35,7 @@ import { demoClasses, synsetText } from './classes';
 import { labelChanges, modelRows, recovery, reordering, type LabelChanges, type ModelRow, type Recovery, type Reordering } from './compare';
 import { crowd, goldSet } from './crowd';
 
-export const DEMO_DEFAULTS = { images: 20000, classes: 200, models: 10, seed: 0, out: 'realabel-demo' };
+export const DEMO_DEFAULTS = { images: 50000, classes: 100, models: 16, seed: 0, out: 'realabel-demo' };
 
 /** The simulated models: top-1 accuracy against the truth, spread from worst to best. */
 const ACCURACY: [number, number] = [0.72, 0.9];
