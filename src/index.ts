@@ -14,7 +14,7 @@ export {
   propose, proposeFiles, proposalStats, type Proposals, type ProposeInput, type ProposeFilesInput, type ProposalStats,
 } from './propose/propose';
 export { readProposals, writeProposals } from './propose/io';
-export { readGold, type Gold } from './select-models/gold';
+export { readGold, type Gold, type GoldQuestions } from './select-models/gold';
 export { selectModels, paretoCsv, type SelectOptions, type SelectResult, type SubsetReport } from './select-models/select';
 export { simulate, planSimulation, type SimulateOptions, type Simulation } from './simulate/simulate';
 export { simulateToDir, type SimulateFilesOptions, type SimulateFilesResult } from './simulate/write';

@@ -293,7 +293,8 @@ function writeOutputs(
     const csv = categoricalCsv(answers.tasks, posterior, spec.classes);
     writes.push([out, () => writeFileAtomicSync(out, csv)]);
   }
-  if (sets) writes.push([opts.labelsOut!, () => writeLabelSets(opts.labelsOut!, sets)]);
+  const labelsOut = opts.labelsOut;
+  if (sets && labelsOut) writes.push([labelsOut, () => writeLabelSets(labelsOut, sets)]);
   if (opts.prCurve && points) {
     const csv = prCurveCsv(points);
     writes.push([opts.prCurve, () => writeFileAtomicSync(opts.prCurve!, csv)]);
