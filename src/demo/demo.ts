@@ -114,6 +114,7 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
   checkSize('models', o.models, 2, 24);
   checkSize('seed', o.seed, 0, 2 ** 31 - 1);
   const out = path.resolve(o.out);
+  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UsageError(`${o.out}: --out is a file, not a folder`);
   fs.mkdirSync(out, { recursive: true });
   const f = (...p: string[]) => path.join(out, ...p);
   const files: Record<string, string> = {};
