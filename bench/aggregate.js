@@ -12,6 +12,7 @@
 // Run `npx tsc -p tsconfig.json` and build the addon first. Writes
 // bench/results/aggregate.json. REALABEL_BENCH_QUICK=1 runs fewer repeats.
 'use strict';
+const { summarize } = require('./lib/stats');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -117,7 +118,7 @@ async function main() {
     suite
       .on('cycle', (e) => {
         console.log(String(e.target));
-        results.push({ name: e.target.name, mean_ms: +(e.target.stats.mean * 1000).toFixed(3), rme_pct: +e.target.stats.rme.toFixed(2), samples: e.target.stats.sample.length });
+        results.push({ name: e.target.name, ...summarize(e.target) });
       })
       .on('complete', resolve)
       .run();

@@ -7,6 +7,7 @@
 //    then `analyzeFiles` + `writeReport`. Reading alone is timed too.
 // Flags: --models M (20), --kernel-only, --e2e-only. Writes bench/results/evaluate.json.
 'use strict';
+const { summarize } = require('./lib/stats');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -66,7 +67,7 @@ function kernelSuite() {
     suite
       .on('cycle', (e) => console.log(String(e.target)))
       .on('complete', function () {
-        const rows = this.map((b) => ({ name: b.name, mean_ms: +(b.stats.mean * 1000).toFixed(3), rme_pct: +b.stats.rme.toFixed(2), samples: b.stats.sample.length }));
+        const rows = this.map((b) => ({ name: b.name, ...summarize(b) }));
         const numpy = python(`
 import json, timeit, numpy as np
 x = np.random.default_rng(7).random((${n}, ${C}), dtype=np.float32) * 10

@@ -5,6 +5,7 @@
 // plus 20 forced rows (19 top-1 + original). Run `npx tsc -p tsconfig.json` first.
 // REALABEL_BENCH_SCALE=0.2 shrinks N and K. Writes bench/results/pool.json.
 'use strict';
+const { summarize } = require('./lib/stats');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -65,11 +66,11 @@ function main() {
   suite
     .on('cycle', (e) => {
       const b = e.target;
-      results[b.name] = { ms_mean: b.stats.mean * 1000, rme_pct: b.stats.rme, samples: b.stats.sample.length };
+      results[b.name] = summarize(b);
       process.stderr.write(`${String(e.target)}\n`);
     })
     .run();
-  if (results.native && results.ts) results.native_speedup = results.ts.ms_mean / results.native.ms_mean;
+  if (results.native && results.ts) results.native_speedup = +(results.ts.median_ms / results.native.median_ms).toFixed(2);
   const out = {
     bench: 'pool',
     date: new Date().toISOString(),

@@ -5,6 +5,7 @@
 // vs the TypeScript twin, benchmark.js. Target: <= 2 s. Run
 // `npx tsc -p tsconfig.json` first. Writes bench/results/select.json.
 'use strict';
+const { summarize } = require('./lib/stats');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -89,7 +90,7 @@ function main() {
   suite
     .on('cycle', (e) => {
       const b = e.target;
-      results[b.name] = { ms_mean: b.stats.mean * 1000, rme_pct: b.stats.rme, samples: b.stats.sample.length };
+      results[b.name] = summarize(b);
       process.stderr.write(`${String(b)}\n`);
     })
     .run();

@@ -4,6 +4,7 @@
 // kernel (it is a small search per image), so there is no twin or numpy column.
 // Run `npx tsc -p tsconfig.json` first. Writes bench/results/tasks.json.
 'use strict';
+const { summarize } = require('./lib/stats');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -59,9 +60,7 @@ suite
   .on('complete', function () {
     const results = this.map((b) => ({
       name: b.name,
-      mean_ms: +(b.stats.mean * 1000).toFixed(3),
-      rme_pct: +b.stats.rme.toFixed(2),
-      samples: b.stats.sample.length,
+      ...summarize(b),
     }));
     const s = once.summary;
     const out = {

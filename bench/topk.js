@@ -7,6 +7,7 @@
 // Run `npx tsc -p tsconfig.json` and the native build first.
 // Writes bench/results/topk.json. BENCH_TOPK_N / BENCH_TOPK_K shrink it.
 'use strict';
+const { median, summarize } = require('./lib/stats');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -42,11 +43,6 @@ function makeLogits(n, c, seed) {
   return d;
 }
 
-const median = (xs) => {
-  const v = [...xs].sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
 
 function numpyTimings(data) {
   const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
@@ -136,7 +132,7 @@ suite
   .add('ts twin topk prob', () => topk(data, N, C, K, { criterion: 'prob', backend: 'ts' }), slow)
   .on('cycle', (e) => {
     const b = e.target;
-    rows.push({ name: b.name, median_ms: +(median(b.stats.sample) * 1000).toFixed(2), mean_ms: +(b.stats.mean * 1000).toFixed(2), samples: b.stats.sample.length });
+    rows.push({ name: b.name, ...summarize(b) });
     console.log(String(b));
   })
   .on('complete', () => {

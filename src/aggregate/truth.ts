@@ -3,12 +3,12 @@
  * raters.npz-layout file, or CSV/JSONL with task, worker, label) reduced by a
  * majority rule, or a CSV/JSONL table of `task,label` truths.
  */
-import * as fs from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { FormatError, ValidationError } from '../errors';
 import { answerFormat, readAnswers, type AnswerTable } from '../io/answers';
 import { expertPlurality, expertTruth } from './real';
 import type { Mode } from './problem';
+import { readText } from '../io/files';
 
 export interface GoldTruth {
   file: string;
@@ -37,14 +37,6 @@ export async function readGoldTruth(file: string, opts: ReadTruthOptions): Promi
   return readTruthTable(file, format, opts);
 }
 
-function readText(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FormatError(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(err)})`, file);
-  }
-}
 
 function hasWorkerColumn(file: string, format: 'csv' | 'jsonl'): boolean {
   const text = readText(file);

@@ -15,6 +15,7 @@ import { FormatError, ValidationError } from '../errors';
 import { DEFAULT_ALPHABET, type CompactAnswers, type Mode } from '../aggregate/problem';
 import type { NdArray } from './npy';
 import { NpzReader } from './npz';
+import { checkReadable } from './files';
 
 export type AnswerFormat = 'npz' | 'csv' | 'jsonl';
 export type OnDuplicate = 'error' | 'first' | 'last';
@@ -211,12 +212,7 @@ interface RawRows {
 const FIELDS = ['task', 'worker', 'label'] as const;
 
 function openStream(file: string): fs.ReadStream {
-  try {
-    fs.accessSync(file, fs.constants.R_OK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FormatError(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(err)})`, file);
-  }
+  checkReadable(file);
   return fs.createReadStream(file);
 }
 

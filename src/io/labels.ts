@@ -2,20 +2,14 @@
  * Label-set files in the published `real.json` format: a JSON list of N lists
  * of class indices (an empty list means "no valid label").
  */
-import * as fs from 'node:fs';
 import { FormatError, ValidationError } from '../errors';
 import { writeFileAtomicSync } from './atomic';
+import { readText } from './files';
 
 export type LabelSets = number[][];
 
 export function readLabelSets(file: string, opts: { numClasses?: number; n?: number } = {}): LabelSets {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FormatError(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(err)})`, file);
-  }
+  const text = readText(file);
   let value: unknown;
   try {
     value = JSON.parse(text);

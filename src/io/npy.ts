@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { FormatError, UnsupportedError } from '../errors';
 import { withTempFileSync } from './atomic';
 import { encodeHeader, headerLength, parseHeader, type DType, type NpyHeader } from './npy-header';
+import { openRead } from './files';
 
 export type { DType, NpyHeader } from './npy-header';
 
@@ -203,14 +204,6 @@ function readRange(fd: number, file: string, offset: number, length: number): Ui
   return buf;
 }
 
-function openForRead(file: string): number {
-  try {
-    return fs.openSync(file, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FormatError(code === 'ENOENT' ? 'no such file' : `cannot open (${code ?? String(err)})`, file);
-  }
-}
 
 /**
  * Reads a `.npy` file in row chunks (along axis 0) without holding all of it:
@@ -224,7 +217,7 @@ export class NpyReader {
   ) {}
 
   static open(file: string): NpyReader {
-    const fd = openForRead(file);
+    const fd = openRead(file);
     try {
       const size = fs.fstatSync(fd).size;
       const head = Buffer.alloc(Math.min(size, 12));

@@ -10,6 +10,7 @@ import { withTempFileSync } from './atomic';
 import { decodeData, decodeElements, encodeNpyChunks, type NdArray } from './npy';
 import { headerLength, parseHeader, type NpyHeader } from './npy-header';
 import { AsyncMemberStream, MemberStream, readDirectory, writeZip, type ByteReader, type ZipEntry } from './zip';
+import { openRead } from './files';
 
 type Opened<S> = { stream: S; header: NpyHeader; where: string };
 
@@ -27,13 +28,7 @@ export class NpzReader {
   }
 
   static open(file: string): NpzReader {
-    let fd: number;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new FormatError(code === 'ENOENT' ? 'no such file' : `cannot open (${code ?? String(err)})`, file);
-    }
+    const fd = openRead(file);
     try {
       return new NpzReader(file, fd);
     } catch (err) {

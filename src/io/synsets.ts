@@ -1,6 +1,6 @@
 /** The ImageNet class list (`synset.txt`: one `wnid name, name...` per line). */
-import * as fs from 'node:fs';
 import { FormatError, ValidationError } from '../errors';
+import { readText } from './files';
 
 export interface Synset {
   wnid: string;
@@ -8,13 +8,7 @@ export interface Synset {
 }
 
 export function readSynsets(file: string, opts: { expected?: number } = {}): Synset[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FormatError(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(err)})`, file);
-  }
+  const text = readText(file);
   const lines = text.split(/\r?\n/);
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
   const out = lines.map((line, i) => {

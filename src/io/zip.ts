@@ -104,6 +104,8 @@ function parseCentral(cd: Buffer, count: number, file: string, fileSize: number)
     entries.push({ name, method, compressedSize, size, crc32, localOffset });
     p += 46 + nameLen + extraLen + commentLen;
   }
+  // The directory's declared size and entry count must describe the same records.
+  if (p !== cd.length) throw new FormatError('corrupt zip central directory (size does not match its entries)', file);
   return entries;
 }
 

@@ -1,17 +1,9 @@
 /** Seeded synthetic crowdsourcing problems with known worker confusions. */
 import type { CompactAnswers } from '../../src/aggregate/problem';
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng';
+
+export { rng };
 
 function draw(r: () => number, p: ArrayLike<number>, at = 0, len = p.length): number {
   let u = r();

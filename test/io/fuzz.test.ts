@@ -16,6 +16,8 @@ import { readSynsets } from '../../src/io/synsets';
 import { tmpDir } from '../helpers/tmp';
 
 const TIME_BOUND_MS = 2000;
+// A fixed seed keeps CI reproducible; set REALABEL_FUZZ_SEED to explore other inputs.
+fc.configureGlobal({ seed: Number(process.env.REALABEL_FUZZ_SEED ?? 20201222) });
 
 /** Runs fn; it must return or throw a RealabelError, quickly. */
 function outcome<T>(fn: () => T): { ok: true; value: T } | { ok: false; error: RealabelError } {

@@ -29,17 +29,9 @@ export interface Classifier {
   save(file: string): string;
 }
 
-/** A seeded PRNG (mulberry32) so weights are fixed across runs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng';
+
+export { rng };
 
 function randomWeights(n: number, scale: number, next: () => number): Float32Array {
   const w = new Float32Array(n);

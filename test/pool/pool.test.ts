@@ -1,3 +1,4 @@
+import { rng } from '../helpers/rng';
 import fc from 'fast-check';
 import { poolPairs, hasModel, type PoolInput, type Pooled } from '../../src/pool/pool';
 import { hasNative } from '../../src/native/addon';
@@ -68,16 +69,6 @@ function randomInput(rng: () => number, n: number, c: number, models: number, pe
   return { n, c, models, sources, forced, minVotes };
 }
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const itNative = hasNative() ? it : it.skip;
 
@@ -91,7 +82,7 @@ describe('poolPairs', () => {
         fc.integer({ min: 1, max: 40 }),
         fc.integer({ min: 1, max: 4 }),
         (seed, n, c, models, minVotes) => {
-          const input = randomInput(mulberry(seed), n, c, models, 3 * n, minVotes);
+          const input = randomInput(rng(seed), n, c, models, 3 * n, minVotes);
           expect(poolPairs(input, { backend: 'ts' })).toEqual(denseReference(input));
         },
       ),
@@ -108,7 +99,7 @@ describe('poolPairs', () => {
         fc.integer({ min: 1, max: 70 }),
         fc.integer({ min: 1, max: 5 }),
         (seed, n, c, models, minVotes) => {
-          const input = randomInput(mulberry(seed), n, c, models, 4 * n, minVotes);
+          const input = randomInput(rng(seed), n, c, models, 4 * n, minVotes);
           expect(poolPairs(input, { backend: 'native' })).toEqual(poolPairs(input, { backend: 'ts' }));
         },
       ),
@@ -117,7 +108,7 @@ describe('poolPairs', () => {
   });
 
   itNative('native equals the twin on a larger case', () => {
-    const input = randomInput(mulberry(7), 3000, 300, 19, 9000, 2);
+    const input = randomInput(rng(7), 3000, 300, 19, 9000, 2);
     const a = poolPairs(input, { backend: 'native' });
     const b = poolPairs(input, { backend: 'ts' });
     expect(a).toEqual(b);

@@ -2,17 +2,9 @@
 import { expNonPositive, rowLse } from '../../src/select/topk-math';
 import type { Criterion, Pairs } from '../../src/select/topk';
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng';
+
+export { rng };
 
 /**
  * An [n, c] matrix with planted ties: values on a coarse grid (many equal
