@@ -34,6 +34,7 @@ import { now, since } from '../util/timer';
 import { demoClasses, synsetText } from './classes';
 import { labelChanges, modelRows, recovery, reordering, type LabelChanges, type ModelRow, type Recovery, type Reordering } from './compare';
 import { crowd, goldSet } from './crowd';
+import { RATERS_PER_TASK } from './raters';
 
 export const DEMO_DEFAULTS = { images: 50000, classes: 100, models: 16, seed: 0, out: 'realabel-demo' };
 
@@ -219,7 +220,7 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
     proposals_selected: proposalStats(selectedProposals),
     tasks: { tasks: t.summary.tasks, rated_images: t.summary.rated_images, unrated_images: t.summary.unrated_images, rated_pairs: t.summary.rated_pairs },
     raters: {
-      raters: answers.raters, answers: answers.answers, per_task: 5, gold_raters: answers.goldRaters, gold_answers: answers.goldAnswers,
+      raters: answers.raters, answers: answers.answers, per_task: RATERS_PER_TASK, gold_raters: answers.goldRaters, gold_answers: answers.goldAnswers,
       answers_per_rater: answers.answersPerRater,
     },
     aggregate: {
