@@ -60,3 +60,8 @@ test('the example runs: new labels beat the original ones against the truth, for
   expect(r.accuracy).toHaveLength(4);
   for (const a of r.accuracy) expect(a.real).toBeGreaterThan(a.original);
 });
+
+test('README shows the same example', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  expect(readme).toContain(exampleSource());
+});
