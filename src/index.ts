@@ -14,7 +14,7 @@ export {
   propose, proposeFiles, proposalStats, type Proposals, type ProposeInput, type ProposeFilesInput, type ProposalStats,
 } from './propose/propose';
 export { readProposals, writeProposals } from './propose/io';
-export { readGold, type Gold } from './select-models/gold';
+export { readGold, type Gold, type GoldQuestions } from './select-models/gold';
 export { selectModels, paretoCsv, type SelectOptions, type SelectResult, type SubsetReport } from './select-models/select';
 export { simulate, planSimulation, type SimulateOptions, type Simulation } from './simulate/simulate';
 export { simulateToDir, type SimulateFilesOptions, type SimulateFilesResult } from './simulate/write';
@@ -29,7 +29,8 @@ export { tasksToJsonl, tasksToCsv, questionId, parseQuestionId } from './tasks/f
 export { logits, InterruptedError, type LogitsOptions, type LogitsResult } from './logits/logits';
 export { preprocessImage, IMAGENET_MEAN, IMAGENET_STD, type PreprocessOptions, type Layout } from './logits/preprocess';
 export { aggregate, categoricalCsv, type AggregateOptions, type AggregateResult, type Method, type PseudoRaterSpec } from './aggregate/aggregate';
-export { reproduceReal, labelSets, questionPairs, expertTruth, expertPlurality, originalLabelAnswers, writeScores, type ReproduceRealOptions, type ReproduceRealResult } from './aggregate/real';
+export { answerTable, type AnswersInput } from './aggregate/memory';
+export { reproduceReal, labelSets, questionPairs, expertTruth, expertPlurality, originalLabelAnswers, writeScores, type RealRelease, type ReproduceRealOptions, type ReproduceRealResult } from './aggregate/real';
 export { majorityVote } from './aggregate/mv';
 export { dawidSkene, dawidSkeneBatch } from './aggregate/ds';
 export { oneCoin, oneCoinBatch } from './aggregate/one-coin';
@@ -50,3 +51,4 @@ export { writeReport, type WriteReportOptions } from './analyze/write-report';
 export { clean, type CleanOptions, type CleanResult, type ScoreKind } from './clean/clean';
 export { cleanFiles, type CleanFilesOptions } from './clean/files';
 export { exportLabels, exportLabels as export, type ExportOptions, type ExportResult, type ExportFormat } from './export/export';
+export { demo, DEMO_DEFAULTS, type DemoOptions, type DemoResult } from './demo/demo';

@@ -1,16 +1,18 @@
 /**
  * `aggregate`: crowd answers in, posteriors out, with any method
  * (mv, ds, one-coin, gold), optional gold answers for the operating point,
- * and the outputs of `realabel aggregate`.
+ * and the outputs of `realabel aggregate`. Inputs are files or, for a
+ * service, typed arrays (memory.ts); outputs are written only when named.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError, ValidationError } from '../errors';
 import { writeFileAtomicSync } from '../io/atomic';
-import { defaultMode, readAnswers, type AnswerTable, type OnDuplicate } from '../io/answers';
+import { defaultMode, readAnswers, withKnownWorkers, type AnswerTable, type OnDuplicate } from '../io/answers';
 import { writeLabelSets, type LabelSets } from '../io/labels';
 import type { NdArray } from '../io/npy';
 import { writeNpz } from '../io/npz';
+import { answerTable, isAnswersInput, originalOf, type AnswersInput } from './memory';
 import type { Backend } from '../native/addon';
 import { now, since } from '../util/timer';
 import { DEFAULT_MAX_ITER, DEFAULT_TOL, dawidSkene } from './ds';
@@ -20,8 +22,8 @@ import { majorityVote } from './mv';
 import { oneCoin } from './one-coin';
 import { prCurve, prCurveCsv, thresholdForPrecision, type PrPoint } from './pr';
 import { modeSpec, type Mode, type ModeSpec } from './problem';
-import { alignTruth, expertTruth, labelSets, originalLabelAnswers, questionPairs, readOriginalLabels, REAL_THRESHOLD } from './real';
-import { readGoldTruth } from './truth';
+import { alignTruth, expertPlurality, expertTruth, labelSets, originalLabelAnswers, questionPairs, readOriginalLabels, REAL_THRESHOLD } from './real';
+import { readGoldTruth, type GoldTruth } from './truth';
 
 export type Method = 'mv' | 'ds' | 'one-coin' | 'gold';
 
@@ -35,7 +37,8 @@ export interface PseudoRaterSpec {
 }
 
 export interface AggregateOptions {
-  answers: string;
+  /** An answers file (raters.npz layout, CSV, JSONL) or answers in memory. */
+  answers: string | AnswersInput;
   method: Method;
   mode?: Mode;
   alphabet?: string[];
@@ -43,17 +46,25 @@ export interface AggregateOptions {
   maxIter?: number;
   tol?: number;
   smoothing?: number;
-  goldAnswers?: string;
-  goldTruth?: string;
+  /** Crowd answers on the gold questions: a file, or in memory (workers matched to the main ones by name). */
+  goldAnswers?: string | AnswersInput;
+  /**
+   * Gold truth: a file; expert answers in memory (reduced by goldMinYes); or
+   * one class per gold question in goldAnswers' order (verification: 1
+   * present, 0 absent; -1 unknown).
+   */
+  goldTruth?: string | AnswersInput | ArrayLike<number>;
   /** Expert majority rule for the gold truth (verification: yes count). */
   goldMinYes?: number;
   pseudoRaters?: PseudoRaterSpec[];
   threshold?: number;
   targetPrecision?: number;
-  original?: string;
+  /** Original labels: an .npy file or one class per image; unrated images keep theirs. */
+  original?: string | ArrayLike<number>;
   labelsOut?: string;
   prCurve?: string;
-  out: string;
+  /** Scores .npz (verification) or CSV (categorical); nothing is written when absent. */
+  out?: string;
   threads?: number;
   backend?: Backend;
 }
@@ -76,6 +87,10 @@ export interface AggregateResult {
   thresholdFrom?: 'option' | 'target-precision';
   operatingPoint?: PrPoint;
   labels?: { images: number; labels: number; imagesWithLabels: number };
+  /** Verification with original labels: the label sets (real.json layout). */
+  sets?: LabelSets;
+  /** With gold answers (verification): precision and recall on the gold questions for every threshold. */
+  prPoints?: PrPoint[];
   outputs: string[];
   timings_ms: { read: number; fit: number; write: number };
 }
@@ -83,14 +98,16 @@ export interface AggregateResult {
 export async function aggregate(opts: AggregateOptions): Promise<AggregateResult> {
   checkOptions(opts);
   let t0 = now();
-  const answers = await readAnswers(opts.answers, { mode: opts.mode, alphabet: opts.alphabet, onDuplicate: opts.onDuplicate });
-  const mode = opts.mode ?? defaultMode(answers.format);
+  const answers = isAnswersInput(opts.answers)
+    ? answerTable({ ...opts.answers, alphabet: opts.answers.alphabet ?? opts.alphabet }, 'answers')
+    : await readAnswers(opts.answers, { mode: opts.mode, alphabet: opts.alphabet, onDuplicate: opts.onDuplicate });
+  const mode = opts.mode ?? (isAnswersInput(opts.answers) ? 'verification' : defaultMode(answers.format));
   if (mode === 'categorical' && (opts.labelsOut || opts.prCurve || opts.targetPrecision !== undefined || opts.pseudoRaters?.length)) {
     throw new UsageError('--labels-out, --pr-curve, --target-precision and --pseudo-rater need verification mode');
   }
   const spec = modeSpec(mode, answers.alphabet);
   const gold = opts.goldAnswers ? await readGold(opts, answers, mode) : null;
-  const original = opts.original ? readOriginalLabels(opts.original) : null;
+  const original = opts.original === undefined ? null : typeof opts.original === 'string' ? readOriginalLabels(opts.original) : originalOf(opts.original, 'original');
   const read = since(t0);
 
   t0 = now();
@@ -112,14 +129,14 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
       points = prCurve(s, tr);
       if (opts.targetPrecision !== undefined) {
         const p = thresholdForPrecision(points, opts.targetPrecision);
-        if (!p) throw new ValidationError(`no threshold reaches precision ${opts.targetPrecision} on the ${s.length} gold questions`, opts.goldAnswers);
+        if (!p) throw new ValidationError(`no threshold reaches precision ${opts.targetPrecision} on the ${s.length} gold questions`, gold.answers.file);
         threshold = p.threshold;
         thresholdFrom = 'target-precision';
         operatingPoint = p;
       }
     }
   }
-  const sets = scores && opts.labelsOut ? labelSets(questionPairs(answers), scores, threshold, original!, opts.original) : null;
+  const sets = scores && original ? labelSets(questionPairs(answers), scores, threshold, original, originalName(opts)) : null;
   const fitMs = since(t0);
 
   t0 = now();
@@ -143,9 +160,16 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
     thresholdFrom: scores ? thresholdFrom : undefined,
     operatingPoint,
     labels: sets ? { images: sets.length, labels: sets.reduce((s, l) => s + l.length, 0), imagesWithLabels: sets.filter((l) => l.length).length } : undefined,
+    sets: sets ?? undefined,
+    prPoints: points ?? undefined,
     outputs,
     timings_ms: { read, fit: fitMs, write },
   };
+}
+
+/** The original labels' name in error messages. */
+function originalName(o: AggregateOptions): string | undefined {
+  return o.original === undefined ? undefined : typeof o.original === 'string' ? o.original : 'original';
 }
 
 function checkOptions(o: AggregateOptions): void {
@@ -153,9 +177,9 @@ function checkOptions(o: AggregateOptions): void {
   if (Boolean(o.goldAnswers) !== Boolean(o.goldTruth)) throw new UsageError('--gold-answers and --gold-truth go together');
   if (o.method === 'gold' && !o.goldAnswers) throw new UsageError('--method gold needs --gold-answers and --gold-truth');
   if ((o.prCurve || o.targetPrecision !== undefined) && !o.goldAnswers) throw new UsageError('--pr-curve and --target-precision need --gold-answers and --gold-truth');
-  if (o.labelsOut && !o.original) throw new UsageError('--labels-out needs --original (unrated images keep their original label)');
+  if (o.labelsOut && o.original === undefined) throw new UsageError('--labels-out needs --original (unrated images keep their original label)');
   if (o.pseudoRaters?.length && o.method !== 'gold') throw new UsageError('--pseudo-rater only applies to --method gold');
-  if (o.pseudoRaters?.length && !o.original) throw new UsageError('--pseudo-rater original-label needs --original');
+  if (o.pseudoRaters?.length && o.original === undefined) throw new UsageError('--pseudo-rater original-label needs --original');
   if (o.targetPrecision !== undefined && !(o.targetPrecision >= 0 && o.targetPrecision <= 1)) throw new UsageError('--target-precision must be in [0, 1]');
   // Refuse before any work if an output folder is missing, so nothing is left half-written.
   for (const f of [o.out, o.labelsOut, o.prCurve]) {
@@ -175,9 +199,30 @@ interface Gold {
 }
 
 async function readGold(opts: AggregateOptions, main: AnswerTable, mode: Mode): Promise<Gold> {
-  const answers = await readAnswers(opts.goldAnswers!, { mode, alphabet: main.alphabet, onDuplicate: opts.onDuplicate, knownWorkers: main.workers });
-  const t = await readGoldTruth(opts.goldTruth!, { mode, alphabet: main.alphabet, minYes: opts.goldMinYes });
+  const given = opts.goldAnswers!;
+  const answers = isAnswersInput(given)
+    ? withKnownWorkers(answerTable({ ...given, alphabet: given.alphabet ?? main.alphabet }, 'gold answers'), main.workers)
+    : await readAnswers(given, { mode, alphabet: main.alphabet, onDuplicate: opts.onDuplicate, knownWorkers: main.workers });
+  const t = await goldTruth(opts, answers, main, mode);
   return { answers, truth: alignTruth(answers, t.tasks, t.truth, t.file), truthTasks: t.tasks, experts: t.experts, truthFile: t.file };
+}
+
+/** Gold truth from a file, from expert answers in memory, or given per gold question. */
+async function goldTruth(opts: AggregateOptions, answers: AnswerTable, main: AnswerTable, mode: Mode): Promise<GoldTruth> {
+  const t = opts.goldTruth!;
+  if (typeof t === 'string') return readGoldTruth(t, { mode, alphabet: main.alphabet, minYes: opts.goldMinYes });
+  if (isAnswersInput(t)) {
+    const experts = answerTable({ ...t, alphabet: t.alphabet ?? main.alphabet }, 'gold truth');
+    const truth = mode === 'verification' ? expertTruth(experts, opts.goldMinYes) : expertPlurality(experts, opts.goldMinYes);
+    return { file: 'gold truth', tasks: experts.tasks, truth, experts };
+  }
+  const K = mode === 'verification' ? 2 : main.alphabet.length;
+  if (t.length !== answers.numQuestions) throw new ValidationError(`has ${t.length} values for ${answers.numQuestions} gold questions`, 'gold truth');
+  const truth = Int32Array.from(t, (v, i) => {
+    if (!Number.isInteger(v) || v < -1 || v >= K) throw new ValidationError(`value ${v} of gold question ${i} is not -1 or a class in [0, ${K})`, 'gold truth');
+    return v;
+  });
+  return { file: 'gold truth', tasks: answers.tasks, truth };
 }
 
 interface Fit {
@@ -216,8 +261,8 @@ function pseudoRater(p: PseudoRaterSpec, main: AnswerTable, gold: Gold, spec: Mo
   }
   return {
     name: p.rule,
-    main: originalLabelAnswers(questionPairs(main), original, spec.numAnswers, p.classes, opts.original),
-    gold: originalLabelAnswers(questionPairs(gold.answers), original, spec.numAnswers, undefined, opts.original),
+    main: originalLabelAnswers(questionPairs(main), original, spec.numAnswers, p.classes, originalName(opts)),
+    gold: originalLabelAnswers(questionPairs(gold.answers), original, spec.numAnswers, undefined, originalName(opts)),
     truth,
   };
 }
@@ -240,14 +285,16 @@ function writeOutputs(
   sets: LabelSets | null, points: PrPoint[] | null,
 ): string[] {
   const writes: Array<[string, () => void]> = [];
-  if (scores) {
+  const out = opts.out;
+  if (out && scores) {
     const info = answers.info ?? taskInfo(answers.tasks);
-    writes.push([opts.out, () => writeNpz(opts.out, { tensor: { dtype: 'f8', shape: [scores.length], data: scores }, info }, { compress: true })]);
-  } else {
+    writes.push([out, () => writeNpz(out, { tensor: { dtype: 'f8', shape: [scores.length], data: scores }, info }, { compress: true })]);
+  } else if (out) {
     const csv = categoricalCsv(answers.tasks, posterior, spec.classes);
-    writes.push([opts.out, () => writeFileAtomicSync(opts.out, csv)]);
+    writes.push([out, () => writeFileAtomicSync(out, csv)]);
   }
-  if (sets) writes.push([opts.labelsOut!, () => writeLabelSets(opts.labelsOut!, sets)]);
+  const labelsOut = opts.labelsOut;
+  if (sets && labelsOut) writes.push([labelsOut, () => writeLabelSets(labelsOut, sets)]);
   if (opts.prCurve && points) {
     const csv = prCurveCsv(points);
     writes.push([opts.prCurve, () => writeFileAtomicSync(opts.prCurve!, csv)]);

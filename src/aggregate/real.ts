@@ -25,6 +25,7 @@ import type { Backend } from '../native/addon';
 import { parseQuestionId } from '../tasks/format';
 import { now, since } from '../util/timer';
 import { goldScore, type PseudoRater } from './gold';
+import { originalOf } from './memory';
 import { modeSpec } from './problem';
 import { pythonSetOrder } from './python-set';
 
@@ -140,13 +141,23 @@ export function readOriginalLabels(file: string): Int32Array {
 
 // ---------------------------------------------------------------- reproduce-real
 
+/** The release's three answer files, already read (readRatersNpz). */
+export interface RealRelease {
+  raters: AnswerTable;
+  golden: AnswerTable;
+  ratersGolden: AnswerTable;
+}
+
 export interface ReproduceRealOptions {
-  /** Folder with raters.npz, golden.npz and raters_golden.npz (and optionally the published scores.npz, real.json). */
-  data: string;
-  /** imagenet_val_original_labels.npy */
-  original: string;
-  /** Output folder: scores.npz and real.json. */
-  out: string;
+  /**
+   * Folder with raters.npz, golden.npz and raters_golden.npz (and optionally
+   * the published scores.npz, real.json, to compare), or those three read.
+   */
+  data: string | RealRelease;
+  /** imagenet_val_original_labels.npy, or the labels. */
+  original: string | ArrayLike<number>;
+  /** Output folder for scores.npz and real.json; nothing is written when absent. */
+  out?: string;
   threshold?: number;
   threads?: number;
   backend?: Backend;
@@ -170,22 +181,29 @@ export interface ReproduceRealResult {
   labels: number;
   imagesWithLabels: number;
   agreement: Agreement;
-  outputs: { scores: string; labels: string };
+  /** Posterior of every rated pair, in raters.npz's question order. */
+  scores: Float64Array;
+  /** The label sets (real.json layout). */
+  sets: LabelSets;
+  outputs: { scores: string; labels: string } | null;
   timings_ms: { read: number; fit: number; write: number; compare: number };
 }
 
 export async function reproduceReal(opts: ReproduceRealOptions): Promise<ReproduceRealResult> {
   const threshold = opts.threshold ?? REAL_THRESHOLD;
-  const file = (name: string) => path.join(opts.data, name);
-  if (!fs.existsSync(opts.out) || !fs.statSync(opts.out).isDirectory()) {
+  if (opts.out !== undefined && (!fs.existsSync(opts.out) || !fs.statSync(opts.out).isDirectory())) {
     throw new ValidationError('the output folder does not exist', opts.out);
   }
   let t0 = now();
-  const original = readOriginalLabels(opts.original);
+  const originalFile = typeof opts.original === 'string' ? opts.original : 'original';
+  const original = typeof opts.original === 'string' ? readOriginalLabels(opts.original) : originalOf(opts.original, originalFile);
   // Decompression runs on libuv's threads: read the three files (and the
   // published ones, for the comparison at the end) concurrently.
-  const published = readPublished(opts.data);
-  const [main, experts, gold] = await Promise.all(['raters.npz', 'golden.npz', 'raters_golden.npz'].map((f) => readAnswers(file(f))));
+  const dir = typeof opts.data === 'string' ? opts.data : null;
+  const published = dir ? readPublished(dir) : Promise.resolve({});
+  const [main, experts, gold] = dir
+    ? await Promise.all(['raters.npz', 'golden.npz', 'raters_golden.npz'].map((f) => readAnswers(path.join(dir, f))))
+    : [(opts.data as RealRelease).raters, (opts.data as RealRelease).golden, (opts.data as RealRelease).ratersGolden];
   const crowdGold = withKnownWorkers(gold, main.workers);
   const read = since(t0);
 
@@ -198,24 +216,26 @@ export async function reproduceReal(opts: ReproduceRealOptions): Promise<Reprodu
   const goldPairs = questionPairs(crowdGold);
   const pseudo: PseudoRater = {
     name: 'original-label',
-    main: originalLabelAnswers(mainPairs, original, spec.numAnswers, ANIMAL_CLASSES, opts.original),
-    gold: originalLabelAnswers(goldPairs, original, spec.numAnswers, undefined, opts.original),
+    main: originalLabelAnswers(mainPairs, original, spec.numAnswers, ANIMAL_CLASSES, originalFile),
+    gold: originalLabelAnswers(goldPairs, original, spec.numAnswers, undefined, originalFile),
     truth: t2,
   };
   const r = goldScore({ answers: main, gold: crowdGold, truth: t3, spec, pseudoRaters: [pseudo], smoothing: 1, threads: opts.threads, backend: opts.backend });
   const scores = new Float64Array(main.numQuestions);
   for (let q = 0; q < scores.length; q++) scores[q] = r.posterior[q * 2 + 1];
-  const sets = labelSets(mainPairs, scores, threshold, original, opts.original);
+  const sets = labelSets(mainPairs, scores, threshold, original, originalFile);
   const fit = since(t0);
 
   t0 = now();
-  const outputs = { scores: path.join(opts.out, 'scores.npz'), labels: path.join(opts.out, 'real.json') };
-  writeScores(outputs.scores, scores, main.info!);
-  writeLabelSets(outputs.labels, sets);
+  const outputs = opts.out === undefined ? null : { scores: path.join(opts.out, 'scores.npz'), labels: path.join(opts.out, 'real.json') };
+  if (outputs) {
+    writeScores(outputs.scores, scores, main.info ?? taskNames(main.tasks));
+    writeLabelSets(outputs.labels, sets);
+  }
   const write = since(t0);
 
   t0 = now();
-  const agreement = compareWithPublished(await published, scores, main.info!, sets);
+  const agreement = compareWithPublished(await published, scores, main.info ?? taskNames(main.tasks), sets);
   const compare = since(t0);
   let positives = 0;
   for (const t of t3) positives += t === 1 ? 1 : 0;
@@ -230,9 +250,16 @@ export async function reproduceReal(opts: ReproduceRealOptions): Promise<Reprodu
     labels: sets.reduce((s, l) => s + l.length, 0),
     imagesWithLabels: sets.filter((l) => l.length > 0).length,
     agreement,
+    scores,
+    sets,
     outputs,
     timings_ms: { read, fit, write, compare },
   };
+}
+
+/** Question names as an `info` array [Q, 1] (answers that did not come from an npz). */
+function taskNames(tasks: string[]): NdArray {
+  return { dtype: `U${Math.max(1, ...tasks.map((t) => [...t].length))}`, shape: [tasks.length, 1], data: tasks };
 }
 
 /** scores.npz in the published layout: float64 `tensor` [Q], `info` as read. */

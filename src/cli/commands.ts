@@ -1,15 +1,14 @@
 /**
  * The CLI's commands, one module each, in the order `realabel --help` lists
- * them. A module exports `register(program)`.
+ * them: the pipeline's order, then the helpers (logits, simulate, demo).
+ * A module exports `register(program)`.
  */
 import type { Command } from 'commander';
 
 export type Register = (program: Command) => void;
 
 export const COMMANDS: Array<() => Register> = [
-  () => require('./logits').register,
   () => require('./topk').register,
-  () => require('./simulate').register,
   () => require('./propose').register,
   () => require('./select-models').register,
   () => require('./tasks').register,
@@ -19,4 +18,7 @@ export const COMMANDS: Array<() => Register> = [
   () => require('./analyze').register,
   () => require('./clean').register,
   () => require('./export').register,
+  () => require('./logits').register,
+  () => require('./simulate').register,
+  () => require('./demo').register,
 ];

@@ -45,7 +45,7 @@ async function run(opts: Opts): Promise<void> {
     });
     return;
   }
-  const lines = [`${r.labels} labels on ${r.imagesWithLabels} of ${r.images} images (${r.questions} rated pairs, ${r.answers} answers) -> ${r.outputs.scores}, ${r.outputs.labels}`];
+  const lines = [`${r.labels} labels on ${r.imagesWithLabels} of ${r.images} images (${r.questions} rated pairs, ${r.answers} answers) -> ${r.outputs!.scores}, ${r.outputs!.labels}`];
   const s = r.agreement.scores;
   if (s) lines.push(`scores.npz: ${s.within1e9} of ${s.pairs} pairs within 1e-9 of the published scores (max |diff| ${s.maxAbsDiff.toExponential(2)}), info ${s.sameInfo ? 'identical' : 'DIFFERENT'}`);
   const l = r.agreement.labels;

@@ -17,9 +17,16 @@ interface Opts {
   labelNoise: number;
   multiLabel: number;
   rowOffset: number;
+  originalFit: number[] | number;
   workers: number;
   out: string;
   json?: boolean;
+}
+
+/** "0.5" (every model) or "0,0.5,0" (one value per model). */
+function parseFit(raw: string): number | number[] {
+  const parts = raw.split(',').map((s) => parseFloatArg('--original-fit', 0, 1e6)(s));
+  return parts.length === 1 ? parts[0] : parts;
 }
 
 /** "0.8" or "0.6:0.85" (worst:best, spread over the models). */
@@ -45,6 +52,7 @@ export function register(program: Command): void {
     .option('--label-noise <p>', 'probability that the original label is wrong', parseFloatArg('--label-noise', 0, 1), 0.05)
     .option('--multi-label <f>', 'generated truth: fraction of images with 2-3 labels', parseFloatArg('--multi-label', 0, 1), 0.15)
     .option('--row-offset <sd>', 'std of the per-image logit offset', parseFloatArg('--row-offset', 0, 1e6), 1)
+    .option('--original-fit <f>', 'extra signal on the original label (models that learnt its quirks): F, or one value per model F1,F2,...', parseFit, 0)
     .requiredOption('--out <dir>', 'output directory (created when missing)')
     .option('--json', 'print a JSON summary on stdout');
   workersOption(cmd);
@@ -60,7 +68,7 @@ export function register(program: Command): void {
       const r = await simulateToDir(opts.out, {
         images: opts.images, classes: opts.classes, models: opts.models, truth, seed: opts.seed,
         accuracy: opts.accuracy, confidence: opts.confidence, correlation: opts.correlation,
-        labelNoise: opts.labelNoise, multiLabel: opts.multiLabel, rowOffset: opts.rowOffset, workers: opts.workers,
+        labelNoise: opts.labelNoise, multiLabel: opts.multiLabel, rowOffset: opts.rowOffset, originalFit: opts.originalFit, workers: opts.workers,
         onProgress: (done, total) => {
           bar ??= new Progress('simulate', total, { json: opts.json });
           bar.tick(done - shown);

@@ -18,6 +18,24 @@ export interface Gold {
   minYes: number;
 }
 
+/** What select-models needs of a gold set: its questions and which are positive (e.g. built in memory). */
+export type GoldQuestions = Pick<Gold, 'image' | 'label' | 'positive'> & { file?: string };
+
+/** Checks gold questions given in memory: equal lengths, indices >= 0, positive 0 or 1. */
+export function checkGoldQuestions(g: GoldQuestions): void {
+  const { image, label, positive } = g;
+  if (!(image instanceof Int32Array) || !(label instanceof Int32Array) || !(positive instanceof Uint8Array)) {
+    throw new ValidationError('gold questions need image, label (Int32Array) and positive (Uint8Array)', g.file);
+  }
+  if (label.length !== image.length || positive.length !== image.length) {
+    throw new ValidationError(`gold image (${image.length}), label (${label.length}) and positive (${positive.length}) differ in length`, g.file);
+  }
+  for (let q = 0; q < image.length; q++) {
+    if (image[q] < 0 || label[q] < 0) throw new ValidationError(`gold question ${q} has a negative image or label`, g.file);
+    if (positive[q] > 1) throw new ValidationError(`gold question ${q}: positive must be 0 or 1, got ${positive[q]}`, g.file);
+  }
+}
+
 const FILE_RE = /^ILSVRC2012_val_(\d{8})\.JPEG$/;
 
 /** Image index of a validation file name (ILSVRC2012_val_00000001.JPEG -> 0). */

@@ -5,7 +5,7 @@
  */
 import { UsageError, ValidationError } from '../errors';
 import type { Proposals } from '../propose/propose';
-import type { Gold } from './gold';
+import type { GoldQuestions } from './gold';
 
 export type UnknownPairs = 'negative' | 'ignore';
 
@@ -44,7 +44,7 @@ function hasBit(mask: Uint32Array, words: number, p: number, m: number): boolean
   return ((mask[p * words + (m >>> 5)] >>> (m & 31)) & 1) === 1;
 }
 
-export function buildProblem(p: Proposals, gold: Gold, opts: { minVotes?: number; unknown?: UnknownPairs } = {}): SubsetProblem {
+export function buildProblem(p: Proposals, gold: GoldQuestions, opts: { minVotes?: number; unknown?: UnknownPairs } = {}): SubsetProblem {
   const minVotes = opts.minVotes ?? p.minVotes;
   if (!Number.isInteger(minVotes) || minVotes < p.minVotes) {
     throw new UsageError(`--min-votes ${minVotes} is below the proposals' min_votes ${p.minVotes}: pairs with fewer votes were not kept`);

@@ -10,7 +10,7 @@
 import { UsageError, rethrowNative } from '../errors';
 import { pickNative, type Backend } from '../native/addon';
 import type { Proposals } from '../propose/propose';
-import type { Gold } from './gold';
+import { checkGoldQuestions, type GoldQuestions } from './gold';
 import { buildProblem, type SubsetProblem, type UnknownPairs } from './problem';
 import { evaluateSubset, exhaustiveTs, type Buckets } from './search-ts';
 
@@ -218,7 +218,8 @@ export function searchSubsets(pr: SubsetProblem, opts: SelectOptions = {}): Sele
 }
 
 /** select-models on in-memory proposals and gold answers. */
-export function selectModels(proposals: Proposals, gold: Gold, opts: SelectOptions = {}): SelectResult {
+export function selectModels(proposals: Proposals, gold: GoldQuestions, opts: SelectOptions = {}): SelectResult {
+  checkGoldQuestions(gold);
   return searchSubsets(buildProblem(proposals, gold, { minVotes: opts.minVotes, unknown: opts.unknown }), opts);
 }
 

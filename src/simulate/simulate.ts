@@ -4,12 +4,16 @@
  * truth (generated, or real.json's label sets).
  *
  * Model m's logit for image i, class j:
- *   scale * (sqrt(rho) * z[i, j] + sqrt(1 - rho) * e_m[i, j] + signal_m * [j in truth_i]) + offset_m[i]
+ *   scale * (sqrt(rho) * z[i, j] + sqrt(1 - rho) * e_m[i, j] + signal_m * [j in truth_i]
+ *            + fit_m * [j = original_i]) + offset_m[i]
  * z is shared by all models (inter-model correlation rho), e_m is the model's
  * own noise, offset_m[i] a per-row shift (it changes the logit ranking across
  * images but not the probabilities). signal_m is calibrated so the model's
  * top-1 lies in the truth set with probability `accuracy`; `confidence` is the
- * logit scale (sharper softmax).
+ * logit scale (sharper softmax). fit_m (`originalFit`, default 0) models a
+ * network that has learnt the original labels' quirks: it leans towards the
+ * original label, right or wrong: at the same accuracy against the truth
+ * (the calibration includes the fit), it agrees more with the original labels.
  *
  * Deterministic given the seed: every chunk of CHUNK_ROWS rows has its own
  * random streams, so row ranges can be generated in any order, by any worker.
@@ -39,6 +43,8 @@ export interface SimulateOptions {
   multiLabel?: number;
   /** Standard deviation of the per-row logit offset. */
   rowOffset?: number;
+  /** Extra signal on the original label: one value, or one per model (default 0). */
+  originalFit?: number | number[];
 }
 
 /** Everything needed to generate any row range (structured-cloneable for workers). */
@@ -51,6 +57,8 @@ export interface SimulationPlan {
   rho: number;
   rowOffset: number;
   labelNoise: number;
+  /** Per-model extra signal on the original label. */
+  originalFit: number[];
   /** Per-model calibrated signal and its target / sample accuracy and mean top-1 probability. */
   signal: number[];
   targetAccuracy: number[];
@@ -101,6 +109,7 @@ function pickOriginal(set: number[], c: number, noise: number, rng: Rng): number
 interface CalibRow {
   noise: Float64Array;
   truth: Int32Array;
+  original: number;
 }
 
 /** Rows of pure noise over the first images' truth sets (non-empty, not every class). */
@@ -112,44 +121,70 @@ function calibrationRows(plan: SimulationPlan): CalibRow[] {
     if (truth.length === 0 || truth.length >= plan.c) continue;
     const noise = new Float64Array(plan.c);
     rng.normals(noise);
-    rows.push({ noise, truth });
+    rows.push({ noise, truth, original: plan.original[i] });
   }
   return rows;
 }
 
+/** A row's noise maxima on and off the truth, each also without the original label. */
+interface RowMax {
+  on: number;
+  off: number;
+  /** Max on (original in the truth) or off (original outside it) the truth, the original excluded. */
+  rest: number;
+  atOriginal: number;
+  originalInTruth: boolean;
+}
+
+function rowMaxima({ noise, truth, original }: CalibRow): RowMax {
+  const inTruth = truth.includes(original);
+  let on = -Infinity;
+  let off = -Infinity;
+  let rest = -Infinity;
+  for (let j = 0; j < noise.length; j++) {
+    const t = truth.includes(j);
+    if (t) on = Math.max(on, noise[j]);
+    else off = Math.max(off, noise[j]);
+    if (j !== original && t === inTruth) rest = Math.max(rest, noise[j]);
+  }
+  return { on, off, rest, atOriginal: noise[original], originalInTruth: inTruth };
+}
+
 /**
- * Calibrates each model's signal on a sample: with d = (max noise off the
- * truth) - (max noise on it), top-1 is correct exactly when d < signal, so the
- * signal is the accuracy-quantile of d.
+ * Top-1 is in the truth exactly when d < signal, with d = (max logit off the
+ * truth) - (max on it) before the signal; the original-label fit f adds to
+ * the original's noise (f = 0 gives d = off - on).
  */
+function margin(r: RowMax, fit: number): number {
+  if (fit === 0) return r.off - r.on;
+  const o = r.atOriginal + fit;
+  return r.originalInTruth ? r.off - Math.max(r.rest, o) : Math.max(r.rest, o) - r.on;
+}
+
+/** Calibrates each model's signal on a sample: the accuracy-quantile of d. */
 function calibrate(plan: SimulationPlan, targets: number[]): void {
   const rows = calibrationRows(plan);
-  const d = rows
-    .map(({ noise, truth }) => {
-      let on = -Infinity;
-      for (const t of truth) on = Math.max(on, noise[t]);
-      let off = -Infinity;
-      for (let j = 0; j < noise.length; j++) if (!truth.includes(j)) off = Math.max(off, noise[j]);
-      return off - on;
-    })
-    .sort((x, y) => x - y);
-  for (const a of targets) {
+  const maxima = rows.map(rowMaxima);
+  targets.forEach((a, m) => {
+    const fit = plan.originalFit[m];
+    const d = maxima.map((r) => margin(r, fit)).sort((x, y) => x - y);
     const k = Math.round(a * d.length);
     const s = d.length === 0 ? 0 : k <= 0 ? d[0] - 1 : k >= d.length ? d[d.length - 1] + 1 : (d[k - 1] + d[k]) / 2;
     plan.signal.push(s);
     plan.targetAccuracy.push(a);
     plan.sampleAccuracy.push(d.length === 0 ? NaN : d.filter((x) => x < s).length / d.length);
-    plan.sampleConfidence.push(meanTopProbability(rows.slice(0, 500), s, plan.scale));
-  }
+    plan.sampleConfidence.push(meanTopProbability(rows.slice(0, 500), s, fit, plan.scale));
+  });
 }
 
-/** Mean softmax maximum of the calibration rows with the given signal and scale. */
-function meanTopProbability(rows: CalibRow[], signal: number, scale: number): number {
+/** Mean softmax maximum of the calibration rows with the given signal, fit and scale. */
+function meanTopProbability(rows: CalibRow[], signal: number, fit: number, scale: number): number {
   if (rows.length === 0) return NaN;
   let total = 0;
-  for (const { noise, truth } of rows) {
+  for (const { noise, truth, original } of rows) {
     const v = noise.map((x) => scale * x);
     for (const t of truth) v[t] += scale * signal;
+    v[original] += scale * fit;
     let max = -Infinity;
     for (const x of v) max = Math.max(max, x);
     let sum = 0;
@@ -164,6 +199,13 @@ function accuracyTargets(acc: number | [number, number], models: number): number
   checkOption('accuracy', lo, 0, 1);
   checkOption('accuracy', hi, 0, 1);
   return Array.from({ length: models }, (_, m) => (models === 1 ? hi : lo + ((hi - lo) * m) / (models - 1)));
+}
+
+function fitPerModel(fit: number | number[] | undefined, models: number): number[] {
+  const list = Array.isArray(fit) ? fit : Array.from({ length: models }, () => fit ?? 0);
+  if (list.length !== models) throw new UsageError(`originalFit has ${list.length} values for ${models} models`);
+  list.forEach((f) => checkOption('originalFit', f, 0, 1e6));
+  return list.slice();
 }
 
 /** Draws the truth and original labels and calibrates the models. */
@@ -198,7 +240,7 @@ export function planSimulation(opts: SimulateOptions): SimulationPlan {
   });
   const original = Int32Array.from(truth, (set) => pickOriginal(set, c, labelNoise, rng));
   const plan: SimulationPlan = {
-    n, c, models: opts.models, seed, scale: confidence, rho, rowOffset, labelNoise,
+    n, c, models: opts.models, seed, scale: confidence, rho, rowOffset, labelNoise, originalFit: fitPerModel(opts.originalFit, opts.models),
     signal: [], targetAccuracy: [], sampleAccuracy: [], sampleConfidence: [],
     truthOffsets, truthLabels, original,
   };
@@ -223,6 +265,7 @@ export function generateChunk(plan: SimulationPlan, chunk: number, out: Float32A
     const rng = new Rng(plan.seed, STREAM_MODEL + m, chunk);
     const dst = out[m];
     const boost = plan.scale * plan.signal[m];
+    const fit = plan.scale * (plan.originalFit[m]);
     for (let r = 0; r < rows; r++) {
       const off = plan.rowOffset * rng.normal();
       rng.normals(e);
@@ -230,6 +273,7 @@ export function generateChunk(plan: SimulationPlan, chunk: number, out: Float32A
       const zb = r * c;
       for (let j = 0; j < c; j++) dst[base + j] = a * z[zb + j] + b * e[j] + off;
       for (let t = truthOffsets[r0 + r]; t < truthOffsets[r0 + r + 1]; t++) dst[base + truthLabels[t]] += boost;
+      if (fit !== 0) dst[base + plan.original[r0 + r]] += fit;
     }
   }
 }

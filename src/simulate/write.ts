@@ -41,7 +41,7 @@ export interface SimulationSummary {
   row_offset: number;
   /** Fraction of images whose original label is outside the truth set. */
   original_error_rate: number;
-  per_model: Array<{ file: string; signal: number; target_accuracy: number; sample_accuracy: number; sample_mean_top1_prob: number }>;
+  per_model: Array<{ file: string; signal: number; original_fit: number; target_accuracy: number; sample_accuracy: number; sample_mean_top1_prob: number }>;
 }
 
 export function modelFileNames(models: number): string[] {
@@ -59,7 +59,7 @@ function summarize(plan: SimulationPlan, names: string[]): SimulationSummary {
     n: plan.n, c: plan.c, models: plan.models, seed: plan.seed, confidence: plan.scale, correlation: plan.rho,
     label_noise: plan.labelNoise, row_offset: plan.rowOffset, original_error_rate: wrong / plan.n,
     per_model: names.map((file, m) => ({
-      file, signal: plan.signal[m], target_accuracy: plan.targetAccuracy[m],
+      file, signal: plan.signal[m], original_fit: plan.originalFit[m], target_accuracy: plan.targetAccuracy[m],
       sample_accuracy: plan.sampleAccuracy[m], sample_mean_top1_prob: plan.sampleConfidence[m],
     })),
   };
