@@ -1,6 +1,7 @@
 /** Opening input files, with one error shape: FormatError naming the file. */
 import { constants } from 'node:buffer';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { FormatError } from '../errors';
 import { decodeUtf8 } from './utf8';
 
@@ -44,4 +45,37 @@ export function checkReadable(file: string): void {
   } catch (err) {
     throw fileError(err, file);
   }
+}
+
+/**
+ * mkdir -p. Node 20's recursive mkdirSync spins forever when mkdir answers
+ * ENOENT under an existing parent (e.g. /proc, /sys); this walks up once to
+ * the first existing ancestor and creates each level, so any failure is a
+ * FormatError naming the folder. Returns the first folder it created.
+ */
+export function makeDirs(dir: string): string | undefined {
+  const target = path.resolve(dir);
+  const missing: string[] = [];
+  for (let d = target; ; d = path.dirname(d)) {
+    let isDir = false;
+    try {
+      isDir = fs.statSync(d).isDirectory();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new FormatError(`cannot create the folder (${(err as NodeJS.ErrnoException).code})`, dir);
+      missing.push(d);
+      if (path.dirname(d) === d) break;
+      continue;
+    }
+    if (!isDir) throw new FormatError(`cannot create the folder: ${d} is a file`, dir);
+    break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new FormatError(`cannot create the folder (${code ?? String(err)})`, dir);
+    }
+  }
+  return missing[0];
 }

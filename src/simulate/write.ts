@@ -14,6 +14,7 @@ import { createPool, resolveWorkers, workerFailed } from '../util/pool';
 import { now, since } from '../util/timer';
 import { CHUNK_ROWS, chunkCount, planSimulation, truthSets, type SimulateOptions, type SimulationPlan } from './simulate';
 import type { SimulateTask } from './worker';
+import { makeDirs } from '../io/files';
 
 export interface SimulateFilesOptions extends SimulateOptions {
   workers?: number;
@@ -112,7 +113,7 @@ export async function simulateToDir(dir: string, opts: SimulateFilesOptions): Pr
   const t0 = now();
   const plan = planSimulation(opts);
   const tPlan = since(t0);
-  const created = fs.mkdirSync(dir, { recursive: true });
+  const created = makeDirs(dir);
   const names = modelFileNames(plan.models);
   const files = names.map((f) => path.join(dir, f));
   const t1 = now();

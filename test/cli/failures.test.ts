@@ -168,13 +168,20 @@ const cases: Case[] = [
   // simulate
   { name: 'simulate: truth not JSON', args: ['simulate', '--models', '2', '--classes', '10', '--truth', 'real-notjson.json', '--out', '{out}/sim'], names: 'real-notjson.json', says: /not valid JSON/ },
   { name: 'simulate: truth out of range', args: ['simulate', '--models', '2', '--classes', '10', '--truth', 'real-range.json', '--out', '{out}/sim'], names: 'real-range.json', says: /out of range/ },
+  { name: 'simulate: --out under a file', args: ['simulate', '--models', '2', '--images', '100', '--classes', '10', '--out', 'garbage.npy/sim'], names: 'garbage.npy/sim', says: /cannot create the folder/ },
+  // demo: mkdir answering ENOENT under an existing parent made Node's recursive mkdirSync spin forever
+  ...(fs.existsSync('/proc/self')
+    ? [{ name: 'demo: --out where mkdir fails (/proc)', args: ['demo', '--out', '/proc/realabel-nope/x', '--images', '100', '--classes', '10', '--models', '2'], names: '/proc/realabel-nope/x', says: /cannot create the folder \(ENOENT\)/ }]
+    : []),
   // logits
   { name: 'logits: a model that is not ONNX', args: ['logits', '--model', 'images.onnx', '--images', 'list-ok.txt', '--out', '{out}/l.npy', '--workers', '1'], names: 'images.onnx', says: /ONNX|model/ },
   { name: 'logits: an image list that is not UTF-8', args: ['logits', '--model', 'images.onnx', '--images', 'list.txt', '--out', '{out}/l.npy', '--workers', '1'], names: 'list.txt', says: /line 2: not valid UTF-8/ },
 ];
 
 function run(args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, REALABEL_DEBUG: '', ORT_DISABLE_TELEMETRY: '1' } });
+  return spawnSync(process.execPath, [BIN, ...args], {
+    cwd: dir, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL', env: { ...process.env, REALABEL_DEBUG: '', ORT_DISABLE_TELEMETRY: '1' },
+  });
 }
 
 let proposals = '';
