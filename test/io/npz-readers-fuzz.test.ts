@@ -18,6 +18,7 @@ import { readAnswers, type AnswerTable } from '../../src/io/answers';
 import type { NdArray } from '../../src/io/npy';
 import { readNpz, writeNpz } from '../../src/io/npz';
 import { readProposalPairs, readProposalPairsSync } from '../../src/tasks/read';
+import { readGold } from '../../src/select-models/gold';
 import type { TasksInput } from '../../src/tasks/tasks';
 import { tmpDir } from '../helpers/tmp';
 
@@ -270,7 +271,7 @@ const proposalsCase = fc.record({
   top1: fc.option(member, { freq: 3 }),
   original: fc.option(member, { freq: 3 }),
   drop: fc.constantFrom(null, null, null, null, 'image', 'label'),
-  info: fc.array(fc.tuple(fc.constantFrom('ILSVRC2012_val_00000001.JPEG', 'ILSVRC2012_val_00049999.JPEG', 'ILSVRC2012_val_00000000.JPEG', 'x.JPEG', 'ILSVRC2012_val_1.JPEG'), fc.constantFrom('0', '17', '999', '-1', 'a', '1.5', '')), { maxLength: 5 }),
+  info: fc.array(fc.tuple(fc.constantFrom('ILSVRC2012_val_00000001.JPEG', 'ILSVRC2012_val_00049999.JPEG', 'ILSVRC2012_val_00000000.JPEG', 'x.JPEG', 'ILSVRC2012_val_1.JPEG'), fc.constantFrom('0', '17', '999', '-1', 'a', '1.5', '', '2147483647', '2147483648', '99999999999999999999')), { maxLength: 5 }),
   infoCols: fc.constantFrom(2, 2, 2, 3),
 });
 
@@ -311,6 +312,7 @@ function build(c: ProposalsCase): { members: Record<string, NdArray>; want: Prop
         const m = /^ILSVRC2012_val_(\d{8})\.JPEG$/.exec(name);
         if (!m || Number(m[1]) < 1) { want = { ok: false, kind: new RegExp(`info\\[${i}\\]: '.*' is not an ILSVRC2012_val_XXXXXXXX.JPEG file name`) }; break; }
         if (!/^\d+$/.test(label)) { want = { ok: false, kind: new RegExp(`info\\[${i}\\]: label '.*' is not a decimal class index`) }; break; }
+        if (Number(label) > 2 ** 31 - 1) { want = { ok: false, kind: new RegExp(`info\\[${i}\\]: label \\d+ does not fit in int32`) }; break; }
         want.value.image.push(Number(m[1]) - 1);
         want.value.label.push(Number(label));
       }
@@ -399,6 +401,69 @@ describe('fuzz: proposals.npz', () => {
         const { top1, original: orig, ...pairs } = original;
         const value = plain(got.value);
         expect(value).toEqual({ ...pairs, ...('top1' in value ? { top1 } : {}), ...('original' in value ? { original: orig } : {}) });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+// ------------------------------------------------------------ golden.npz (select-models)
+
+const goldCase = fc.record({
+  R: fc.integer({ min: 0, max: 4 }),
+  Q: fc.integer({ min: 0, max: 5 }),
+  A: fc.constantFrom(3, 3, 3, 2),
+  dtype: fc.constantFrom('f8', 'f8', 'f4', 'i4'),
+  values: fc.array(fc.constantFrom(0, 0, 1, 1, 0.5, 0.75, NaN, 2), { minLength: 60, maxLength: 60 }),
+  names: fc.array(fc.tuple(fc.constantFrom('ILSVRC2012_val_00000001.JPEG', 'ILSVRC2012_val_00000002.JPEG', 'ILSVRC2012_val_00000000.JPEG', 'x.JPEG'),
+    fc.constantFrom('0', '5', '5', '-1', 'x', '2147483647', '2147483648')), { minLength: 5, maxLength: 5 }),
+  infoShape: fc.constantFrom('q2', 'q2', 'q2', 'q3', 'num'),
+  missing: fc.constantFrom(null, null, null, null, 'tensor', 'info'),
+  minYes: fc.integer({ min: 0, max: 5 }),
+});
+
+describe('fuzz: golden.npz', () => {
+  it('generated archives read as the reference says, or fail typed naming the file', async () => {
+    await fc.assert(
+      fc.asyncProperty(goldCase, async (c) => {
+        const n = c.R * c.Q * c.A;
+        const t = c.values.slice(0, n);
+        const tensor: NdArray = c.dtype === 'i4' ? { dtype: 'i4', shape: [c.R, c.Q, c.A], data: Int32Array.from(t, (v) => (Number.isFinite(v) ? v : 0)) }
+          : { dtype: c.dtype, shape: [c.R, c.Q, c.A], data: c.dtype === 'f8' ? Float64Array.from(t) : Float32Array.from(t) };
+        const names = c.names.slice(0, c.Q);
+        const info: NdArray = c.infoShape === 'num' ? { dtype: 'i4', shape: [c.Q, 2], data: new Int32Array(c.Q * 2) }
+          : { dtype: 'U28', shape: [c.Q, c.infoShape === 'q2' ? 2 : 3], data: names.flatMap(([a, b]) => (c.infoShape === 'q2' ? [a, b] : [a, b, 'x'])) };
+        const members: Record<string, NdArray> = { tensor, info };
+        if (c.missing) delete members[c.missing];
+        const file = nextFile('golden');
+        writeNpz(file, members, { compress: true });
+        const got = await outcome(() => readGold(file, { minYes: c.minYes }));
+        // The reference, check by check.
+        let kind: RegExp | null = null;
+        if (c.missing) kind = new RegExp(`has no array '${c.missing}'`);
+        else if (c.A !== 3 || c.dtype === 'i4') kind = /'tensor' must be float \[R, Q, 3\]/;
+        else if (c.infoShape !== 'q2') kind = /'info' must be strings/;
+        else if (c.minYes < 1 || c.minYes > c.R) kind = /--min-yes must be in/;
+        else {
+          const seen = new Set<string>();
+          for (let q = 0; q < c.Q && !kind; q++) {
+            const [name, label] = names[q];
+            const m = /^ILSVRC2012_val_(\d{8})\.JPEG$/.exec(name);
+            if (!m || Number(m[1]) < 1) kind = new RegExp(`question ${q}: '.*' is not an ILSVRC2012_val_XXXXXXXX.JPEG name`);
+            else if (!/^\d+$/.test(label)) kind = new RegExp(`question ${q}: label '.*' is not a class index`);
+            else if (Number(label) > 2 ** 31 - 1) kind = new RegExp(`question ${q}: label \\d+ does not fit in int32`);
+            else if (seen.has(`${name},${label}`)) kind = new RegExp(`question ${q} repeats`);
+            seen.add(`${name},${label}`);
+          }
+        }
+        if (kind) return expectTypedError(got, file, kind);
+        if (!got.ok) throw new Error(`expected gold questions, got: ${got.error.message}`);
+        const stored = Array.from(tensor.data as Float64Array);
+        const yes = Array.from({ length: c.Q }, (_, q) => Array.from({ length: c.R }, (_, r) => stored[(r * c.Q + q) * 3 + 2] > 0.5).filter(Boolean).length);
+        expect(Array.from(got.value.image)).toEqual(names.map(([a]) => Number(a.slice(15, 23)) - 1));
+        expect(Array.from(got.value.label)).toEqual(names.map(([, b]) => Number(b)));
+        expect(Array.from(got.value.yes)).toEqual(yes);
+        expect(Array.from(got.value.positive)).toEqual(yes.map((y) => (y >= c.minYes ? 1 : 0)));
       }),
       { numRuns: RUNS },
     );
