@@ -30,13 +30,4 @@ inline void CheckRange(const char* what, int64_t x, int64_t lo, int64_t hi) {
   }
 }
 
-// a * b when it is at most `limit`, else ArgError naming the product; never overflows.
-inline int64_t CheckedProduct(const char* what, int64_t a, int64_t b, int64_t limit) {
-  if (a < 0 || b < 0 || (a != 0 && b > limit / a)) {
-    throw ArgError(std::string(what) + " = " + std::to_string(a) + " * " + std::to_string(b) + " is too large (limit " +
-                   std::to_string(limit) + ")");
-  }
-  return a * b;
-}
-
 }  // namespace realabel
