@@ -18,7 +18,6 @@
 namespace realabel {
 namespace {
 
-constexpr int64_t kMaxParams = int64_t{1} << 26;  // W*K*A doubles per confusion array
 
 template <typename T>
 Napi::TypedArrayOf<T> PropArray(Napi::Env env, const Napi::Object& obj, const char* key, const std::string& what) {
@@ -50,50 +49,7 @@ double PropDouble(Napi::Env env, const Napi::Object& obj, const char* key, const
   return d;
 }
 
-void CheckSizes(Napi::Env env, int64_t Q, int64_t W, int64_t A, int64_t K) {
-  if (W * A > INT32_MAX) throw RangeErr(env, "numWorkers * numAnswers is too large");
-  if (W * A * K > kMaxParams) throw RangeErr(env, "numWorkers * numClasses * numAnswers is too large");
-  if (Q * K > (int64_t{1} << 40)) throw RangeErr(env, "numQuestions * numClasses is too large");
-}
-
-// Validates the compact answer arrays of one problem and fills `ans`.
-void CheckAnswers(Napi::Env env, const std::string& what, const Napi::Int32Array& q, const Napi::Int32Array* w,
-                  const Napi::Int32Array& a, agg::Answers* ans) {
-  const int64_t n = static_cast<int64_t>(q.ElementLength());
-  if (static_cast<int64_t>(a.ElementLength()) != n || (w && static_cast<int64_t>(w->ElementLength()) != n)) {
-    throw RangeErr(env, what + ": question, worker and answer arrays differ in length");
-  }
-  const int32_t* qd = q.Data();
-  const int32_t* ad = a.Data();
-  const int32_t* wd = w ? w->Data() : nullptr;
-  for (int64_t i = 0; i < n; ++i) {
-    if (qd[i] < 0 || qd[i] >= ans->Q) {
-      throw RangeErr(env, what + ": question[" + std::to_string(i) + "] = " + std::to_string(qd[i]) + " is out of range [0, " +
-                              std::to_string(ans->Q) + ")");
-    }
-    if (ad[i] < 0 || ad[i] >= ans->A) {
-      throw RangeErr(env, what + ": answer[" + std::to_string(i) + "] = " + std::to_string(ad[i]) + " is out of range [0, " +
-                              std::to_string(ans->A) + ")");
-    }
-    if (wd && (wd[i] < 0 || wd[i] >= ans->W)) {
-      throw RangeErr(env, what + ": worker[" + std::to_string(i) + "] = " + std::to_string(wd[i]) + " is out of range [0, " +
-                              std::to_string(ans->W) + ")");
-    }
-  }
-  ans->q = qd;
-  ans->a = ad;
-  ans->w = wd;
-  ans->n = n;
-}
-
-void CheckFinite(Napi::Env env, const std::string& what, const double* x, size_t n, bool nonneg) {
-  for (size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(x[i]) || (nonneg && x[i] < 0)) {
-      throw RangeErr(env, what + "[" + std::to_string(i) + "] = " + std::to_string(x[i]) + " is not a finite" +
-                              (nonneg ? " non-negative" : "") + " number");
-    }
-  }
-}
+int64_t Len(const Napi::TypedArray& a) { return static_cast<int64_t>(a.ElementLength()); }
 
 Napi::Float64Array NewF64(Napi::Env env, size_t n) { return Napi::Float64Array::New(env, n); }
 
@@ -104,6 +60,8 @@ Napi::Value Guard(Napi::Env env, F&& fn) {
     return fn();
   } catch (const Napi::Error&) {
     throw;
+  } catch (const ArgError& e) {
+    throw RangeErr(env, e.what());
   } catch (const std::bad_alloc&) {
     throw RangeErr(env, "out of memory");
   } catch (const std::exception& e) {
@@ -123,10 +81,12 @@ Napi::Value MajorityVote(const Napi::CallbackInfo& info) {
     ans.K = static_cast<int32_t>(ArgInt(info, 4, "numClasses", 1, 1 << 16));
     ans.W = 0;
     auto votes = ArgArray<double>(info, 5, "votes");
-    CheckSizes(env, ans.Q, 0, ans.A, ans.K);
-    if (votes.ElementLength() != static_cast<size_t>(ans.A) * ans.K) throw RangeErr(env, "votes: expected numAnswers * numClasses values");
-    CheckFinite(env, "votes", votes.Data(), votes.ElementLength(), true);
-    CheckAnswers(env, "answers", q, nullptr, a, &ans);
+    agg::CheckSizes(ans.Q, 0, ans.A, ans.K);
+    agg::CheckCount("votes", Len(votes), int64_t{ans.A} * ans.K, "numAnswers * numClasses");
+    agg::CheckFinite("votes", votes.Data(), Len(votes), true);
+    ans.q = q.Data();
+    ans.a = a.Data();
+    agg::CheckAnswers("answers", &ans, Len(q), -1, Len(a));
     Napi::Float64Array out = NewF64(env, static_cast<size_t>(ans.Q) * ans.K);
     agg::MajorityVote(ans, votes.Data(), out.Data());
     return out;
@@ -160,15 +120,13 @@ Napi::Value Em(const Napi::CallbackInfo& info) {
     opt.smoothing = PropDouble(env, o, "smoothing", "options", 0, 0);
     const int threads = ResolveThreads(static_cast<int>(PropInt(env, o, "threads", "options", 0, 1024)));
     Napi::Int32Array match;
-    if (opt.method == agg::Method::kOneCoin) {
-      if (A < 2) throw RangeErr(env, "options.numAnswers must be >= 2 for one-coin");
+    int64_t matchLen = 0;
+    if (opt.method == agg::Method::kOneCoin && A >= 2) {
       match = PropArray<int32_t>(env, o, "match", "options");
-      if (match.ElementLength() != static_cast<size_t>(A)) throw RangeErr(env, "options.match: expected numAnswers values");
-      for (int32_t i = 0; i < A; ++i) {
-        if (match.Data()[i] < -1 || match.Data()[i] >= K) throw RangeErr(env, "options.match[" + std::to_string(i) + "] is out of range [-1, numClasses)");
-      }
       opt.match = match.Data();
+      matchLen = Len(match);
     }
+    agg::CheckEmOptions(opt, A, K, matchLen);
     const uint32_t P = problems.Length();
     std::vector<EmJob> jobs(P);
     Napi::Array results = Napi::Array::New(env, P);
@@ -182,14 +140,17 @@ Napi::Value Em(const Napi::CallbackInfo& info) {
       job.ans.K = K;
       job.ans.Q = static_cast<int32_t>(PropInt(env, po, "numQuestions", what, 0, INT32_MAX));
       job.ans.W = static_cast<int32_t>(PropInt(env, po, "numWorkers", what, 0, INT32_MAX));
-      CheckSizes(env, job.ans.Q, job.ans.W, A, K);
+      agg::CheckSizes(job.ans.Q, job.ans.W, A, K);
       auto q = PropArray<int32_t>(env, po, "question", what);
       auto w = PropArray<int32_t>(env, po, "worker", what);
       auto a = PropArray<int32_t>(env, po, "answer", what);
-      CheckAnswers(env, what, q, &w, a, &job.ans);
+      job.ans.q = q.Data();
+      job.ans.w = w.Data();
+      job.ans.a = a.Data();
+      agg::CheckAnswers(what, &job.ans, Len(q), Len(w), Len(a));
       auto init = PropArray<double>(env, po, "init", what);
-      if (init.ElementLength() != static_cast<size_t>(job.ans.Q) * K) throw RangeErr(env, what + ".init: expected numQuestions * numClasses values");
-      CheckFinite(env, what + ".init", init.Data(), init.ElementLength(), true);
+      agg::CheckCount(what + ".init", Len(init), int64_t{job.ans.Q} * K, "numQuestions * numClasses");
+      agg::CheckFinite(what + ".init", init.Data(), Len(init), true);
       job.init = init.Data();
       Napi::Float64Array post = NewF64(env, static_cast<size_t>(job.ans.Q) * K);
       Napi::Float64Array conf = NewF64(env, static_cast<size_t>(job.ans.W) * K * A);
@@ -245,14 +206,13 @@ Napi::Value GoldConfusion(const Napi::CallbackInfo& info) {
     ans.A = static_cast<int32_t>(ArgInt(info, 5, "numAnswers", 1, 1 << 16));
     ans.K = static_cast<int32_t>(ArgInt(info, 6, "numClasses", 1, 1 << 16));
     const double smoothing = ArgDouble(info, 7, "smoothing");
-    if (!std::isfinite(smoothing) || smoothing < 0) throw RangeErr(env, "smoothing must be a finite number >= 0");
-    CheckSizes(env, ans.Q, ans.W, ans.A, ans.K);
-    for (int32_t i = 0; i < ans.Q; ++i) {
-      if (truth.Data()[i] < -1 || truth.Data()[i] >= ans.K) {
-        throw RangeErr(env, "truth[" + std::to_string(i) + "] = " + std::to_string(truth.Data()[i]) + " is out of range [-1, " + std::to_string(ans.K) + ")");
-      }
-    }
-    CheckAnswers(env, "gold answers", q, &w, a, &ans);
+    agg::CheckSmoothing(smoothing);
+    agg::CheckSizes(Len(truth), ans.W, ans.A, ans.K);
+    agg::CheckTruth(truth.Data(), ans.Q, ans.K);
+    ans.q = q.Data();
+    ans.w = w.Data();
+    ans.a = a.Data();
+    agg::CheckAnswers("gold answers", &ans, Len(q), Len(w), Len(a));
     Napi::Float64Array conf = NewF64(env, static_cast<size_t>(ans.W) * ans.K * ans.A);
     Napi::Float64Array counts = NewF64(env, ans.W);
     agg::GoldConfusion(ans, truth.Data(), smoothing, conf.Data(), counts.Data());
@@ -278,13 +238,16 @@ Napi::Value Score(const Napi::CallbackInfo& info) {
     ans.W = static_cast<int32_t>(ArgInt(info, 6, "numWorkers", 0, INT32_MAX));
     ans.A = static_cast<int32_t>(ArgInt(info, 7, "numAnswers", 1, 1 << 16));
     const int threads = ResolveThreads(static_cast<int>(ArgInt(info, 8, "threads", 0, 1024)));
-    ans.K = static_cast<int32_t>(prior.ElementLength());
-    if (ans.K < 1) throw RangeErr(env, "prior: expected at least one class");
-    CheckSizes(env, ans.Q, ans.W, ans.A, ans.K);
-    if (conf.ElementLength() != static_cast<size_t>(ans.W) * ans.K * ans.A) throw RangeErr(env, "confusion: expected numWorkers * numClasses * numAnswers values");
-    CheckFinite(env, "prior", prior.Data(), prior.ElementLength(), true);
-    CheckFinite(env, "confusion", conf.Data(), conf.ElementLength(), true);
-    CheckAnswers(env, "answers", q, &w, a, &ans);
+    if (Len(prior) < 1) throw RangeErr(env, "prior: expected at least one class");
+    agg::CheckSizes(ans.Q, ans.W, ans.A, Len(prior));
+    ans.K = static_cast<int32_t>(Len(prior));
+    agg::CheckCount("confusion", Len(conf), int64_t{ans.W} * ans.K * ans.A, "numWorkers * numClasses * numAnswers");
+    agg::CheckFinite("prior", prior.Data(), Len(prior), true);
+    agg::CheckFinite("confusion", conf.Data(), Len(conf), true);
+    ans.q = q.Data();
+    ans.w = w.Data();
+    ans.a = a.Data();
+    agg::CheckAnswers("answers", &ans, Len(q), Len(w), Len(a));
     Napi::Float64Array post = NewF64(env, static_cast<size_t>(ans.Q) * ans.K);
     const double ll = agg::ScorePass(ans, prior.Data(), conf.Data(), threads, post.Data());
     Napi::Object r = Napi::Object::New(env);

@@ -8,7 +8,10 @@
 // operation, so the TypeScript twins agree to rounding of log/exp.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
+
+#include "check.h"
 
 namespace realabel {
 namespace agg {
@@ -44,6 +47,23 @@ struct EmOutput {
   int32_t iterations = 0;
   bool converged = false;
 };
+
+// Argument checks, shared by the bindings (aggregate.cc, which turn ArgError
+// into a RangeError) and the fuzz entry. Run them before any kernel below.
+constexpr int64_t kMaxParams = int64_t{1} << 26;  // W*K*A doubles per confusion array
+// Q, W in [0, 2^31), A, K in [1, 2^16], and the derived sizes bounded.
+void CheckSizes(int64_t Q, int64_t W, int64_t A, int64_t K);
+// Answer arrays of lengths qLen, wLen (-1: no worker array) and aLen with every
+// entry in range; sets ans->n. ans->Q, W, A must be checked already.
+void CheckAnswers(const std::string& what, Answers* ans, int64_t qLen, int64_t wLen, int64_t aLen);
+// `what` has `expected` values (message: "what: expected <formula> values").
+void CheckCount(const std::string& what, int64_t actual, int64_t expected, const char* formula);
+void CheckFinite(const std::string& what, const double* x, int64_t n, bool nonneg);
+// method, max_iter, tol, smoothing and (one-coin) match, of length matchLen.
+void CheckEmOptions(const EmOptions& opt, int64_t A, int64_t K, int64_t matchLen);
+// truth[q] in [-1, K) for q < Q.
+void CheckTruth(const int32_t* truth, int64_t Q, int64_t K);
+void CheckSmoothing(double smoothing);
 
 // T[q, k] = sum_i V[a_i, k] / sum_{i,k} V[a_i, k] (uniform when a question has no votes).
 void MajorityVote(const Answers& ans, const double* votes, double* out);

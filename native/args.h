@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "check.h"
+
 namespace realabel {
 
 inline Napi::Error TypeErr(Napi::Env env, const std::string& msg) {
@@ -58,6 +60,23 @@ inline int64_t ArgInt(const Napi::CallbackInfo& info, size_t i, const char* what
                             std::to_string(hi) + "]");
   }
   return x;
+}
+
+// Bounds for ArgInt when the core checks the range itself (ArgInt still
+// rejects non-integers and magnitudes of 2^63 and more).
+constexpr struct {
+  int64_t lo = INT64_MIN;
+  int64_t hi = INT64_MAX;
+} kAnyInt{};
+
+// Runs a core's check, turning its ArgError into a JS RangeError.
+template <typename Fn>
+void Checked(Napi::Env env, Fn&& check) {
+  try {
+    check();
+  } catch (const ArgError& e) {
+    throw RangeErr(env, e.what());
+  }
 }
 
 inline double ArgDouble(const Napi::CallbackInfo& info, size_t i, const char* what) {

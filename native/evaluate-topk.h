@@ -3,12 +3,15 @@
 // first, ties to the lower class index; a NaN row is reported, not ranked.
 #pragma once
 #include <cstdint>
+#include <limits>
+#include <string>
 #include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
+#include "check.h"
 #include "parallel.h"
 
 namespace realabel {
@@ -106,6 +109,28 @@ bool TopkRow(const T* row, int64_t c, int64_t k, T* vals, int32_t* out) {
   return nan == 0;
 }
 
+// x == a * b, exactly (no overflow).
+inline bool ProductIs(int64_t a, int64_t b, int64_t x) {
+  if (a == 0 || b == 0) return x == 0;
+  return x % a == 0 && x / a == b;
+}
+
+// Checks a TopkRows call on buffers of `length` scores and `outLength` slots;
+// throws ArgError (the binding's RangeError) naming the first bad argument.
+inline void CheckTopkRows(int64_t length, int64_t n, int64_t c, int64_t k, int64_t outLength) {
+  CheckRange("n", n, 0, INT64_C(1) << 40);
+  CheckRange("c", c, 1, std::numeric_limits<int32_t>::max());
+  CheckRange("k", k, 1, c);
+  if (!ProductIs(n, c, length)) {
+    throw ArgError("scores has " + std::to_string(length) + " values, expected n*c = " + std::to_string(n) + "*" +
+                   std::to_string(c));
+  }
+  if (!ProductIs(n, k, outLength)) {
+    throw ArgError("out has " + std::to_string(outLength) + " values, expected n*k = " + std::to_string(n) + "*" +
+                   std::to_string(k));
+  }
+}
+
 // Fixed block count: results per row do not depend on the partition, and the
 // first NaN row is the minimum over blocks, so threads never change output.
 constexpr int kBlocks = 64;
@@ -114,6 +139,8 @@ template <typename T>
 int64_t TopkRows(const T* scores, int64_t n, int64_t c, int64_t k, int32_t* out, int threads) {
   std::vector<int64_t> firstNan(kBlocks, -1);
   ParallelBlocks(n, kBlocks, threads, [&](int b, int64_t begin, int64_t end) {
+    // k <= c values per block, but only where the block has rows (n = 0 allows any c and k).
+    if (begin >= end) return;
     std::vector<T> vals(static_cast<size_t>(k));
     for (int64_t i = begin; i < end; ++i) {
       if (!TopkRow(scores + i * c, c, k, vals.data(), out + i * k)) {

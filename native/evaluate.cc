@@ -22,19 +22,13 @@ using evaltopk::TopkRows;
 template <typename T>
 void Run(const Napi::CallbackInfo& info, const T* scores, size_t length) {
   Napi::Env env = info.Env();
-  const int64_t n = ArgInt(info, 1, "n", 0, INT64_C(1) << 40);
-  const int64_t c = ArgInt(info, 2, "c", 1, std::numeric_limits<int32_t>::max());
-  const int64_t k = ArgInt(info, 3, "k", 1, c);
+  // Types here; ranges and sizes in the core (evaluate-topk.h), shared with the fuzz entry.
+  const int64_t n = ArgInt(info, 1, "n", kAnyInt.lo, kAnyInt.hi);
+  const int64_t c = ArgInt(info, 2, "c", kAnyInt.lo, kAnyInt.hi);
+  const int64_t k = ArgInt(info, 3, "k", kAnyInt.lo, kAnyInt.hi);
   Napi::Int32Array out = ArgArray<int32_t>(info, 4, "out");
   const int threads = ResolveThreads(static_cast<int>(ArgInt(info, 5, "threads", 0, 1024)));
-  if (static_cast<double>(n) * static_cast<double>(c) != static_cast<double>(length)) {
-    throw RangeErr(env, "scores has " + std::to_string(length) + " values, expected n*c = " + std::to_string(n) + "*" +
-                            std::to_string(c));
-  }
-  if (static_cast<double>(out.ElementLength()) != static_cast<double>(n) * static_cast<double>(k)) {
-    throw RangeErr(env, "out has " + std::to_string(out.ElementLength()) + " values, expected n*k = " +
-                            std::to_string(n) + "*" + std::to_string(k));
-  }
+  Checked(env, [&] { evaltopk::CheckTopkRows(static_cast<int64_t>(length), n, c, k, static_cast<int64_t>(out.ElementLength())); });
   const int64_t bad = TopkRows(scores, n, c, k, out.Data(), threads);
   if (bad >= 0) throw RangeErr(env, "scores row " + std::to_string(bad) + " contains NaN");
 }

@@ -1,196 +1,44 @@
-// Exhaustive model-subset search for `select-models`, with bitset arithmetic.
-//
-// Candidate pairs are bits. Per model m: A_m = pairs m proposed (>= 1 of its
-// sources), B_m = pairs both of its sources proposed, F_m = pairs that are m's
-// top-1. For a subset T the pooled proposals are
-//   (votes_T >= minVotes) | OR_{m in T} F_m | ORIG,
-// where "votes_T >= v" planes are saturating bit-sliced counters updated one
-// model at a time: ge[v] |= (ge[v-1] & A_m) | (ge[v-2] & B_m).
-//
-// Subsets are enumerated depth-first (each subset = its parent + one model),
-// in a fixed number of blocks (the membership of the top models), so the
-// result never depends on the thread count. For each number of true
-// positives t we keep the best subset (fewest denominator pairs, then fewest
-// proposals, then fewest models, then lowest mask); callers derive the best
-// subset and the Pareto front from these.
-#include <cstring>
+// JS binding of the model-subset search (select_core.h):
+//   selectExhaustive(models, words32, minVotes, A, B, F, base, pos, gold, goldDen, maxTp, threads)
+//   -> {mask, count, den}: Int32Array(maxTp + 1) each
 #include <string>
-#include <vector>
 
 #include "args.h"
 #include "parallel.h"
 #include "registry.h"
+#include "select_core.h"
 
 namespace realabel {
 namespace {
 
-struct Problem {
-  int models, words, minVotes;
-  bool goldDen;  // precision's denominator: proposed gold questions only (else all proposed)
-  std::vector<uint64_t> a, b, f;  // [model][word]
-  std::vector<uint64_t> base, pos, gold;
-  int maxTp;
-};
-
-struct Best {
-  int32_t mask = -1, count = 0, den = 0;
-};
-
-inline int Popcount(uint64_t x) { return __builtin_popcountll(x); }
-
-// Lexicographic "better" for two subsets with the same number of true positives.
-inline bool Better(int den, int count, int32_t mask, const Best& b) {
-  if (b.mask < 0) return true;
-  if (den != b.den) return den < b.den;
-  if (count != b.count) return count < b.count;
-  int pa = Popcount(static_cast<uint64_t>(mask)), pb = Popcount(static_cast<uint64_t>(b.mask));
-  if (pa != pb) return pa < pb;
-  return mask < b.mask;
-}
-
-// Depth-first walk over subsets. Level L of the stack holds the state after
-// L models: planes ge[1..V] ("at least v votes", slot v - 1) and the forced
-// union (slot V); ge[0] is implicitly all ones.
-class Walker {
- public:
-  Walker(const Problem& p, std::vector<Best>& best)
-      : p_(p), best_(best), per_(static_cast<size_t>(p.minVotes + 1) * p.words),
-        stack_(static_cast<size_t>(p.models + 1) * per_, 0) {}
-
-  // state[level + 1] = state[level] + model m.
-  void Add(int level, int m) {
-    const int W = p_.words, V = p_.minVotes;
-    const uint64_t* src = &stack_[level * per_];
-    uint64_t* dst = &stack_[(level + 1) * per_];
-    const uint64_t* A = &p_.a[static_cast<size_t>(m) * W];
-    const uint64_t* B = &p_.b[static_cast<size_t>(m) * W];
-    const uint64_t* F = &p_.f[static_cast<size_t>(m) * W];
-    for (int w = 0; w < W; ++w) {
-      uint64_t prev2 = ~uint64_t{0}, prev1 = ~uint64_t{0};  // ge[v - 2], ge[v - 1] before the update
-      for (int v = 1; v <= V; ++v) {
-        uint64_t cur = src[(v - 1) * W + w];
-        dst[(v - 1) * W + w] = cur | (prev1 & A[w]) | (prev2 & B[w]);
-        prev2 = prev1;
-        prev1 = cur;
-      }
-      dst[V * W + w] = src[V * W + w] | F[w];
-    }
-  }
-
-  // Scores the subset whose state is at `level`.
-  void Record(int level, int32_t mask) {
-    const int W = p_.words, V = p_.minVotes;
-    const uint64_t* s = &stack_[level * per_];
-    int count = 0, tp = 0, inGold = 0;
-    for (int w = 0; w < W; ++w) {
-      uint64_t proposed = s[(V - 1) * W + w] | s[V * W + w] | p_.base[w];
-      count += Popcount(proposed);
-      tp += Popcount(proposed & p_.pos[w]);
-      inGold += Popcount(proposed & p_.gold[w]);
-    }
-    int den = p_.goldDen ? inGold : count;
-    Best& b = best_[tp];
-    if (Better(den, count, mask, b)) b = {mask, count, den};
-  }
-
-  // Every subset of models [0, low) on top of the state at `level` (mask `fixed`).
-  void Walk(int level, int next, int low, int32_t mask) {
-    for (int m = next; m < low; ++m) {
-      Add(level, m);
-      int32_t sub = mask | (int32_t{1} << m);
-      Record(level + 1, sub);
-      Walk(level + 1, m + 1, low, sub);
-    }
-  }
-
-  // Block `blk`: the top models' membership is the bits of blk.
-  void RunBlock(int blk, int low) {
-    std::fill(stack_.begin(), stack_.begin() + per_, 0);
-    int level = 0;
-    int32_t mask = 0;
-    for (int h = 0; low + h < p_.models; ++h) {
-      if (!((blk >> h) & 1)) continue;
-      Add(level++, low + h);
-      mask |= int32_t{1} << (low + h);
-    }
-    if (mask != 0) Record(level, mask);
-    Walk(level, 0, low, mask);
-  }
-
- private:
-  const Problem& p_;
-  std::vector<Best>& best_;
-  size_t per_;
-  std::vector<uint64_t> stack_;
-};
-
-// Reads `count` bitsets of `words32` 32-bit words into 64-bit words.
-std::vector<uint64_t> Widen(const uint32_t* src, int count, int words32) {
-  const int words = (words32 + 1) / 2;
-  std::vector<uint64_t> out(static_cast<size_t>(count) * words, 0);
-  for (int i = 0; i < count; ++i) {
-    for (int w = 0; w < words32; ++w) {
-      out[static_cast<size_t>(i) * words + w / 2] |= static_cast<uint64_t>(src[static_cast<size_t>(i) * words32 + w]) << (32 * (w % 2));
-    }
-  }
-  return out;
-}
-
-const uint32_t* BitsetArg(const Napi::CallbackInfo& info, size_t i, const char* what, size_t expected) {
+const uint32_t* Bitset(const Napi::CallbackInfo& info, size_t i, const char* what, int64_t* len) {
   auto arr = ArgArray<uint32_t>(info, i, what);
-  if (arr.ElementLength() != expected) {
-    throw RangeErr(info.Env(), std::string(what) + ": expected " + std::to_string(expected) + " words, got " +
-                                   std::to_string(arr.ElementLength()));
-  }
+  *len = static_cast<int64_t>(arr.ElementLength());
   return arr.Data();
 }
 
-// selectExhaustive(models, words32, minVotes, A, B, F, base, pos, gold, goldDen, maxTp, threads)
 Napi::Value SelectExhaustive(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Problem p;
-  p.models = static_cast<int>(ArgInt(info, 0, "models", 1, 24));
-  const int words32 = static_cast<int>(ArgInt(info, 1, "words", 1, 1 << 24));
-  p.minVotes = static_cast<int>(ArgInt(info, 2, "minVotes", 1, 64));
-  const size_t per = static_cast<size_t>(p.models) * words32;
-  p.a = Widen(BitsetArg(info, 3, "A", per), p.models, words32);
-  p.b = Widen(BitsetArg(info, 4, "B", per), p.models, words32);
-  p.f = Widen(BitsetArg(info, 5, "F", per), p.models, words32);
-  p.base = Widen(BitsetArg(info, 6, "base", words32), 1, words32);
-  p.pos = Widen(BitsetArg(info, 7, "pos", words32), 1, words32);
-  p.gold = Widen(BitsetArg(info, 8, "gold", words32), 1, words32);
+  subsets::Input in;
+  in.models = ArgInt(info, 0, "models", kAnyInt.lo, kAnyInt.hi);
+  in.words32 = ArgInt(info, 1, "words", kAnyInt.lo, kAnyInt.hi);
+  in.minVotes = ArgInt(info, 2, "minVotes", kAnyInt.lo, kAnyInt.hi);
+  in.a = Bitset(info, 3, "A", &in.aLen);
+  in.b = Bitset(info, 4, "B", &in.bLen);
+  in.f = Bitset(info, 5, "F", &in.fLen);
+  in.base = Bitset(info, 6, "base", &in.baseLen);
+  in.pos = Bitset(info, 7, "pos", &in.posLen);
+  in.gold = Bitset(info, 8, "gold", &in.goldLen);
   if (info.Length() <= 9 || !info[9].IsBoolean()) throw TypeErr(env, "goldDen: expected a boolean");
-  p.goldDen = info[9].As<Napi::Boolean>().Value();
-  p.maxTp = static_cast<int>(ArgInt(info, 10, "maxTp", 0, static_cast<int64_t>(words32) * 32));
+  in.goldDen = info[9].As<Napi::Boolean>().Value();
+  in.maxTp = ArgInt(info, 10, "maxTp", kAnyInt.lo, kAnyInt.hi);
   const int threads = ResolveThreads(static_cast<int>(ArgInt(info, 11, "threads", 0, 1024)));
-  p.words = (words32 + 1) / 2;
-  int tpBits = 0;
-  for (int w = 0; w < p.words; ++w) tpBits += Popcount(p.pos[w]);
-  if (tpBits > p.maxTp) throw RangeErr(env, "maxTp is smaller than the number of positive bits");
-
-  // Fixed block count (the top `high` models' membership), independent of threads.
-  const int high = p.models < 6 ? p.models : 6;
-  const int low = p.models - high;
-  const int blocks = 1 << high;
-  std::vector<std::vector<Best>> perBlock(blocks, std::vector<Best>(p.maxTp + 1));
-  ParallelBlocks(blocks, blocks, threads, [&](int blk, int64_t, int64_t) {
-    Walker walker(p, perBlock[blk]);
-    walker.RunBlock(blk, low);
-  });
-
-  auto mask = Napi::Int32Array::New(env, p.maxTp + 1);
-  auto count = Napi::Int32Array::New(env, p.maxTp + 1);
-  auto den = Napi::Int32Array::New(env, p.maxTp + 1);
-  for (int t = 0; t <= p.maxTp; ++t) {
-    Best best;
-    for (int blk = 0; blk < blocks; ++blk) {
-      const Best& b = perBlock[blk][t];
-      if (b.mask >= 0 && Better(b.den, b.count, b.mask, best)) best = b;
-    }
-    mask.Data()[t] = best.mask;
-    count.Data()[t] = best.count;
-    den.Data()[t] = best.den;
-  }
+  Checked(env, [&] { subsets::Check(in); });
+  const size_t T = static_cast<size_t>(in.maxTp) + 1;
+  auto mask = Napi::Int32Array::New(env, T);
+  auto count = Napi::Int32Array::New(env, T);
+  auto den = Napi::Int32Array::New(env, T);
+  subsets::Search(in, threads, mask.Data(), count.Data(), den.Data());
   Napi::Object out = Napi::Object::New(env);
   out.Set("mask", mask);
   out.Set("count", count);

@@ -22,7 +22,6 @@ namespace {
 
 using topk::Selector;
 
-constexpr int64_t kMaxDim = 2147483647;  // image and label are int32
 const napi_type_tag kStreamTag = {0x7a1c5e0f3b2d4e61ULL, 0x9f8e7d6c5b4a3921ULL};
 
 struct Stream {
@@ -109,15 +108,14 @@ Napi::Value Result(Napi::Env env, Selector* s, int64_t c) {
 Napi::Value TopkSelect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Matrix m = ArgMatrix(info, 0, "data");
-  int64_t n = ArgInt(info, 1, "n", 0, kMaxDim);
-  int64_t c = ArgInt(info, 2, "c", 1, kMaxDim);
-  if (m.length != n * c) {
-    throw RangeErr(env, "data has " + std::to_string(m.length) + " values, expected n * c = " + std::to_string(n * c));
-  }
-  int64_t k = ArgInt(info, 3, "k", 1, n * c);
-  auto criterion = static_cast<topk::Criterion>(ArgInt(info, 4, "criterion", 0, 1));
+  int64_t n = ArgInt(info, 1, "n", kAnyInt.lo, kAnyInt.hi);
+  int64_t c = ArgInt(info, 2, "c", kAnyInt.lo, kAnyInt.hi);
+  int64_t k = ArgInt(info, 3, "k", kAnyInt.lo, kAnyInt.hi);
+  int64_t crit = ArgInt(info, 4, "criterion", kAnyInt.lo, kAnyInt.hi);
   int threads = static_cast<int>(ArgInt(info, 5, "threads", 0, 1024));
   auto isa = topkrows::ResolveIsa(ArgIsa(info, 6));
+  Checked(env, [&] { topk::CheckSelect(m.length, n, c, k, crit); });
+  auto criterion = static_cast<topk::Criterion>(crit);
   std::unique_ptr<Selector> s;
   Guard(env, [&] {
     s.reset(new Selector(c, k, criterion, threads, isa));
@@ -145,11 +143,13 @@ Stream* ArgStream(const Napi::CallbackInfo& info) {
 
 Napi::Value TopkStreamCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t c = ArgInt(info, 0, "c", 1, kMaxDim);
-  int64_t k = ArgInt(info, 1, "k", 1, INT64_C(1) << 53);
-  auto criterion = static_cast<topk::Criterion>(ArgInt(info, 2, "criterion", 0, 1));
+  int64_t c = ArgInt(info, 0, "c", kAnyInt.lo, kAnyInt.hi);
+  int64_t k = ArgInt(info, 1, "k", kAnyInt.lo, kAnyInt.hi);
+  int64_t crit = ArgInt(info, 2, "criterion", kAnyInt.lo, kAnyInt.hi);
   int threads = static_cast<int>(ArgInt(info, 3, "threads", 0, 1024));
   auto isa = topkrows::ResolveIsa(ArgIsa(info, 4));
+  Checked(env, [&] { topk::CheckStream(c, k, crit); });
+  auto criterion = static_cast<topk::Criterion>(crit);
   auto* st = new Stream{std::unique_ptr<Selector>(new Selector(c, k, criterion, threads, isa)), c};
   auto ext = Napi::External<Stream>::New(env, st, [](Napi::Env, Stream* p) { delete p; });
   ext.TypeTag(&kStreamTag);
@@ -161,12 +161,8 @@ Napi::Value TopkStreamPush(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Stream* st = ArgStream(info);
   Matrix m = ArgMatrix(info, 1, "rows");
-  int64_t seen = st->selector->rows_seen();
-  int64_t nRows = ArgInt(info, 2, "nRows", 0, kMaxDim - seen);
-  if (m.length < nRows * st->c) {
-    throw RangeErr(env, "rows has " + std::to_string(m.length) + " values, expected at least nRows * c = " +
-                            std::to_string(nRows * st->c));
-  }
+  int64_t nRows = ArgInt(info, 2, "nRows", kAnyInt.lo, kAnyInt.hi);
+  Checked(env, [&] { topk::CheckPush(st->selector->rows_seen(), st->c, nRows, m.length); });
   try {
     Guard(env, [&] { PushMatrix(st->selector.get(), m, nRows, false); });
   } catch (...) {

@@ -82,6 +82,30 @@ bool RowLse(topkrows::Isa, const double* x, int64_t c, int64_t* bad, double* lse
 
 }  // namespace
 
+void CheckSelect(int64_t length, int64_t n, int64_t c, int64_t k, int64_t criterion) {
+  CheckRange("n", n, 0, kMaxDim);
+  CheckRange("c", c, 1, kMaxDim);
+  if (length != n * c) {  // n, c < 2^31: no overflow
+    throw ArgError("data has " + std::to_string(length) + " values, expected n * c = " + std::to_string(n * c));
+  }
+  CheckRange("k", k, 1, n * c);
+  CheckRange("criterion", criterion, kLogit, kProb);
+}
+
+void CheckStream(int64_t c, int64_t k, int64_t criterion) {
+  CheckRange("c", c, 1, kMaxDim);
+  CheckRange("k", k, 1, kMaxStreamK);
+  CheckRange("criterion", criterion, kLogit, kProb);
+}
+
+void CheckPush(int64_t rowsSeen, int64_t c, int64_t nRows, int64_t length) {
+  CheckRange("nRows", nRows, 0, kMaxDim - rowsSeen);
+  if (length < nRows * c) {
+    throw ArgError("rows has " + std::to_string(length) + " values, expected at least nRows * c = " +
+                   std::to_string(nRows * c));
+  }
+}
+
 struct Selector::Block {
   std::vector<Cand> cands;
   std::vector<int32_t> cols;

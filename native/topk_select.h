@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "check.h"
 #include "topk_order.h"
 #include "topk_rows.h"
 
@@ -15,6 +16,18 @@ namespace realabel {
 namespace topk {
 
 enum Criterion : int { kLogit = 0, kProb = 1 };
+
+constexpr int64_t kMaxDim = 2147483647;          // image and label are int32
+constexpr int64_t kMaxStreamK = INT64_C(1) << 53;  // K of a stream (its rows are not known yet)
+
+// Argument checks of the bindings (topk.cc), here so that the fuzz entry runs
+// them too; each throws ArgError naming the first bad argument.
+// One matrix of `length` values claimed to be [n, c]:
+void CheckSelect(int64_t length, int64_t n, int64_t c, int64_t k, int64_t criterion);
+// A stream over rows of c values:
+void CheckStream(int64_t c, int64_t k, int64_t criterion);
+// nRows more rows, from a buffer of `length` values, after rowsSeen rows:
+void CheckPush(int64_t rowsSeen, int64_t c, int64_t nRows, int64_t length);
 
 // A selection failure the binding turns into a RangeError.
 struct SelectError {

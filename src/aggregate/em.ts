@@ -8,7 +8,7 @@ import { ValidationError, rethrowNative } from '../errors';
 import { pickNative, type Backend } from '../native/addon';
 import { emTs } from './em-ts';
 import type { EmKernelOptions, EmProblem, EmResult } from './kernel-types';
-import { checkCompact } from './problem';
+import { checkCompact, checkSizes } from './problem';
 
 export type { EmKernelOptions, EmProblem, EmResult } from './kernel-types';
 
@@ -24,6 +24,7 @@ export function runEm(problems: EmProblem[], opts: EmKernelOptions, backend: Bac
   }
   problems.forEach((p, i) => {
     const what = `problems[${i}]`;
+    checkSizes(p.numQuestions, p.numWorkers, opts.numAnswers, opts.numClasses);
     checkCompact({ ...p, alphabet: new Array(opts.numAnswers).fill('') }, what);
     if (p.init.length !== p.numQuestions * opts.numClasses) throw new ValidationError(`${what}.init: expected numQuestions * numClasses values`);
   });

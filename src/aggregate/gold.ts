@@ -8,7 +8,7 @@
 import { ValidationError, rethrowNative } from '../errors';
 import { pickNative, type Backend } from '../native/addon';
 import { goldConfusionTs, scorePassTs } from './gold-ts';
-import { checkCompact, type CompactAnswers, type ModeSpec } from './problem';
+import { checkCompact, checkSizes, type CompactAnswers, type ModeSpec } from './problem';
 
 export interface GoldConfusionResult {
   /** numWorkers × numClasses × numAnswers. */
@@ -37,6 +37,7 @@ export function goldConfusion(
       rethrowNative(err);
     }
   }
+  checkSizes(truth.length, gold.numWorkers, A, numClasses);
   checkCompact(gold, 'gold answers');
   if (!(smoothing >= 0 && Number.isFinite(smoothing))) throw new ValidationError('smoothing must be a finite number >= 0');
   truth.forEach((t, i) => {
@@ -58,6 +59,8 @@ export function scorePass(
       rethrowNative(err);
     }
   }
+  if (prior.length < 1) throw new ValidationError('prior: expected at least one class');
+  checkSizes(ans.numQuestions, ans.numWorkers, A, prior.length);
   checkCompact(ans);
   if (confusion.length !== ans.numWorkers * prior.length * A) {
     throw new ValidationError('confusion: expected numWorkers * numClasses * numAnswers values');

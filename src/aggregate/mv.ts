@@ -5,7 +5,7 @@
 import { rethrowNative } from '../errors';
 import { pickNative, type Backend } from '../native/addon';
 import { majorityVoteTs } from './mv-ts';
-import { checkCompact, modeSpec, type CompactAnswers, type Mode, type ModeSpec } from './problem';
+import { checkCompact, checkSizes, modeSpec, type CompactAnswers, type Mode, type ModeSpec } from './problem';
 
 export interface MajorityVoteOptions {
   mode?: Mode;
@@ -24,6 +24,7 @@ export function majorityVote(ans: CompactAnswers, opts: MajorityVoteOptions = {}
       rethrowNative(err);
     }
   }
+  checkSizes(ans.numQuestions, 0, spec.numAnswers, spec.numClasses);
   checkCompact(ans);
   return majorityVoteTs(ans.question, ans.answer, ans.numQuestions, spec.numClasses, spec.votes);
 }

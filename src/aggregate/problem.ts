@@ -75,3 +75,23 @@ export function checkCompact(ans: CompactAnswers, what = 'answers'): void {
     if (!(answer[i] >= 0 && answer[i] < A)) throw new ValidationError(`${what}: answer[${i}] = ${answer[i]} is out of range [0, ${A})`);
   }
 }
+
+/** W * K * A doubles per confusion array, as in native/aggregate.h. */
+export const MAX_PARAMS = 2 ** 26;
+
+/**
+ * The size limits of the native kernels (native/aggregate_core.cc
+ * CheckSizes), applied to the twins too so both backends fail alike.
+ */
+export function checkSizes(Q: number, W: number, A: number, K: number): void {
+  const range = (what: string, x: number, lo: number, hi: number) => {
+    if (!Number.isInteger(x) || x < lo || x > hi) throw new ValidationError(`${what} = ${x} is out of range [${lo}, ${hi}]`);
+  };
+  range('numQuestions', Q, 0, 2 ** 31 - 1);
+  range('numWorkers', W, 0, 2 ** 31 - 1);
+  range('numAnswers', A, 1, 2 ** 16);
+  range('numClasses', K, 1, 2 ** 16);
+  if (W * A > 2 ** 31 - 1) throw new ValidationError('numWorkers * numAnswers is too large');
+  if (W * A * K > MAX_PARAMS) throw new ValidationError('numWorkers * numClasses * numAnswers is too large');
+  if (Q * K > 2 ** 40) throw new ValidationError('numQuestions * numClasses is too large');
+}

@@ -61,7 +61,8 @@ function readTruthTable(file: string, format: 'csv' | 'jsonl', opts: ReadTruthOp
     try {
       records = parseCsv(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }) as unknown as typeof records;
     } catch (err) {
-      throw new FormatError(`not valid CSV (${(err as Error).message})`, file);
+      const e = err as { message?: string; lines?: number };
+      throw new FormatError(`${e.lines ? `line ${e.lines}: ` : ''}not valid CSV (${e.message ?? String(err)})`, file);
     }
     if (records.length === 0) throw new FormatError('is empty (a header task,label is required)', file);
     const header = records[0].record;
@@ -83,8 +84,13 @@ function readTruthTable(file: string, format: 'csv' | 'jsonl', opts: ReadTruthOp
       } catch (err) {
         throw new FormatError(`line ${i + 1}: not valid JSON (${(err as Error).message})`, file);
       }
+      if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new FormatError(`line ${i + 1}: expected a JSON object`, file);
       for (const f of ['task', 'label']) {
-        if (obj?.[f] === undefined || obj[f] === null || obj[f] === '') throw new FormatError(`line ${i + 1}: missing field '${f}'`, file);
+        const v = obj[f];
+        if (v === undefined || v === null || v === '') throw new FormatError(`line ${i + 1}: missing field '${f}'`, file);
+        if (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v))) {
+          throw new FormatError(`line ${i + 1}: field '${f}' must be a string or a number`, file);
+        }
       }
       rows.push({ task: String(obj.task), label: String(obj.label), line: i + 1 });
     });

@@ -12,6 +12,7 @@ import { allCharts } from './charts';
 import { renderSvgs, svgToPng } from './render';
 import { renderReport, type RenderedChart, type ReportInputs } from './report';
 import { analysisTables } from './tables';
+import { makeDirs } from '../io/files';
 
 export interface WriteReportOptions {
   /** Also write a PNG of every figure. */
@@ -32,7 +33,7 @@ export async function writeReport(result: AnalysisResult, dir: string, opts: Wri
   const stage = fs.mkdtempSync(path.join(path.dirname(out), `.${path.basename(out)}.tmp-`));
   try {
     for (const [name, data] of files) fs.writeFileSync(path.join(stage, name), data);
-    fs.mkdirSync(out, { recursive: true });
+    makeDirs(out);
     for (const [name] of files) fs.renameSync(path.join(stage, name), path.join(out, name));
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });

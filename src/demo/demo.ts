@@ -35,6 +35,7 @@ import { demoClasses, synsetText } from './classes';
 import { labelChanges, modelRows, recovery, reordering, type LabelChanges, type ModelRow, type Recovery, type Reordering } from './compare';
 import { crowd, goldSet } from './crowd';
 import { RATERS_PER_TASK } from './raters';
+import { makeDirs } from '../io/files';
 
 export const DEMO_DEFAULTS = { images: 50000, classes: 100, models: 16, seed: 0, out: 'realabel-demo' };
 
@@ -116,7 +117,7 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
   checkSize('seed', o.seed, 0, 2 ** 31 - 1);
   const out = path.resolve(o.out);
   if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UsageError(`${o.out}: --out is a file, not a folder`);
-  fs.mkdirSync(out, { recursive: true });
+  makeDirs(out);
   const f = (...p: string[]) => path.join(out, ...p);
   const files: Record<string, string> = {};
   const timings = {} as Record<Stage | 'total', number>;
@@ -179,7 +180,7 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
   stage('aggregate');
   const agg: Record<'ds' | 'gold', AggregateResult> = {} as never;
   for (const method of ['ds', 'gold'] as const) {
-    fs.mkdirSync(f(`aggregate-${method}`), { recursive: true });
+    makeDirs(f(`aggregate-${method}`));
     files[`scores_${method}`] = f(`aggregate-${method}`, 'scores.npz');
     files[`real_${method}`] = f(`aggregate-${method}`, 'real.json');
     files[`pr_${method}`] = f(`aggregate-${method}`, 'pr.csv');

@@ -6,14 +6,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FormatError, UnsupportedError } from '../errors';
+import { FormatError, UnsupportedError, ValidationError } from '../errors';
 import { toInt32 } from '../io/convert';
-import { NpyReader, decodeElements } from '../io/npy';
+import { NpyReader, checkReadSize, decodeElements } from '../io/npy';
 import type { PredictionSource, ScoreChunk } from './sources';
 import type { ScoreArray } from './topk';
 
 const INT = new Set(['i1', 'i2', 'i4', 'i8', 'u1', 'u2', 'u4', 'u8']);
 const FLOAT = new Set(['f2', 'f4', 'f8']);
+/** Class indices are int32. */
+const MAX_CLASSES = 2 ** 31 - 1;
 
 export interface OpenedSource {
   source: PredictionSource;
@@ -32,6 +34,8 @@ export function openPredictions(file: string, name = modelName(file)): OpenedSou
     }
     if (FLOAT.has(dtype) && shape.length === 2) {
       if (shape[1] < 1) throw new FormatError(`score matrix has no columns (shape (${shape.join(', ')}))`, file);
+      if (shape[1] > MAX_CLASSES) throw new ValidationError(`shape (${shape.join(', ')}) is not supported: more than 2^31 - 1 classes`, file);
+      checkReadSize(shape[1] * reader.header.dtype.itemsize, file, 'one row of scores');
       const source: PredictionSource = {
         kind: 'scores', name, file, n: shape[0], c: shape[1],
         chunks: (rows) => readScoreChunks(reader, rows),

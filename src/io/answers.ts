@@ -8,14 +8,13 @@
  *   (a header is required; extra columns are ignored).
  * Bad rows are errors naming the file and line.
  */
-import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
 import { FormatError, ValidationError } from '../errors';
 import { DEFAULT_ALPHABET, type CompactAnswers, type Mode } from '../aggregate/problem';
 import type { NdArray } from './npy';
 import { NpzReader } from './npz';
-import { checkReadable } from './files';
+import { openTextStream, pipeTextTo } from './text';
 
 export type AnswerFormat = 'npz' | 'csv' | 'jsonl';
 export type OnDuplicate = 'error' | 'first' | 'last';
@@ -125,7 +124,7 @@ export async function readRatersNpz(file: string, opts: ReadAnswersOptions = {})
       if (Array.isArray(chunk.data)) throw new FormatError(`tensor must be numeric, got dtype '${chunk.dtype}'`, file);
       if (start === 0) alphabet = npzAlphabet(file, A, opts);
       for (let r = start; r < start + count; r++) {
-        scanOneHot(file, (chunk.data as ArrayLike<number>), r, Q, A, workerIndex[r], out, (r - start) * Q * A);
+        scanOneHot(file, chunk.data as ArrayLike<number | bigint>, r, Q, A, workerIndex[r], out, (r - start) * Q * A);
       }
       rows = start + count;
     }
@@ -168,12 +167,12 @@ function checkUniqueIds(file: string, ids: string[]): void {
 }
 
 /** Collects the answers of one rater row; every (rater, question) must be all-zero or one-hot. */
-function scanOneHot(file: string, d: ArrayLike<number>, r: number, Q: number, A: number, w: number, out: Builder, base: number): void {
+function scanOneHot(file: string, d: ArrayLike<number | bigint>, r: number, Q: number, A: number, w: number, out: Builder, base: number): void {
   if (A === 3 && d instanceof Float64Array) return scanOneHot3(file, d.subarray(base, base + Q * 3), r, Q, w, out);
   for (let q = 0, at = base; q < Q; q++, at += A) {
     let hot = -1;
     for (let a = 0; a < A; a++) {
-      const v = d[at + a];
+      const v = Number(d[at + a]); // int64 tensors hold bigints
       if (v === 0) continue;
       if (v !== 1 || hot >= 0) notOneHot(file, d, r, q, A, base);
       hot = a;
@@ -195,7 +194,7 @@ function scanOneHot3(file: string, d: Float64Array, r: number, Q: number, w: num
   }
 }
 
-function notOneHot(file: string, d: ArrayLike<number>, r: number, q: number, A: number, base: number): never {
+function notOneHot(file: string, d: ArrayLike<number | bigint>, r: number, q: number, A: number, base: number): never {
   const vals = Array.from({ length: A }, (_, j) => d[base + q * A + j]).join(', ');
   throw new FormatError(`tensor[${r}, ${q}] = (${vals}) is not a one-hot answer`, file);
 }
@@ -211,16 +210,9 @@ interface RawRows {
 
 const FIELDS = ['task', 'worker', 'label'] as const;
 
-function openStream(file: string): fs.ReadStream {
-  checkReadable(file);
-  return fs.createReadStream(file);
-}
-
 async function readCsvRows(file: string): Promise<RawRows> {
   const rows: RawRows = { task: [], worker: [], label: [], line: [] };
-  const parser = openStream(file).pipe(
-    parseCsv({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
-  );
+  const parser = pipeTextTo(file, parseCsv({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }));
   let idx: number[] | null = null;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
@@ -251,8 +243,19 @@ async function readCsvRows(file: string): Promise<RawRows> {
 }
 
 async function readJsonlRows(file: string): Promise<RawRows> {
+  const input = openTextStream(file);
+  input.on('error', () => undefined); // surfaces through the loop below; ignored once it has stopped
+  const lines = readline.createInterface({ input, crlfDelay: Infinity });
+  try {
+    return await jsonlRows(file, lines);
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+}
+
+async function jsonlRows(file: string, lines: AsyncIterable<string>): Promise<RawRows> {
   const rows: RawRows = { task: [], worker: [], label: [], line: [] };
-  const lines = readline.createInterface({ input: openStream(file), crlfDelay: Infinity });
   let n = 0;
   for await (const text of lines) {
     n++;
@@ -401,6 +404,8 @@ function indexOf(names: string[]): Map<string, number> {
   return m;
 }
 
+const MAX_ANSWERS = 2 ** 31 - 1;
+
 /** Growable compact-answer arrays. */
 class Builder {
   private q: Int32Array;
@@ -425,7 +430,9 @@ class Builder {
   }
 
   private grow(): void {
-    const cap = this.q.length * 2;
+    // Indices and line numbers are int32 (what the kernels take).
+    if (this.q.length >= MAX_ANSWERS) throw new ValidationError(`more than ${MAX_ANSWERS} answers: not supported`);
+    const cap = Math.min(this.q.length * 2, MAX_ANSWERS);
     const g = (x: Int32Array) => {
       const y = new Int32Array(cap);
       y.set(x);

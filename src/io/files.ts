@@ -1,6 +1,11 @@
 /** Opening input files, with one error shape: FormatError naming the file. */
+import { constants } from 'node:buffer';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { FormatError } from '../errors';
+import { decodeUtf8 } from './utf8';
+
+const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
 
 /** The typed error for a file that cannot be opened or read. */
 export function fileError(err: unknown, file: string): FormatError {
@@ -18,12 +23,19 @@ export function openRead(file: string): number {
   }
 }
 
+/** A whole text file, as strict UTF-8 (an invalid byte is a FormatError naming its line). */
 export function readText(file: string): string {
+  let bytes: Buffer;
   try {
-    return fs.readFileSync(file, 'utf8');
+    // One JS string holds at most MAX_STRING_LENGTH code units (2^29 - 24 in Node 20).
+    const size = fs.statSync(file).size;
+    if (size > MAX_STRING_LENGTH) throw new FormatError(`is ${size} bytes, more than one text string can hold (${MAX_STRING_LENGTH})`, file);
+    bytes = fs.readFileSync(file);
   } catch (err) {
+    if (err instanceof FormatError) throw err;
     throw fileError(err, file);
   }
+  return decodeUtf8(bytes, file);
 }
 
 /** Fails early, with the typed error, when a file cannot be read. */
@@ -33,4 +45,37 @@ export function checkReadable(file: string): void {
   } catch (err) {
     throw fileError(err, file);
   }
+}
+
+/**
+ * mkdir -p. Node 20's recursive mkdirSync spins forever when mkdir answers
+ * ENOENT under an existing parent (e.g. /proc, /sys); this walks up once to
+ * the first existing ancestor and creates each level, so any failure is a
+ * FormatError naming the folder. Returns the first folder it created.
+ */
+export function makeDirs(dir: string): string | undefined {
+  const target = path.resolve(dir);
+  const missing: string[] = [];
+  for (let d = target; ; d = path.dirname(d)) {
+    let isDir = false;
+    try {
+      isDir = fs.statSync(d).isDirectory();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new FormatError(`cannot create the folder (${(err as NodeJS.ErrnoException).code})`, dir);
+      missing.push(d);
+      if (path.dirname(d) === d) break;
+      continue;
+    }
+    if (!isDir) throw new FormatError(`cannot create the folder: ${d} is a file`, dir);
+    break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new FormatError(`cannot create the folder (${code ?? String(err)})`, dir);
+    }
+  }
+  return missing[0];
 }

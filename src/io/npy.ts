@@ -3,6 +3,7 @@
  * dtypes f2 f4 f8, i1-i8, u1-u8, b1, <Un, |Sn). Fortran-ordered arrays are
  * transposed to C order on a whole-array read and refused by the row reader.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import * as fs from 'node:fs';
 import { FormatError, UnsupportedError } from '../errors';
 import { withTempFileSync } from './atomic';
@@ -193,7 +194,18 @@ export function readNpy(file: string): NdArray {
   }
 }
 
+/** The most bytes one read may hold: Node's largest Buffer (4 GiB on 64-bit Node 20). */
+export const MAX_READ_BYTES = bufferConstants.MAX_LENGTH;
+
+/** A read of `bytes` at once must fit in one Buffer; else a FormatError naming the file. */
+export function checkReadSize(bytes: number, file: string, what = 'this read'): void {
+  if (bytes > MAX_READ_BYTES) {
+    throw new FormatError(`${what} needs ${bytes} bytes at once, more than one buffer can hold (${MAX_READ_BYTES})`, file);
+  }
+}
+
 function readRange(fd: number, file: string, offset: number, length: number): Uint8Array {
+  checkReadSize(length, file, 'the array');
   const buf = Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {

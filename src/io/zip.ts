@@ -33,6 +33,15 @@ function u64(dv: DataView, off: number): number {
   return Number(v);
 }
 
+/**
+ * CRC-32 continued over `chunk`. Node 20's zlib.crc32 returns 0 for an empty
+ * view of a zero-length ArrayBuffer whatever the running value, so an empty
+ * member (shape (0,)) would be written, or read, with a wrong CRC.
+ */
+export function crc32(chunk: Uint8Array, crc: number): number {
+  return chunk.length ? zlib.crc32(chunk, crc) : crc;
+}
+
 /** Reads `length` bytes at `offset`, failing with a FormatError when the file is shorter. */
 export function readAt(fd: number, file: string, offset: number, length: number): Buffer {
   const buf = Buffer.allocUnsafe(length);
@@ -177,7 +186,7 @@ abstract class QueuedReader {
     if (this.produced > this.entry.size) {
       throw new FormatError(`zip member '${this.entry.name}' inflates past its declared size`, this.file);
     }
-    this.crc = zlib.crc32(chunk, this.crc);
+    this.crc = crc32(chunk, this.crc);
     if (this.produced === this.entry.size && this.crc >>> 0 !== this.entry.crc32 >>> 0) {
       throw new FormatError(`zip member '${this.entry.name}' fails its CRC-32 check (corrupt data)`, this.file);
     }
@@ -339,7 +348,7 @@ export function writeZip(fd: number, inputs: ZipInput[]): void {
     let crc = 0;
     let size = 0;
     for (const c of input.chunks) {
-      crc = zlib.crc32(c, crc);
+      crc = crc32(c, crc);
       size += c.length;
     }
     const body = input.compress ? [zlib.deflateRawSync(Buffer.concat(input.chunks), { level: 6 })] : input.chunks;

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FormatError, ValidationError } from '../errors';
+import { readText } from '../io/files';
 
 export const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp)$/i;
 
@@ -61,8 +62,7 @@ function listFolder(dir: string): ImageList {
 
 function readList(file: string): ImageList {
   const base = path.dirname(file);
-  const names = fs
-    .readFileSync(file, 'utf8')
+  const names = readText(file)
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l !== '');

@@ -15,7 +15,7 @@ import { checkLabelRange, toInt32 } from '../io/convert';
 import { NpyReader, readNpy } from '../io/npy';
 import type { Backend } from '../native/addon';
 import { poolPairs, type PairSource } from '../pool/pool';
-import { createPool, resolveWorkers } from '../util/pool';
+import { createPool, resolveWorkers, workerFailed } from '../util/pool';
 import { now, since } from '../util/timer';
 import { scanMatrix, type ModelScan } from './scan';
 import type { ScanResult, ScanTask } from './worker';
@@ -74,10 +74,14 @@ export interface ProposeTimings {
   total: number;
 }
 
-function resolveK(k: number | undefined, n: number, c: number): number {
+/** K per model and criterion; `file`: the logits whose shape bounds it (named in the error). */
+const MAX_DIM = 2 ** 31 - 1;
+
+function resolveK(k: number | undefined, n: number, c: number, file?: string): number {
   const value = k ?? Math.min(3 * n, n * c);
   if (!Number.isInteger(value) || value < 1 || value > n * c) {
-    throw new UsageError(`--k must be an integer in [1, N * C = ${n * c}], got ${value}`);
+    const msg = `--k must be an integer in [1, N * C = ${n * c}], got ${value}`;
+    throw file ? new ValidationError(`${msg} (logits of shape (${n}, ${c}))`, file) : new UsageError(msg);
   }
   return value;
 }
@@ -146,6 +150,7 @@ export function checkLogitFiles(files: string[]): { n: number; c: number } {
       if (r.header.fortranOrder) throw new UnsupportedError('Fortran-ordered logits cannot be streamed; save with np.ascontiguousarray', file);
       const [n, c] = r.shape;
       if (n < 1 || c < 1) throw new ValidationError(`logits shape (${n}, ${c}) is empty`, file);
+      if (n > MAX_DIM || c > MAX_DIM) throw new ValidationError(`shape (${n}, ${c}) is not supported: image and label indices are int32 (at most 2^31 - 1)`, file);
       if (!first) first = { n, c, file };
       else if (n !== first.n || c !== first.c) {
         throw new ValidationError(`shape (${n}, ${c}) differs from ${first.file}: (${first.n}, ${first.c})`, file);
@@ -187,7 +192,7 @@ export async function proposeFiles(input: ProposeFilesInput): Promise<{ proposal
   const t0 = now();
   const { n, c } = checkLogitFiles(input.logits);
   const original = readOriginal(input.original, n, c);
-  const k = resolveK(input.k, n, c);
+  const k = resolveK(input.k, n, c, input.logits[0]);
   const minVotes = resolveMinVotes(input.minVotes);
   const M = input.logits.length;
   const workers = Math.min(resolveWorkers(input.workers), M);
@@ -200,7 +205,7 @@ export async function proposeFiles(input: ProposeFilesInput): Promise<{ proposal
     await Promise.all(
       input.logits.map(async (file, m) => {
         const task: ScanTask = { file, k, threads, backend: input.backend, chunkBytes: input.chunkBytes ?? 16 << 20 };
-        const r = (await pool.run(task)) as ScanResult;
+        const r = (await pool.run(task).catch((err: unknown) => Promise.reject(workerFailed(err, file)))) as ScanResult;
         if (!r.ok) throw reviveError(r.error);
         scans[m] = r.scan;
         input.onModel?.(++done, M);

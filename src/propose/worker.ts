@@ -5,8 +5,9 @@
  */
 import * as fs from 'node:fs';
 import { FormatError, RealabelError } from '../errors';
-import { NpyReader } from '../io/npy';
+import { NpyReader, checkReadSize } from '../io/npy';
 import type { Backend } from '../native/addon';
+import { workerFaultHook } from '../util/fault';
 import { ModelScanner, type ModelScan } from './scan';
 
 export interface ScanTask {
@@ -55,6 +56,7 @@ export function scanFile(task: ScanTask): ModelScan & { n: number; c: number } {
     const [n, c] = reader.shape;
     const scanner = new ModelScanner(n, c, task.k, { threads: task.threads, backend: task.backend, file: task.file });
     const rowsPerChunk = Math.max(1, Math.floor(task.chunkBytes / (c * reader.header.dtype.itemsize)));
+    checkReadSize(rowsPerChunk * c * reader.header.dtype.itemsize, task.file, 'one row of logits');
     for (const { rows, count } of chunks(reader, rowsPerChunk)) scanner.push(rows, count);
     return { ...scanner.finish(), n, c };
   } finally {
@@ -63,6 +65,7 @@ export function scanFile(task: ScanTask): ModelScan & { n: number; c: number } {
 }
 
 export default function scanTask(task: ScanTask): ScanResult {
+  workerFaultHook('propose');
   try {
     const { n, c, ...scan } = scanFile(task);
     return { ok: true, scan, n, c };

@@ -4,7 +4,7 @@
  * [Q, 2] strings (file name ILSVRC2012_val_XXXXXXXX.JPEG, label index). A
  * question is a gold positive when at least `minYes` experts said yes.
  */
-import { FormatError, UsageError, ValidationError } from '../errors';
+import { FormatError, ValidationError } from '../errors';
 import { readNpz } from '../io/npz';
 
 export interface Gold {
@@ -54,7 +54,9 @@ export function readGold(file: string, opts: { minYes?: number } = {}): Gold {
   if (!Array.isArray(info.data) || info.shape.length !== 2 || info.shape[0] !== Q || info.shape[1] !== 2) {
     throw new FormatError(`'info' must be strings [${Q}, 2], got ${info.dtype} (${info.shape.join(', ')})`, file);
   }
-  if (!Number.isInteger(minYes) || minYes < 1 || minYes > R) throw new UsageError(`--min-yes must be in [1, ${R}], got ${minYes}`);
+  if (!Number.isInteger(minYes) || minYes < 1 || minYes > R) {
+    throw new ValidationError(`--min-yes must be in [1, ${R}] (the experts in this file), got ${minYes}`, file);
+  }
   const names = info.data as string[];
   const image = new Int32Array(Q);
   const label = new Int32Array(Q);
@@ -63,6 +65,7 @@ export function readGold(file: string, opts: { minYes?: number } = {}): Gold {
     const im = imageIndexOf(names[2 * q]);
     if (im === undefined || im < 0) throw new FormatError(`question ${q}: '${names[2 * q]}' is not an ILSVRC2012_val_XXXXXXXX.JPEG name`, file);
     if (!/^\d+$/.test(names[2 * q + 1])) throw new FormatError(`question ${q}: label '${names[2 * q + 1]}' is not a class index`, file);
+    if (Number(names[2 * q + 1]) > 2 ** 31 - 1) throw new FormatError(`question ${q}: label ${names[2 * q + 1]} does not fit in int32`, file);
     image[q] = im;
     label[q] = Number(names[2 * q + 1]);
     const key = `${im},${label[q]}`;

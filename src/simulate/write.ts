@@ -10,10 +10,11 @@ import * as path from 'node:path';
 import { writeFileAtomicSync } from '../io/atomic';
 import { writeLabelSets } from '../io/labels';
 import { npyHeader, writeNpy } from '../io/npy';
-import { createPool, resolveWorkers } from '../util/pool';
+import { createPool, resolveWorkers, workerFailed } from '../util/pool';
 import { now, since } from '../util/timer';
-import { chunkCount, planSimulation, truthSets, type SimulateOptions, type SimulationPlan } from './simulate';
+import { CHUNK_ROWS, chunkCount, planSimulation, truthSets, type SimulateOptions, type SimulationPlan } from './simulate';
 import type { SimulateTask } from './worker';
+import { makeDirs } from '../io/files';
 
 export interface SimulateFilesOptions extends SimulateOptions {
   workers?: number;
@@ -95,7 +96,11 @@ async function writeLogits(plan: SimulationPlan, temps: string[], headerBytes: n
           plan, files: temps, headerBytes,
           chunkStart: Math.floor((chunks * t) / tasks), chunkEnd: Math.floor((chunks * (t + 1)) / tasks),
         };
-        return pool.run(task).then((k: number) => opts.onProgress?.((done += k), chunks));
+        const what = `simulate rows ${task.chunkStart * CHUNK_ROWS}..${Math.min(plan.n, task.chunkEnd * CHUNK_ROWS) - 1}`;
+        return pool.run(task).then(
+          (k: number) => opts.onProgress?.((done += k), chunks),
+          (err: unknown) => Promise.reject(workerFailed(err, what)),
+        );
       }),
     );
   } finally {
@@ -108,7 +113,7 @@ export async function simulateToDir(dir: string, opts: SimulateFilesOptions): Pr
   const t0 = now();
   const plan = planSimulation(opts);
   const tPlan = since(t0);
-  fs.mkdirSync(dir, { recursive: true });
+  const created = makeDirs(dir);
   const names = modelFileNames(plan.models);
   const files = names.map((f) => path.join(dir, f));
   const t1 = now();
@@ -118,6 +123,7 @@ export async function simulateToDir(dir: string, opts: SimulateFilesOptions): Pr
     temps.forEach((t, m) => fs.renameSync(t, files[m]));
   } catch (err) {
     for (const t of temps) fs.rmSync(t, { force: true });
+    if (created) fs.rmSync(created, { recursive: true, force: true }); // folders this run made, now empty
     throw err;
   }
   const tLogits = since(t1);

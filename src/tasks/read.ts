@@ -69,6 +69,7 @@ export function pairsFromInfo(info: NdArray, file?: string): TasksInput {
     if (!m || Number(m[1]) < 1) throw new FormatError(`info[${i}]: '${name}' is not an ILSVRC2012_val_XXXXXXXX.JPEG file name`, file);
     const l = info.data[2 * i + 1];
     if (!/^\d+$/.test(l)) throw new FormatError(`info[${i}]: label '${l}' is not a decimal class index`, file);
+    if (Number(l) > 2 ** 31 - 1) throw new FormatError(`info[${i}]: label ${l} does not fit in int32`, file);
     image[i] = Number(m[1]) - 1;
     label[i] = Number(l);
   }

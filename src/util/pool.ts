@@ -6,6 +6,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Piscina from 'piscina';
+import { RealabelError } from '../errors';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -22,5 +23,22 @@ export function resolveWorkers(requested: number | undefined): number {
 
 export function createPool(srcRelative: string, workers: number | undefined): Piscina {
   const n = resolveWorkers(workers);
-  return new Piscina({ filename: workerFile(srcRelative), minThreads: n, maxThreads: n, idleTimeout: 1000 });
+  const pool = new Piscina({ filename: workerFile(srcRelative), minThreads: n, maxThreads: n, idleTimeout: 1000 });
+  // Failures reach callers as rejected tasks. Once one task has failed and the
+  // pool is being destroyed, the other workers' late answers arrive for tasks
+  // nobody waits for: Piscina emits them as 'error', which with no listener
+  // would crash the process with a stack trace instead of the clean message.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/**
+ * The error of a task whose worker threw a plain error or died (exit,
+ * crash): an internal error (exit 2) naming what the task was working on.
+ * Typed errors pass through unchanged.
+ */
+export function workerFailed(err: unknown, what: string): Error {
+  if (err instanceof RealabelError) return err;
+  const message = (err as Error)?.message ?? String(err);
+  return new Error(`${what}: worker failed: ${message.split('\n')[0]}`);
 }

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** Test folders whose suites call native kernels. */
-export const NATIVE_SUITES = ['test/select/', 'test/pool/', 'test/aggregate/', 'test/evaluate/', 'test/select-models/', 'test/native/args'];
+export const NATIVE_SUITES = ['test/select/', 'test/pool/', 'test/aggregate/', 'test/evaluate/', 'test/select-models/', 'test/propose/', 'test/native/limits'];
 
 function runtime(name: string): string | null {
   const r = spawnSync('gcc', [`-print-file-name=${name}`], { encoding: 'utf8' });
@@ -22,6 +22,27 @@ const ubsan = runtime('libubsan.so');
 const haveCmake = spawnSync('cmake', ['--version']).status === 0;
 const nested = process.env.REALABEL_SANITIZED === '1';
 const why = nested ? 'already inside the sanitized run' : !haveCmake ? 'cmake not found' : !asan || !ubsan ? 'gcc sanitizer runtimes not found' : '';
+
+describe('the list of native suites', () => {
+  it('names only folders and files that exist', () => {
+    for (const s of NATIVE_SUITES) expect([s, fs.existsSync(path.join(ROOT, s)) || fs.existsSync(path.join(ROOT, `${s}.test.ts`))]).toEqual([s, true]);
+  });
+
+  it('covers every test file that calls the addon directly or asks for the native backend', () => {
+    const files: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+        const rel = `${dir}/${e.name}`;
+        if (e.isDirectory()) walk(rel);
+        else if (e.name.endsWith('.test.ts')) files.push(rel);
+      }
+    };
+    walk('test');
+    const native = files.filter((f) => /nativeAddon\(\)|backend: 'native'|backend = 'native'/.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+    const covered = (f: string) => NATIVE_SUITES.some((s) => f.startsWith(s));
+    expect(native.filter((f) => !covered(f) && !/test\/native\/(sanitized|fuzz|fallback)\.test\.ts$/.test(f))).toEqual([]);
+  });
+});
 
 (why ? describe.skip : describe)(`native tests under ASan + UBSan${why ? ` [skipped: ${why}]` : ''}`, () => {
   it('builds the asan preset and passes the native suites with no sanitizer report', () => {

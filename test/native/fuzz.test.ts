@@ -1,0 +1,74 @@
+/**
+ * Builds the libFuzzer entries of native/fuzz (CMake preset `fuzz`: clang,
+ * -fsanitize=fuzzer,address,undefined, each linking one kernel's
+ * Node-API-free core) and runs each for a bounded time. An entry feeds the
+ * core's argument checks lying sizes, and checks every accepted call against
+ * a reference, so a failure is a memory error, undefined behaviour, a crash,
+ * a hang or a wrong answer.
+ *
+ * A single allocation over 256 MB is a failure too (-malloc_limit_mb): the
+ * entries' own buffers are tiny, so such an allocation is a kernel sizing
+ * something by a claimed dimension instead of the data it was given.
+ *
+ * REALABEL_FUZZ_SECONDS (default 10) bounds each entry; REALABEL_FUZZ_SEED
+ * (default 1) fixes the run. Skips, saying why, without cmake, clang++ or
+ * the libFuzzer runtime (Debian: clang and libclang-rt-14-dev).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const ENTRIES = ['evaltopk', 'topk_select', 'aggregate', 'pool', 'select'];
+const SECONDS = Number(process.env.REALABEL_FUZZ_SECONDS ?? 10);
+const SEED = Number(process.env.REALABEL_FUZZ_SEED ?? 1);
+
+/** Why the fuzz entries cannot be built here, or '' when they can. */
+function missing(): string {
+  if (process.env.REALABEL_SANITIZED === '1') return 'inside the sanitized run';
+  if (spawnSync('cmake', ['--version']).status !== 0) return 'cmake not found';
+  if (spawnSync('clang++', ['--version']).status !== 0) return 'clang++ not found (apt: clang)';
+  // A one-line fuzzer tells whether the libFuzzer runtime is installed.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'realabel-fuzz-probe-'));
+  try {
+    const src = path.join(dir, 'probe.cc');
+    fs.writeFileSync(src, '#include <cstdint>\n#include <cstddef>\nextern "C" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }\n');
+    const r = spawnSync('clang++', ['-fsanitize=fuzzer,address,undefined', src, '-o', path.join(dir, 'probe')], { encoding: 'utf8' });
+    return r.status === 0 ? '' : 'clang++ cannot link -fsanitize=fuzzer (apt: libclang-rt-14-dev)';
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const why = missing();
+if (why) console.warn(`skipping the native fuzz entries: ${why}`);
+
+(why ? describe.skip : describe)(`native fuzz entries (libFuzzer + ASan + UBSan)${why ? ` [skipped: ${why}]` : ''}`, () => {
+  const corpora = fs.mkdtempSync(path.join(os.tmpdir(), 'realabel-fuzz-'));
+  afterAll(() => fs.rmSync(corpora, { recursive: true, force: true }));
+
+  beforeAll(() => {
+    for (const args of [['--preset', 'fuzz'], ['--build', '--preset', 'fuzz', '-j', '2']]) {
+      const r = spawnSync('cmake', args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+      if (r.status !== 0) throw new Error(`cmake ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+    }
+  }, 300_000);
+
+  it.each(ENTRIES)('%s runs clean for the time bound', (entry) => {
+    const corpus = path.join(corpora, entry);
+    fs.mkdirSync(corpus);
+    const r = spawnSync(
+      path.join(ROOT, 'build-fuzz', `fuzz_${entry}`),
+      [`-max_total_time=${SECONDS}`, `-seed=${SEED}`, '-timeout=10', '-rss_limit_mb=2048', '-malloc_limit_mb=256', '-print_final_stats=1', `-artifact_prefix=${corpora}/`, corpus],
+      { encoding: 'utf8', maxBuffer: 64 << 20, timeout: (SECONDS + 60) * 1000, env: { ...process.env, UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' } },
+    );
+    const out = `${r.stdout}\n${r.stderr}`;
+    const tail = out.split('\n').slice(-60).join('\n');
+    if (r.status !== 0 || /ERROR: |runtime error:|expectation failed/.test(out)) {
+      throw new Error(`fuzz_${entry} failed (exit ${r.status}, signal ${r.signal}); reproduce with build-fuzz/fuzz_${entry} -seed=${SEED}:\n${tail}`);
+    }
+    const runs = Number(/stat::number_of_executed_units:\s*(\d+)/.exec(out)?.[1] ?? 0);
+    expect(runs).toBeGreaterThan(1000);
+  }, (SECONDS + 120) * 1000);
+});
