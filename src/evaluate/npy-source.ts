@@ -65,14 +65,18 @@ export function modelNames(files: string[]): string[] {
   return base.map((b, i) => (base.indexOf(b) !== base.lastIndexOf(b) ? `${path.basename(path.dirname(path.resolve(files[i])))}/${b}` : b));
 }
 
-export function* readScoreChunks(reader: NpyReader, rowsPerChunk: number): Iterable<ScoreChunk> {
+/** Rows, columns and row size of a streamable (C-ordered) score matrix. */
+function scoreLayout(reader: NpyReader): { header: NpyReader['header']; n: number; c: number; rowBytes: number } {
   const { header } = reader;
-  const n = reader.shape[0];
-  const c = reader.shape[1];
   if (header.fortranOrder) {
     throw new UnsupportedError('Fortran-ordered score matrices cannot be streamed; save with np.ascontiguousarray', reader.file);
   }
-  const rowBytes = c * header.dtype.itemsize;
+  const [n, c] = reader.shape;
+  return { header, n, c, rowBytes: c * header.dtype.itemsize };
+}
+
+export function* readScoreChunks(reader: NpyReader, rowsPerChunk: number): Iterable<ScoreChunk> {
+  const { header, n, c, rowBytes } = scoreLayout(reader);
   // Each chunk is consumed before the next read, so one buffer serves them all.
   const buf = new Uint8Array(Math.min(n, rowsPerChunk) * rowBytes);
   for (let start = 0; start < n; start += rowsPerChunk) {
@@ -89,13 +93,7 @@ export function* readScoreChunks(reader: NpyReader, rowsPerChunk: number): Itera
  * chunk before asking for the next one, which reuses that chunk's buffer).
  */
 export async function* readScoreChunksAhead(reader: NpyReader, rowsPerChunk: number): AsyncIterable<ScoreChunk> {
-  const { header } = reader;
-  const n = reader.shape[0];
-  const c = reader.shape[1];
-  if (header.fortranOrder) {
-    throw new UnsupportedError('Fortran-ordered score matrices cannot be streamed; save with np.ascontiguousarray', reader.file);
-  }
-  const rowBytes = c * header.dtype.itemsize;
+  const { header, n, c, rowBytes } = scoreLayout(reader);
   const size = Math.min(n, rowsPerChunk) * rowBytes;
   const bufs = [new Uint8Array(size), new Uint8Array(n > rowsPerChunk ? size : 0)];
   const read = (start: number, buf: Uint8Array) => {
