@@ -25,6 +25,7 @@
  */
 import type { NdArray } from '../io/npy';
 import { Rng } from '../simulate/rng';
+import { imageFileName } from '../io/imagenet-files';
 
 export const PRESENT_MEAN = [0.3207, 0.166, 0.5132];
 export const PRESENT_SD = [0.128, 0.12, 0.156];
@@ -131,11 +132,6 @@ export interface SparseAnswers {
   answer: Int32Array;
 }
 
-/** The ILSVRC validation file name of image i (the layout golden.npz and raters.npz use). */
-export function imageFile(image: number): string {
-  return `ILSVRC2012_val_${String(image + 1).padStart(8, '0')}.JPEG`;
-}
-
 /**
  * The ReaL release layout (raters.npz, golden.npz): `tensor` float64
  * [R, Q, 3] one-hot answers (no, maybe, yes), all zeros where a rater did
@@ -147,7 +143,7 @@ export function ratersLayout(image: Int32Array, label: Int32Array, ids: number[]
   const tensor = new Float64Array(R * Q * 3);
   for (let i = 0; i < a.question.length; i++) tensor[(a.rater[i] * Q + a.question[i]) * 3 + a.answer[i]] = 1;
   const info: string[] = [];
-  for (let q = 0; q < Q; q++) info.push(imageFile(image[q]), String(label[q]));
+  for (let q = 0; q < Q; q++) info.push(imageFileName(image[q]), String(label[q]));
   return {
     tensor: { dtype: 'f8', shape: [R, Q, 3], data: tensor },
     info: { dtype: 'U28', shape: [Q, 2], data: info },

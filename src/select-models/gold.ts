@@ -5,6 +5,7 @@
  * question is a gold positive when at least `minYes` experts said yes.
  */
 import { FormatError, ValidationError } from '../errors';
+import { imageIndexOf } from '../io/imagenet-files';
 import { readNpz } from '../io/npz';
 
 export interface Gold {
@@ -34,14 +35,6 @@ export function checkGoldQuestions(g: GoldQuestions): void {
     if (image[q] < 0 || label[q] < 0) throw new ValidationError(`gold question ${q} has a negative image or label`, g.file);
     if (positive[q] > 1) throw new ValidationError(`gold question ${q}: positive must be 0 or 1, got ${positive[q]}`, g.file);
   }
-}
-
-const FILE_RE = /^ILSVRC2012_val_(\d{8})\.JPEG$/;
-
-/** Image index of a validation file name (ILSVRC2012_val_00000001.JPEG -> 0). */
-export function imageIndexOf(name: string): number | undefined {
-  const m = FILE_RE.exec(name);
-  return m ? Number(m[1]) - 1 : undefined;
 }
 
 export function readGold(file: string, opts: { minYes?: number } = {}): Gold {

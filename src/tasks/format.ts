@@ -7,6 +7,7 @@
  * `realabel aggregate` (verification mode) maps every answer to its
  * (image, label) pair without this file.
  */
+import { imageIndexOf } from '../io/imagenet-files';
 import type { Task } from './tasks';
 
 /** The id of the question "is `label` in `image`?". */
@@ -20,10 +21,10 @@ export function questionId(image: number, label: number): string {
  * (image XXXXXXXX - 1), as aggregate names the questions of raters.npz.
  */
 export function parseQuestionId(id: string): { image: number; label: number } | null {
-  const m = /^(?:(\d+)|ILSVRC2012_val_(\d{8})\.JPEG):(\d+)$/.exec(id.trim());
+  const m = /^([^:]+):(\d+)$/.exec(id.trim());
   if (!m) return null;
-  const image = m[1] !== undefined ? Number(m[1]) : Number(m[2]) - 1;
-  return image >= 0 ? { image, label: Number(m[3]) } : null;
+  const image = /^\d+$/.test(m[1]) ? Number(m[1]) : imageIndexOf(m[1]);
+  return image !== undefined && image >= 0 ? { image, label: Number(m[2]) } : null;
 }
 
 /** `{task, image, labels: [{label, wnid, name}]}` per line. */

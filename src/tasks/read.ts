@@ -9,6 +9,7 @@ import { FormatError } from '../errors';
 import { toInt32 } from '../io/convert';
 import type { NdArray } from '../io/npy';
 import { NpzReader } from '../io/npz';
+import { imageIndexOf } from '../io/imagenet-files';
 import type { TasksInput } from './tasks';
 
 export async function readProposalPairs(file: string): Promise<TasksInput> {
@@ -65,12 +66,12 @@ export function pairsFromInfo(info: NdArray, file?: string): TasksInput {
   const label = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
     const name = info.data[2 * i];
-    const m = /^ILSVRC2012_val_(\d{8})\.JPEG$/.exec(name);
-    if (!m || Number(m[1]) < 1) throw new FormatError(`info[${i}]: '${name}' is not an ILSVRC2012_val_XXXXXXXX.JPEG file name`, file);
+    const im = imageIndexOf(name);
+    if (im === undefined || im < 0) throw new FormatError(`info[${i}]: '${name}' is not an ILSVRC2012_val_XXXXXXXX.JPEG file name`, file);
     const l = info.data[2 * i + 1];
     if (!/^\d+$/.test(l)) throw new FormatError(`info[${i}]: label '${l}' is not a decimal class index`, file);
     if (Number(l) > 2 ** 31 - 1) throw new FormatError(`info[${i}]: label ${l} does not fit in int32`, file);
-    image[i] = Number(m[1]) - 1;
+    image[i] = im;
     label[i] = Number(l);
   }
   return { image, label };
