@@ -1,7 +1,8 @@
 /** `realabel propose`: label proposals from several models' logits. */
 import type { Command } from 'commander';
 import { writeProposals } from '../propose/io';
-import { checkOutputPath, proposalStats, proposeFiles } from '../propose/propose';
+import { checkOutputPath } from '../io/atomic';
+import { proposalStats, proposeFiles } from '../propose/propose';
 import { Progress } from '../util/progress';
 import { now, since } from '../util/timer';
 import { action, examples, parseIntArg, printJson, threadsOption, workersOption } from './common';

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { writeFileAtomicSync } from '../io/atomic';
 import { readProposals } from '../propose/io';
-import { checkOutputPath } from '../propose/propose';
+import { checkOutputPath } from '../io/atomic';
 import { readGold } from '../select-models/gold';
 import { paretoCsv, selectModels, type SubsetReport } from '../select-models/select';
 import { now, since } from '../util/timer';

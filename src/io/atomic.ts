@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RealabelError, UsageError } from '../errors';
 
 function tempPathFor(target: string): string {
   const dir = path.dirname(path.resolve(target));
@@ -26,6 +27,32 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array | 
   });
 }
 
+/** Fails early, before any work, when the output directory is missing. */
+export function checkOutputPath(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`output directory ${dir} does not exist`);
+}
+
+/**
+ * A file-system error on the temp file or its rename is the user's output
+ * path (missing folder, no permission, a directory in the way, a full disk):
+ * a typed error naming the target, not an internal error.
+ */
+function outputError(err: unknown, tmp: string, target: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (!e || typeof e.code !== 'string' || e.path !== tmp) return err;
+  const why: Record<string, string> = {
+    ENOENT: `output directory ${path.dirname(path.resolve(target))} does not exist`,
+    ENOTDIR: `output directory ${path.dirname(path.resolve(target))} is not a directory`,
+    EISDIR: 'output path is a directory',
+    EACCES: 'cannot write here (permission denied)',
+    EPERM: 'cannot write here (permission denied)',
+    EROFS: 'cannot write here (read-only file system)',
+    ENOSPC: 'cannot write (no space left on the device)',
+  };
+  return why[e.code] ? new RealabelError('E_OUTPUT', why[e.code], target) : err;
+}
+
 /** Runs `write(tmp)` and renames tmp over `target`; removes tmp on failure. */
 export function withTempFileSync<T>(target: string, write: (tmp: string) => T): T {
   const tmp = tempPathFor(target);
@@ -35,7 +62,7 @@ export function withTempFileSync<T>(target: string, write: (tmp: string) => T): 
     return result;
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw err;
+    throw outputError(err, tmp, target);
   }
 }
 
@@ -48,6 +75,6 @@ export async function withTempFile<T>(target: string, write: (tmp: string) => Pr
     return result;
   } catch (err) {
     await fs.promises.rm(tmp, { force: true });
-    throw err;
+    throw outputError(err, tmp, target);
   }
 }

@@ -8,7 +8,6 @@
  * .npy files through Piscina workers, so at most `workers` models are being
  * read at once, one row chunk each.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FormatError, RealabelError, UnsupportedError, UsageError, ValidationError } from '../errors';
 import { checkLabelRange, toInt32 } from '../io/convert';
@@ -247,8 +246,3 @@ export function proposalStats(p: Proposals): ProposalStats {
   };
 }
 
-/** Fails early, before any work, when the output directory is missing. */
-export function checkOutputPath(file: string): void {
-  const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`output directory ${dir} does not exist`);
-}
