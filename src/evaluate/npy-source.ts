@@ -82,7 +82,7 @@ export function* readScoreChunks(reader: NpyReader, rowsPerChunk: number): Itera
   for (let start = 0; start < n; start += rowsPerChunk) {
     const rows = Math.min(rowsPerChunk, n - start);
     const bytes = buf.subarray(0, rows * rowBytes);
-    readExactly(reader, bytes, header.dataOffset + start * rowBytes);
+    reader.readRowBytesInto(start, rows, bytes);
     yield { start, rows, scores: decodeElements(header.dtype, bytes, rows * c, true) as ScoreArray };
   }
 }
@@ -129,11 +129,3 @@ function readFully(reader: NpyReader, into: Uint8Array, offset: number): Promise
   });
 }
 
-function readExactly(reader: NpyReader, into: Uint8Array, offset: number): void {
-  let got = 0;
-  while (got < into.length) {
-    const r = fs.readSync(reader.fd, into, got, into.length - got, offset + got);
-    if (r === 0) throw new FormatError(`truncated at byte ${offset + got}`, reader.file);
-    got += r;
-  }
-}

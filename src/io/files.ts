@@ -79,3 +79,13 @@ export function makeDirs(dir: string): string | undefined {
   }
   return missing[0];
 }
+
+/** Fills `into` with the bytes of `fd` at `offset`; a file shorter than that is a FormatError naming it. */
+export function readExact(fd: number, file: string, into: Uint8Array, offset: number, truncated?: string): void {
+  let got = 0;
+  while (got < into.length) {
+    const n = fs.readSync(fd, into, got, into.length - got, offset + got);
+    if (n === 0) throw new FormatError(truncated ?? `truncated: expected ${into.length} bytes at offset ${offset}`, file);
+    got += n;
+  }
+}

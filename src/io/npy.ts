@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { FormatError, UnsupportedError } from '../errors';
 import { withTempFileSync } from './atomic';
 import { encodeHeader, headerLength, parseHeader, type DType, type NpyHeader } from './npy-header';
-import { openRead } from './files';
+import { openRead, readExact } from './files';
 
 export type { DType, NpyHeader } from './npy-header';
 
@@ -207,12 +207,7 @@ export function checkReadSize(bytes: number, file: string, what = 'this read'): 
 function readRange(fd: number, file: string, offset: number, length: number): Uint8Array {
   checkReadSize(length, file, 'the array');
   const buf = Buffer.allocUnsafe(length);
-  let got = 0;
-  while (got < length) {
-    const n = fs.readSync(fd, buf, got, length - got, offset + got);
-    if (n === 0) throw new FormatError(`truncated: expected ${length} bytes at offset ${offset}`, file);
-    got += n;
-  }
+  readExact(fd, file, buf, offset);
   return buf;
 }
 
@@ -263,8 +258,8 @@ export class NpyReader {
     return this.header.shape.slice(1).reduce((a, b) => a * b, 1);
   }
 
-  /** Rows [start, start + count) as a C-ordered array of shape [count, ...shape[1:]]. */
-  readRows(start: number, count: number): NdArray {
+  /** Byte offset and length of rows [start, start + count), checked. */
+  private rowSpan(start: number, count: number): { offset: number; length: number } {
     const { header, file } = this;
     if (header.fortranOrder && header.shape.length > 1) {
       throw new UnsupportedError('Fortran-ordered arrays cannot be read in row chunks; save with np.ascontiguousarray', file);
@@ -274,9 +269,23 @@ export class NpyReader {
       throw new RangeError(`rows [${start}, ${start + count}) out of range for ${rows} rows`);
     }
     const rowBytes = this.rowSize * header.dtype.itemsize;
-    const bytes = readRange(this.fd, file, header.dataOffset + start * rowBytes, count * rowBytes);
+    return { offset: header.dataOffset + start * rowBytes, length: count * rowBytes };
+  }
+
+  /** Rows [start, start + count) as a C-ordered array of shape [count, ...shape[1:]]. */
+  readRows(start: number, count: number): NdArray {
+    const { header } = this;
+    const { offset, length } = this.rowSpan(start, count);
+    const bytes = readRange(this.fd, this.file, offset, length);
     const shape = header.shape.length === 0 ? [] : [count, ...header.shape.slice(1)];
     return { dtype: header.dtype.name, shape, data: decodeElements(header.dtype, bytes, count * this.rowSize) };
+  }
+
+  /** The raw file bytes of rows [start, start + count) into `into` (exactly that long): a reusable buffer for streaming. */
+  readRowBytesInto(start: number, count: number, into: Uint8Array): void {
+    const { offset, length } = this.rowSpan(start, count);
+    if (into.length !== length) throw new RangeError(`rows [${start}, ${start + count}) are ${length} bytes, the buffer holds ${into.length}`);
+    readExact(this.fd, this.file, into, offset);
   }
 
   close(): void {

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { Inflate } from 'fflate';
 import { FormatError, UnsupportedError } from '../errors';
+import { readExact } from './files';
 import { writeAll } from './npy';
 
 export interface ZipEntry {
@@ -45,12 +46,7 @@ export function crc32(chunk: Uint8Array, crc: number): number {
 /** Reads `length` bytes at `offset`, failing with a FormatError when the file is shorter. */
 export function readAt(fd: number, file: string, offset: number, length: number): Buffer {
   const buf = Buffer.allocUnsafe(length);
-  let got = 0;
-  while (got < length) {
-    const n = fs.readSync(fd, buf, got, length - got, offset + got);
-    if (n === 0) throw new FormatError('truncated zip archive', file);
-    got += n;
-  }
+  readExact(fd, file, buf, offset, 'truncated zip archive');
   return buf;
 }
 

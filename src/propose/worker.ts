@@ -3,7 +3,6 @@
  * through a ModelScanner. Only one chunk of the model is in memory at a time.
  * Errors come back as data (typed errors do not survive the thread boundary).
  */
-import * as fs from 'node:fs';
 import { FormatError, RealabelError } from '../errors';
 import { NpyReader, checkReadSize } from '../io/npy';
 import type { Backend } from '../native/addon';
@@ -29,7 +28,7 @@ export type ScanResult =
  */
 function* chunks(reader: NpyReader, rowsPerChunk: number): Generator<{ rows: Float32Array | Float64Array; count: number }> {
   const [n, c] = reader.shape;
-  const { dtype, dataOffset } = reader.header;
+  const { dtype } = reader.header;
   const direct = !dtype.bigEndian && (dtype.name === 'f4' || dtype.name === 'f8');
   const buf = direct ? (dtype.name === 'f4' ? new Float32Array(rowsPerChunk * c) : new Float64Array(rowsPerChunk * c)) : undefined;
   for (let start = 0; start < n; start += rowsPerChunk) {
@@ -38,13 +37,7 @@ function* chunks(reader: NpyReader, rowsPerChunk: number): Generator<{ rows: Flo
       yield { rows: reader.readRows(start, count).data as Float32Array | Float64Array, count };
       continue;
     }
-    const bytes = new Uint8Array(buf.buffer, 0, count * c * dtype.itemsize);
-    const pos = dataOffset + start * c * dtype.itemsize;
-    for (let got = 0; got < bytes.length; ) {
-      const k = fs.readSync(reader.fd, bytes, got, bytes.length - got, pos + got);
-      if (k === 0) throw new FormatError(`truncated at row ${start}`, reader.file);
-      got += k;
-    }
+    reader.readRowBytesInto(start, count, new Uint8Array(buf.buffer, 0, count * c * dtype.itemsize));
     yield { rows: buf, count };
   }
 }
