@@ -1,12 +1,17 @@
 // The exact arithmetic of the `prob` criterion, shared by every native code
-// path and mirrored operation by operation in src/select/topk-ts.ts. Only
-// IEEE +, -, *, / and exact bit manipulation are used (no libm, no FMA: the
-// build passes -ffp-contract=off), so all paths round identically.
+// path and mirrored operation by operation in src/select/topk-math.ts. Only
+// IEEE +, -, *, /, fused multiply-add and exact bit manipulation are used (no
+// libm exp/log; the build passes -ffp-contract=off so the compiler adds no
+// fusion of its own), so all paths round identically. The twin emulates each
+// FMA exactly (Dekker product + round-to-odd sum); the clamp of t keeps every
+// product far enough from underflow for that emulation to be exact.
 //
 //   lse(row) = m + LogAtLeastOne(s),  m = max(row),
-//   s        = lane sum of ExpNonPositive(x_j - m) (lane j % 8, then a fixed tree),
+//   s        = lane sums, acc[j % 8] = fma(p_j, scale_j, acc[j % 8]), then a fixed tree,
+//              where exp(x_j - m) = p_j * scale_j (ExpParts),
 //   key      = x - lse,  prob = float(ExpNonPositive(key)).
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -20,9 +25,11 @@ constexpr double kLn2Lo = 1.9082149292705877e-10;
 constexpr double kLn2Hi16 = 0.04332169877307024;  // kLn2Hi / 16: k * kLn2Hi16 is exact
 constexpr double kLn2Lo16 = 1.1926343307941173e-11;
 constexpr double kSqrt2 = 1.4142135623730951;
-// Below exp(-708) a term cannot change a sum that holds exp(0) = 1; clamping
-// keeps 2^n a normal number and the code branch-free.
-constexpr double kExpFloor = -708.0;
+// Below exp(-600) a term cannot change a sum that holds exp(0) = 1. Clamping
+// keeps 2^n >= 2^-866, so no product in ExpParts or in the lane sum comes
+// near underflow (the twin's exact FMA emulation needs that), and keeps the
+// code branch-free.
+constexpr double kExpFloor = -600.0;
 constexpr int kLanes = 8;
 
 // 2^(j/16), correctly rounded.
@@ -46,19 +53,29 @@ inline double FromBits(uint64_t u) {
   return x;
 }
 
-// exp(t) for t <= 0 (t is clamped at kExpFloor); relative error ~1e-15.
+inline double Fma(double a, double b, double c) { return std::fma(a, b, c); }
+
+// exp(t) = p * scale for t <= 0 (t is clamped at kExpFloor), with p = exp(r)
+// in [0.98, 1.03] and scale = 2^n * 2^(j/16) exact; relative error ~5e-16.
 // t = (16n + j) ln2/16 + r with |r| <= ln2/32: exp(t) = 2^n * 2^(j/16) * exp(r).
-inline double ExpNonPositive(double t) {
+inline void ExpParts(double t, double* p_out, double* scale_out) {
   t = t > kExpFloor ? t : kExpFloor;
-  double kd = t * kLog2eX16 + kShift;
+  double kd = Fma(t, kLog2eX16, kShift);
   uint64_t kbits = Bits(kd);  // low bits hold k = 16n + j (two's complement)
   kd = kd - kShift;
-  double r = t - kd * kLn2Hi16;
-  r = r - kd * kLn2Lo16;
+  double r = Fma(-kd, kLn2Hi16, t);  // exact: k * kLn2Hi16 is exact, and so is t minus it
+  r = Fma(-kd, kLn2Lo16, r);
   double p = kExpC[6];
-  for (int i = 5; i >= 0; --i) p = p * r + kExpC[i];
-  double scale = FromBits(((kbits >> 4) + 1023) << 52);  // 2^n
-  return (p * kExp2Table[kbits & 15]) * scale;
+  for (int i = 5; i >= 0; --i) p = Fma(p, r, kExpC[i]);
+  *p_out = p;
+  // 2^(j/16) * 2^n, exact: adding n to the table entry's exponent field.
+  *scale_out = FromBits(Bits(kExp2Table[kbits & 15]) + (((kbits >> 4) & 0xfff) << 52));
+}
+
+inline double ExpNonPositive(double t) {
+  double p, scale;
+  ExpParts(t, &p, &scale);
+  return p * scale;
 }
 
 // log(s) for a finite s >= 1 (a sum of exps that includes exp(0)).
@@ -80,6 +97,13 @@ inline double LogAtLeastOne(double s) {
   return ed * kLn2Hi + (ed * kLn2Lo + lf);
 }
 
+// *acc += exp(t), fused: fma(p, scale, *acc).
+inline void AddExp(double t, double* acc) {
+  double p, scale;
+  ExpParts(t, &p, &scale);
+  *acc = Fma(p, scale, *acc);
+}
+
 // The fixed combination of the 8 lane sums.
 inline double CombineLanes(const double* a) {
   return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
@@ -89,7 +113,7 @@ inline double CombineLanes(const double* a) {
 template <typename T>
 inline double LseScalar(const T* x, int64_t c, double m) {
   double acc[kLanes] = {0, 0, 0, 0, 0, 0, 0, 0};
-  for (int64_t j = 0; j < c; ++j) acc[j % kLanes] += ExpNonPositive(static_cast<double>(x[j]) - m);
+  for (int64_t j = 0; j < c; ++j) AddExp(static_cast<double>(x[j]) - m, &acc[j % kLanes]);
   return m + LogAtLeastOne(CombineLanes(acc));
 }
 

@@ -62,7 +62,7 @@ T MaxScalar(const T* x, int64_t c, int64_t* firstBad, T* min = nullptr) {
 // Lane sums of the scalar tail [from, c), then the shared finish.
 template <typename T>
 double FinishLse(const T* x, int64_t from, int64_t c, double m, double* acc) {
-  for (int64_t j = from; j < c; ++j) acc[j % kLanes] += ExpNonPositive(static_cast<double>(x[j]) - m);
+  for (int64_t j = from; j < c; ++j) AddExp(static_cast<double>(x[j]) - m, &acc[j % kLanes]);
   return m + LogAtLeastOne(CombineLanes(acc));
 }
 
@@ -145,37 +145,40 @@ __attribute__((target("avx512f"))) float MaxAvx512(const float* x, int64_t c, in
   return m;
 }
 
-// ExpNonPositive on 8 lanes, operation for operation, except that 2^n is
-// folded into the table entry with an integer add: p * (T[j] * 2^n) equals
-// (p * T[j]) * 2^n exactly, as no result is subnormal. Clamp = false when
-// every t is known to be >= kExpFloor (the clamp would change nothing).
+// AddExp on 8 lanes, operation for operation; 2^n is added to the table
+// entry's exponent field as in ExpParts. Clamp = false when every t is known
+// to be >= kExpFloor (the clamp would change nothing).
 template <bool Clamp>
-__attribute__((target("avx512f"))) inline __m512d Exp8(__m512d t, __m512d tlo, __m512d thi) {
+__attribute__((target("avx512f"))) inline __m512d AddExp8(__m512d t, __m512d tlo, __m512d thi, __m512d acc) {
   if (Clamp) t = _mm512_max_pd(t, _mm512_set1_pd(kExpFloor));
-  __m512d kd = _mm512_add_pd(_mm512_mul_pd(t, _mm512_set1_pd(kLog2eX16)), _mm512_set1_pd(kShift));
+  __m512d kd = _mm512_fmadd_pd(t, _mm512_set1_pd(kLog2eX16), _mm512_set1_pd(kShift));
   __m512i kbits = _mm512_castpd_si512(kd);
   kd = _mm512_sub_pd(kd, _mm512_set1_pd(kShift));
-  __m512d r = _mm512_sub_pd(t, _mm512_mul_pd(kd, _mm512_set1_pd(kLn2Hi16)));
-  r = _mm512_sub_pd(r, _mm512_mul_pd(kd, _mm512_set1_pd(kLn2Lo16)));
+  __m512d r = _mm512_fnmadd_pd(kd, _mm512_set1_pd(kLn2Hi16), t);
+  r = _mm512_fnmadd_pd(kd, _mm512_set1_pd(kLn2Lo16), r);
   __m512d p = _mm512_set1_pd(kExpC[6]);
-  for (int i = 5; i >= 0; --i) p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(kExpC[i]));
+  for (int i = 5; i >= 0; --i) p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(kExpC[i]));
   // vpermt2pd reads the low 4 bits of each index: j = k & 15; n << 52 = (k >> 4) << 52.
   __m512i tbits = _mm512_castpd_si512(_mm512_permutex2var_pd(tlo, kbits, thi));
   __m512i nbits = _mm512_slli_epi64(_mm512_srli_epi64(kbits, 4), 52);
-  return _mm512_mul_pd(p, _mm512_castsi512_pd(_mm512_add_epi64(tbits, nbits)));
+  return _mm512_fmadd_pd(p, _mm512_castsi512_pd(_mm512_add_epi64(tbits, nbits)), acc);
 }
 
-template <bool Clamp>
-__attribute__((target("avx512f"))) double LseAvx512(const float* x, int64_t c, double m) {
+__attribute__((target("avx512f"))) inline __m512d Load8(const float* x) { return _mm512_cvtps_pd(_mm256_loadu_ps(x)); }
+__attribute__((target("avx512f"))) inline __m512d Load8(const double* x) { return _mm512_loadu_pd(x); }
+
+template <typename T, bool Clamp>
+__attribute__((target("avx512f"))) double LseAvx512(const T* x, int64_t c, double m) {
   const __m512d mv = _mm512_set1_pd(m);
   const __m512d tlo = _mm512_load_pd(kExp2Table), thi = _mm512_load_pd(kExp2Table + 8);
+  constexpr int64_t kLine = 64 / sizeof(T);
   __m512d acc = _mm512_setzero_pd();
   int64_t j = 0;
   for (; j + 8 <= c; j += 8) {
-    // This loop is compute-bound: fetch the next row meanwhile (prefetches never fault).
-    if ((j & 15) == 0) _mm_prefetch(reinterpret_cast<const char*>(x + c + j), _MM_HINT_T0);
-    __m512d t = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(x + j)), mv);
-    acc = _mm512_add_pd(acc, Exp8<Clamp>(t, tlo, thi));
+    // This loop is compute-bound: meanwhile bring the row after next into L2
+    // (one row ahead comes too late; prefetches never fault).
+    if ((j & (kLine - 1)) == 0) _mm_prefetch(reinterpret_cast<const char*>(x + 2 * c + j), _MM_HINT_T1);
+    acc = AddExp8<Clamp>(_mm512_sub_pd(Load8(x + j), mv), tlo, thi, acc);
   }
   alignas(64) double lanes[kLanes];
   _mm512_store_pd(lanes, acc);
@@ -261,31 +264,44 @@ __attribute__((target("avx2"))) float MaxAvx2(const float* x, int64_t c, int64_t
 }
 
 template <bool Clamp>
-__attribute__((target("avx2"))) inline __m256d Exp4(__m256d t) {
+__attribute__((target("avx2,fma"))) inline __m256d AddExp4(__m256d t, __m256d acc) {
   if (Clamp) t = _mm256_max_pd(t, _mm256_set1_pd(kExpFloor));
-  __m256d kd = _mm256_add_pd(_mm256_mul_pd(t, _mm256_set1_pd(kLog2eX16)), _mm256_set1_pd(kShift));
+  __m256d kd = _mm256_fmadd_pd(t, _mm256_set1_pd(kLog2eX16), _mm256_set1_pd(kShift));
   __m256i kbits = _mm256_castpd_si256(kd);
   kd = _mm256_sub_pd(kd, _mm256_set1_pd(kShift));
-  __m256d r = _mm256_sub_pd(t, _mm256_mul_pd(kd, _mm256_set1_pd(kLn2Hi16)));
-  r = _mm256_sub_pd(r, _mm256_mul_pd(kd, _mm256_set1_pd(kLn2Lo16)));
+  __m256d r = _mm256_fnmadd_pd(kd, _mm256_set1_pd(kLn2Hi16), t);
+  r = _mm256_fnmadd_pd(kd, _mm256_set1_pd(kLn2Lo16), r);
   __m256d p = _mm256_set1_pd(kExpC[6]);
-  for (int i = 5; i >= 0; --i) p = _mm256_add_pd(_mm256_mul_pd(p, r), _mm256_set1_pd(kExpC[i]));
+  for (int i = 5; i >= 0; --i) p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(kExpC[i]));
   __m256i tbits = _mm256_castpd_si256(
       _mm256_i64gather_pd(kExp2Table, _mm256_and_si256(kbits, _mm256_set1_epi64x(15)), 8));
   __m256i nbits = _mm256_slli_epi64(_mm256_srli_epi64(kbits, 4), 52);
-  return _mm256_mul_pd(p, _mm256_castsi256_pd(_mm256_add_epi64(tbits, nbits)));
+  return _mm256_fmadd_pd(p, _mm256_castsi256_pd(_mm256_add_epi64(tbits, nbits)), acc);
 }
 
-template <bool Clamp>
-__attribute__((target("avx2"))) double LseAvx2(const float* x, int64_t c, double m) {
+// Columns j..j+7 as doubles minus m, in two halves (lanes 0-3 and 4-7).
+__attribute__((target("avx2,fma"))) inline void Load4x2(const float* x, __m256d mv, __m256d* lo, __m256d* hi) {
+  __m256 v = _mm256_loadu_ps(x);
+  *lo = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), mv);
+  *hi = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)), mv);
+}
+__attribute__((target("avx2,fma"))) inline void Load4x2(const double* x, __m256d mv, __m256d* lo, __m256d* hi) {
+  *lo = _mm256_sub_pd(_mm256_loadu_pd(x), mv);
+  *hi = _mm256_sub_pd(_mm256_loadu_pd(x + 4), mv);
+}
+
+template <typename T, bool Clamp>
+__attribute__((target("avx2,fma"))) double LseAvx2(const T* x, int64_t c, double m) {
   const __m256d mv = _mm256_set1_pd(m);
+  constexpr int64_t kLine = 64 / sizeof(T);
   __m256d lo = _mm256_setzero_pd(), hi = lo;  // lanes 0-3 and 4-7
   int64_t j = 0;
   for (; j + 8 <= c; j += 8) {
-    if ((j & 15) == 0) _mm_prefetch(reinterpret_cast<const char*>(x + c + j), _MM_HINT_T0);
-    __m256 v = _mm256_loadu_ps(x + j);
-    lo = _mm256_add_pd(lo, Exp4<Clamp>(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), mv)));
-    hi = _mm256_add_pd(hi, Exp4<Clamp>(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)), mv)));
+    if ((j & (kLine - 1)) == 0) _mm_prefetch(reinterpret_cast<const char*>(x + 2 * c + j), _MM_HINT_T1);
+    __m256d a, b;
+    Load4x2(x + j, mv, &a, &b);
+    lo = AddExp4<Clamp>(a, lo);
+    hi = AddExp4<Clamp>(b, hi);
   }
   alignas(32) double lanes[kLanes];
   _mm256_store_pd(lanes, lo);
@@ -319,7 +335,8 @@ Isa BestIsa() {
   static const Isa best = [] {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) return kAvx512;
-    if (__builtin_cpu_supports("avx2")) return kAvx2;
+    // The AVX2 variant fuses multiply-adds (FMA3), as the AVX-512 one does.
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return kAvx2;
     return kScalar;
   }();
   return best;
@@ -362,15 +379,22 @@ double LseF32(Isa isa, const float* x, int64_t c, double m, float min) {
 #ifdef REALABEL_X86_SIMD
   // With x - m >= kExpFloor for the whole row, the clamp is a no-op.
   const bool clamp = !(static_cast<double>(min) - m >= kExpFloor + 8);
-  if (isa == kAvx512) return clamp ? LseAvx512<true>(x, c, m) : LseAvx512<false>(x, c, m);
-  if (isa == kAvx2) return clamp ? LseAvx2<true>(x, c, m) : LseAvx2<false>(x, c, m);
+  if (isa == kAvx512) return clamp ? LseAvx512<float, true>(x, c, m) : LseAvx512<float, false>(x, c, m);
+  if (isa == kAvx2) return clamp ? LseAvx2<float, true>(x, c, m) : LseAvx2<float, false>(x, c, m);
 #endif
   (void)min;
   (void)isa;
   return LseScalar(x, c, m);
 }
 
-double LseF64(const double* x, int64_t c, double m) { return LseScalar(x, c, m); }
+double LseF64(Isa isa, const double* x, int64_t c, double m) {
+#ifdef REALABEL_X86_SIMD
+  if (isa == kAvx512) return LseAvx512<double, true>(x, c, m);
+  if (isa == kAvx2) return LseAvx2<double, true>(x, c, m);
+#endif
+  (void)isa;
+  return LseScalar(x, c, m);
+}
 
 double SumF32(Isa isa, const float* x, int64_t n) {
 #ifdef REALABEL_X86_SIMD

@@ -1,7 +1,8 @@
-// Per-row kernels of the top-K selection, with AVX-512 / AVX2 variants chosen
-// at run time and a portable scalar path. Every variant returns exactly what
-// the scalar path returns: compares are exact, and the exp sums use the same
-// IEEE operations lane by lane (see topk_math.h).
+// Per-row kernels of the top-K selection, with AVX-512 / AVX2+FMA variants
+// chosen at run time and a portable scalar path. Every variant returns exactly
+// what the scalar path returns: compares are exact, and the exp sums use the
+// same IEEE operations (fused multiply-adds included) lane by lane (see
+// topk_math.h).
 #pragma once
 #include <cstdint>
 
@@ -29,7 +30,7 @@ double MaxF64(const double* x, int64_t c, int64_t* firstBad);
 // The natural log of sum_j exp(x_j) for a finite row with maximum m and
 // minimum min, bit-identical to topkmath::LseScalar.
 double LseF32(Isa isa, const float* x, int64_t c, double m, float min);
-double LseF64(const double* x, int64_t c, double m);
+double LseF64(Isa isa, const double* x, int64_t c, double m);
 
 // Sum of n floats (the read-pass baseline of the benchmark).
 double SumF32(Isa isa, const float* x, int64_t n);

@@ -73,10 +73,10 @@ bool RowLse(topkrows::Isa isa, const float* x, int64_t c, int64_t* bad, double* 
   *lse = topkrows::LseF32(isa, x, c, m, min);
   return true;
 }
-bool RowLse(topkrows::Isa, const double* x, int64_t c, int64_t* bad, double* lse) {
+bool RowLse(topkrows::Isa isa, const double* x, int64_t c, int64_t* bad, double* lse) {
   double m = topkrows::MaxF64(x, c, bad);
   if (*bad >= 0) return false;
-  *lse = topkrows::LseF64(x, c, m);
+  *lse = topkrows::LseF64(isa, x, c, m);
   return true;
 }
 

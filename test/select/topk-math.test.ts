@@ -2,11 +2,11 @@ import { expNonPositive, logAtLeastOne, rowLse } from '../../src/select/topk-mat
 import { rng } from './topk-helpers';
 
 describe('topk-math: the prob criterion arithmetic', () => {
-  it('expNonPositive matches Math.exp to a few ulp on [-708, 0]', () => {
+  it('expNonPositive matches Math.exp to a few ulp on [-600, 0]', () => {
     const r = rng(1);
     let worst = 0;
     for (let i = 0; i < 200000; i++) {
-      const t = i < 100000 ? -r() * 40 : -r() * 708;
+      const t = i < 100000 ? -r() * 40 : -r() * 600;
       const rel = Math.abs(expNonPositive(t) - Math.exp(t)) / Math.exp(t);
       worst = Math.max(worst, rel);
     }
@@ -15,10 +15,11 @@ describe('topk-math: the prob criterion arithmetic', () => {
     expect(expNonPositive(-0)).toBe(1);
   });
 
-  it('expNonPositive clamps below exp(-708) instead of underflowing', () => {
-    expect(expNonPositive(-800)).toBe(expNonPositive(-708));
-    expect(expNonPositive(-1e300)).toBe(expNonPositive(-708));
-    expect(Math.fround(expNonPositive(-708))).toBe(0);
+  it('expNonPositive clamps below exp(-600) instead of underflowing', () => {
+    expect(expNonPositive(-800)).toBe(expNonPositive(-600));
+    expect(expNonPositive(-1e300)).toBe(expNonPositive(-600));
+    expect(expNonPositive(-600)).toBeGreaterThan(0);
+    expect(Math.fround(expNonPositive(-600))).toBe(0);
   });
 
   it('logAtLeastOne matches Math.log to ~2 ulp on [1, 2^31]', () => {
