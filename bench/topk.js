@@ -44,11 +44,17 @@ function makeLogits(n, c, seed) {
 }
 
 
-function numpyTimings(data) {
+// numpy's timings, and whether native `prob` picks exactly the pairs, order and
+// values of numpy's float64 log-softmax (stable order: key desc, flat index asc).
+function numpyTimings(data, probPairs) {
   const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
   if (probe.status !== 0) return { skipped: 'python3 with numpy not available' };
   const file = path.join(os.tmpdir(), `realabel-bench-topk-${process.pid}.f32`);
+  const pairsFile = `${file}.pairs`;
   fs.writeFileSync(file, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  const flat = new Float64Array(K);
+  for (let i = 0; i < K; i++) flat[i] = probPairs.image[i] * C + probPairs.label[i];
+  fs.writeFileSync(pairsFile, Buffer.concat([Buffer.from(flat.buffer), Buffer.from(probPairs.value.buffer, probPairs.value.byteOffset, probPairs.value.byteLength)]));
   const script = `
 import json, sys, time
 import numpy as np
@@ -70,18 +76,30 @@ def prob():
     lp = x - (m + np.log(np.exp(x - m).sum(axis=1, keepdims=True)))
     f = lp.ravel()
     return np.argpartition(f, f.size - k)[-k:]
+x64 = x.astype(np.float64)
+m64 = x64.max(axis=1, keepdims=True)
+lp = (x64 - (m64 + np.log(np.exp(x64 - m64).sum(axis=1, keepdims=True)))).ravel()
+kth = -np.partition(-lp, k - 1)[k - 1]
+cand = np.flatnonzero(lp >= kth)
+top = cand[np.lexsort((cand, -lp[cand]))][:k]
+raw = np.fromfile(sys.argv[6], dtype='<u1')
+ours = raw[:8 * k].view('<f8').astype(np.int64)
+vals = raw[8 * k:].view('<f4')
 print(json.dumps({'numpy': np.__version__, 'argpartition_ms': med(logit),
-                  'argpartition_sorted_ms': med(logit_sorted), 'logsoftmax_argpartition_ms': med(prob)}))
+                  'argpartition_sorted_ms': med(logit_sorted), 'logsoftmax_argpartition_ms': med(prob),
+                  'prob_same_pairs_and_order_as_float64_logsoftmax': bool(np.array_equal(ours, top)),
+                  'prob_values_equal_float32_of_exp': bool(np.array_equal(vals, np.exp(lp[top]).astype(np.float32)))}))
 `;
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   try {
-    const res = spawnSync('python3', ['-c', script, file, String(N), String(C), String(K), '7'], { encoding: 'utf8', env });
+    const res = spawnSync('python3', ['-c', script, file, String(N), String(C), String(K), '7', pairsFile], { encoding: 'utf8', env });
     if (res.status !== 0) return { skipped: `python3 failed: ${res.stderr.trim().split('\n').pop()}` };
     return JSON.parse(res.stdout);
   } finally {
     fs.rmSync(file, { force: true });
+    fs.rmSync(pairsFile, { force: true });
   }
 }
 
@@ -137,7 +155,7 @@ suite
   })
   .on('complete', () => {
     const ms = Object.fromEntries(rows.map((r) => [r.name, r.median_ms]));
-    const np = numpyTimings(data);
+    const np = numpyTimings(data, topk(data, N, C, K, { criterion: 'prob', backend: 'native' }));
     const rounds = interleaved(15);
     const read = ms['native read pass (sumF32)'];
     const logit = ms['native topk logit'];
@@ -168,6 +186,12 @@ suite
     }
     console.log(`\n${N} x ${C} float32, K = ${K}, threads = all (${os.cpus().length}); medians:`);
     for (const [name, v, note] of table) console.log(`  ${name.padEnd(34)} ${Number.isNaN(v) ? '      -' : v.toFixed(1).padStart(8)} ms  ${note}`);
+    if (!np.skipped) {
+      console.log(
+        `native prob vs numpy float64 log-softmax: same pairs and order ${np.prob_same_pairs_and_order_as_float64_logsoftmax}, ` +
+          `values equal np.float32(exp) ${np.prob_values_equal_float32_of_exp}`,
+      );
+    }
     const im = rounds.median_ms;
     console.log(
       `interleaved (${rounds.rounds} rounds of read, logit, prob): ${im.read} / ${im.logit} / ${im.prob} ms; ` +
