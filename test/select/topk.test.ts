@@ -1,6 +1,6 @@
 import { topk, TopKStream, type Criterion, type Pairs } from '../../src/select/topk';
 import { nativeAddon } from '../../src/native/addon';
-import { expectSamePairs, referenceTopK, smoothMatrix, tiedMatrix } from './topk-helpers';
+import { expectSamePairs, referenceTopK, rng, smoothMatrix, tiedMatrix } from './topk-helpers';
 
 const addon = nativeAddon();
 const describeNative = addon ? describe : describe.skip;
@@ -90,6 +90,26 @@ describeNative('topk: native equals the TypeScript twin exactly', () => {
             for (const isa of ISAS) expectSamePairs(addon!.topkSelect(m, n, c, k, criterion === 'prob' ? 1 : 0, 0, isa), twin);
           }
         }
+      }
+    }
+  });
+
+  it('on rows spanning far more than the exp clamp (exp(-600)), up to the dtype limits', () => {
+    const n = 48;
+    const c = 37;
+    const r = rng(15);
+    // Each row mixes a logit-like spread with values 10^2..10^38 (f32) or ..10^308 (f64) away.
+    const fill = (d: Float32Array | Float64Array, maxExp: number) => {
+      for (let i = 0; i < d.length; i++) {
+        const far = r() < 0.3 ? (r() < 0.5 ? -1 : 1) * 10 ** (2 + r() * (maxExp - 2)) : 0;
+        d[i] = far || (r() - 0.5) * 20;
+      }
+      return d;
+    };
+    for (const data of [fill(new Float32Array(n * c), 38), fill(new Float64Array(n * c), 308.25)]) {
+      for (const k of [1, 40, n * c]) {
+        const twin = topk(data, n, c, k, { criterion: 'prob', backend: 'ts' });
+        for (const isa of ISAS) expectSamePairs(addon!.topkSelect(data, n, c, k, 1, 0, isa), twin);
       }
     }
   });
