@@ -103,6 +103,6 @@ async function run(opts: Opts): Promise<void> {
     });
   } else {
     const it = r.method === 'ds' || r.method === 'one-coin' ? `, ${r.iterations} iterations${r.converged ? '' : ' (not converged)'}` : '';
-    process.stderr.write(`${r.method}: ${r.questions} questions, ${r.answers} answers, ${r.workers} workers${it} -> ${r.outputs.join(', ')}\n`);
+    process.stdout.write(`${r.method}: ${r.questions} questions, ${r.answers} answers, ${r.workers} workers${it} -> ${r.outputs.join(', ')}\n`);
   }
 }

@@ -51,7 +51,7 @@ async function run(opts: Opts): Promise<void> {
   if (opts.json) {
     printJson({ ...s, out: opts.out, format: opts.format, timings_ms: { read, hierarchy: s.timings_ms.hierarchy, split: s.timings_ms.split, coherence: s.timings_ms.coherence, write, total: since(t0) } });
   } else {
-    process.stderr.write(
+    process.stdout.write(
       `${s.tasks} tasks for ${s.rated_images} rated images (${s.unrated_images} unrated keep their original label) -> ${opts.out}\n`,
     );
   }

@@ -76,6 +76,15 @@ describe('realabel aggregate', () => {
     for (const o of out) expect(Number(o.confidence)).toBeGreaterThan(0.3);
   });
 
+  it('without --json prints a one-line summary on stdout, as every command does', async () => {
+    const cat = file('cat2.csv');
+    fs.writeFileSync(cat, 'task,worker,label\nq1,a,cat\nq1,b,cat\nq2,a,dog\nq2,b,dog\n');
+    const r = await cli(['aggregate', '--answers', cat, '--method', 'mv', '--out', file('cat2-out.csv')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^mv: 2 questions, 4 answers, 2 workers -> .*cat2-out\.csv\n$/);
+  });
+
   it('verification gold scoring: scores npz with the task info, real.json, PR curve and target precision', async () => {
     const r = await cli([
       'aggregate', '--answers', answers, '--mode', 'verification', '--method', 'gold', '--gold-answers', goldAnswers, '--gold-truth', goldTruth,

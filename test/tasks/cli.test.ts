@@ -96,7 +96,8 @@ describe('realabel tasks', () => {
     const out = file('tasks.csv');
     const r = await cli(['tasks', '--proposals', proposals(), '--synsets', synsets, '--max-labels', '5', '--format', 'csv', '--out', out]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/tasks for 3 rated images/);
+    expect(r.stdout).toMatch(/tasks for 3 rated images/);
+    expect(r.stderr).toBe('');
     const rows: Record<string, string>[] = parse(fs.readFileSync(out, 'utf8'), { columns: true });
     expect(Object.keys(rows[0])).toEqual(['task', 'image', 'n_labels', ...[1, 2, 3, 4, 5].flatMap((i) => [`label_${i}`, `wnid_${i}`, `name_${i}`, `question_${i}`])]);
     expect(rows.map((row) => row.task)).toEqual(['0-0', '0-1', '0-2', '1-0', '2-0']); // 5 dogs | 3 cats | 4 cars
