@@ -27,7 +27,11 @@ if (topk) {
     const n = byName(topk.results, `native topk ${crit}`).median_ms;
     const t = byName(topk.results, `ts twin topk ${crit}`).median_ms;
     const np = crit === 'logit' ? topk.numpy?.argpartition_ms : topk.numpy?.logsoftmax_argpartition_ms;
-    const rel = crit === 'logit' ? `${x(n, read)} one read pass (${ms(read)})` : `${x(n, byName(topk.results, 'native topk logit').median_ms)} logit`;
+    const same = topk.numpy?.prob_same_pairs_and_order_as_float64_logsoftmax && topk.numpy?.prob_values_equal_float32_of_exp;
+    const rel =
+      crit === 'logit'
+        ? `${x(n, read)} one read pass (${ms(read)})`
+        : `${x(n, byName(topk.results, 'native topk logit').median_ms)} logit${same ? '; pairs, order and values equal numpy float64 log-softmax' : ''}`;
     add(`topk \`${crit}\``, '50,000 × 1,000 f32, K = 150,000', ms(n), `${ms(t)} (${x(t, n)})`, np ? `${ms(np)} (${x(np, n)})` : '–', rel);
   }
 }
