@@ -37,8 +37,9 @@ export function fma(a: number, b: number, c: number): number {
 function finish(th: number, tl: number, ul: number): number {
   const s = tl + ul;
   if (s === 0) return th;
-  // Rounding to odd only matters when s sits exactly on half an ulp of th (a
-  // tie of th + s); when |s| <= ulp(th)/2 and it does not, RN(th + s) is the answer.
+  // Rounding to odd only matters when th + s is a tie (s exactly half the gap
+  // next to th). With |s| within half an ulp of th (|s|·2^54 <= |th|) and th + 2s
+  // not exact (so no tie), RN(th + s) is already the answer.
   if (Math.abs(s) * TWO54 <= Math.abs(th) && th + 2 * s - th !== 2 * s) return th + s;
   return th + roundToOddSum(tl, ul);
 }
