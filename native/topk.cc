@@ -96,8 +96,8 @@ Napi::Value Result(Napi::Env env, Selector* s, int64_t c) {
     const topk::Cand& cand = (*best)[i];
     im[i] = static_cast<int32_t>(cand.idx / c);
     lb[i] = static_cast<int32_t>(cand.idx % c);
-    val[i] = s->ValueOf(cand.key);
   }
+  s->Values(*best, val);
   Napi::Object out = Napi::Object::New(env);
   out.Set("image", image);
   out.Set("label", label);

@@ -145,11 +145,12 @@ __attribute__((target("avx512f"))) float MaxAvx512(const float* x, int64_t c, in
   return m;
 }
 
-// AddExp on 8 lanes, operation for operation; 2^n is added to the table
+// ExpParts on 8 lanes, operation for operation; 2^n is added to the table
 // entry's exponent field as in ExpParts. Clamp = false when every t is known
 // to be >= kExpFloor (the clamp would change nothing).
 template <bool Clamp>
-__attribute__((target("avx512f"))) inline __m512d AddExp8(__m512d t, __m512d tlo, __m512d thi, __m512d acc) {
+__attribute__((target("avx512f"))) inline void ExpParts8(__m512d t, __m512d tlo, __m512d thi, __m512d* p_out,
+                                                          __m512d* scale_out) {
   if (Clamp) t = _mm512_max_pd(t, _mm512_set1_pd(kExpFloor));
   __m512d kd = _mm512_fmadd_pd(t, _mm512_set1_pd(kLog2eX16), _mm512_set1_pd(kShift));
   __m512i kbits = _mm512_castpd_si512(kd);
@@ -161,7 +162,27 @@ __attribute__((target("avx512f"))) inline __m512d AddExp8(__m512d t, __m512d tlo
   // vpermt2pd reads the low 4 bits of each index: j = k & 15; n << 52 = (k >> 4) << 52.
   __m512i tbits = _mm512_castpd_si512(_mm512_permutex2var_pd(tlo, kbits, thi));
   __m512i nbits = _mm512_slli_epi64(_mm512_srli_epi64(kbits, 4), 52);
-  return _mm512_fmadd_pd(p, _mm512_castsi512_pd(_mm512_add_epi64(tbits, nbits)), acc);
+  *p_out = p;
+  *scale_out = _mm512_castsi512_pd(_mm512_add_epi64(tbits, nbits));
+}
+
+// AddExp on 8 lanes.
+template <bool Clamp>
+__attribute__((target("avx512f"))) inline __m512d AddExp8(__m512d t, __m512d tlo, __m512d thi, __m512d acc) {
+  __m512d p, scale;
+  ExpParts8<Clamp>(t, tlo, thi, &p, &scale);
+  return _mm512_fmadd_pd(p, scale, acc);
+}
+
+__attribute__((target("avx512f"))) void ExpToFloatAvx512(const double* t, int64_t n, float* out) {
+  const __m512d tlo = _mm512_load_pd(kExp2Table), thi = _mm512_load_pd(kExp2Table + 8);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m512d p, scale;
+    ExpParts8<true>(_mm512_loadu_pd(t + i), tlo, thi, &p, &scale);
+    _mm256_storeu_ps(out + i, _mm512_cvtpd_ps(_mm512_mul_pd(p, scale)));
+  }
+  for (; i < n; ++i) out[i] = static_cast<float>(ExpNonPositive(t[i]));
 }
 
 __attribute__((target("avx512f"))) inline __m512d Load8(const float* x) { return _mm512_cvtps_pd(_mm256_loadu_ps(x)); }
@@ -264,7 +285,7 @@ __attribute__((target("avx2"))) float MaxAvx2(const float* x, int64_t c, int64_t
 }
 
 template <bool Clamp>
-__attribute__((target("avx2,fma"))) inline __m256d AddExp4(__m256d t, __m256d acc) {
+__attribute__((target("avx2,fma"))) inline void ExpParts4(__m256d t, __m256d* p_out, __m256d* scale_out) {
   if (Clamp) t = _mm256_max_pd(t, _mm256_set1_pd(kExpFloor));
   __m256d kd = _mm256_fmadd_pd(t, _mm256_set1_pd(kLog2eX16), _mm256_set1_pd(kShift));
   __m256i kbits = _mm256_castpd_si256(kd);
@@ -276,7 +297,25 @@ __attribute__((target("avx2,fma"))) inline __m256d AddExp4(__m256d t, __m256d ac
   __m256i tbits = _mm256_castpd_si256(
       _mm256_i64gather_pd(kExp2Table, _mm256_and_si256(kbits, _mm256_set1_epi64x(15)), 8));
   __m256i nbits = _mm256_slli_epi64(_mm256_srli_epi64(kbits, 4), 52);
-  return _mm256_fmadd_pd(p, _mm256_castsi256_pd(_mm256_add_epi64(tbits, nbits)), acc);
+  *p_out = p;
+  *scale_out = _mm256_castsi256_pd(_mm256_add_epi64(tbits, nbits));
+}
+
+template <bool Clamp>
+__attribute__((target("avx2,fma"))) inline __m256d AddExp4(__m256d t, __m256d acc) {
+  __m256d p, scale;
+  ExpParts4<Clamp>(t, &p, &scale);
+  return _mm256_fmadd_pd(p, scale, acc);
+}
+
+__attribute__((target("avx2,fma"))) void ExpToFloatAvx2(const double* t, int64_t n, float* out) {
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    __m256d p, scale;
+    ExpParts4<true>(_mm256_loadu_pd(t + i), &p, &scale);
+    _mm_storeu_ps(out + i, _mm256_cvtpd_ps(_mm256_mul_pd(p, scale)));
+  }
+  for (; i < n; ++i) out[i] = static_cast<float>(ExpNonPositive(t[i]));
 }
 
 // Columns j..j+7 as doubles minus m, in two halves (lanes 0-3 and 4-7).
@@ -394,6 +433,15 @@ double LseF64(Isa isa, const double* x, int64_t c, double m) {
 #endif
   (void)isa;
   return LseScalar(x, c, m);
+}
+
+void ExpToFloat(Isa isa, const double* t, int64_t n, float* out) {
+#ifdef REALABEL_X86_SIMD
+  if (isa == kAvx512) return ExpToFloatAvx512(t, n, out);
+  if (isa == kAvx2) return ExpToFloatAvx2(t, n, out);
+#endif
+  (void)isa;
+  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(ExpNonPositive(t[i]));
 }
 
 double SumF32(Isa isa, const float* x, int64_t n) {

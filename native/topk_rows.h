@@ -32,6 +32,10 @@ double MaxF64(const double* x, int64_t c, int64_t* firstBad);
 double LseF32(Isa isa, const float* x, int64_t c, double m, float min);
 double LseF64(Isa isa, const double* x, int64_t c, double m);
 
+// out[i] = float(exp(t[i])) for keys t[i] <= 0, bit-identical to
+// float(topkmath::ExpNonPositive(t[i])) (the reported `prob` values).
+void ExpToFloat(Isa isa, const double* t, int64_t n, float* out);
+
 // Sum of n floats (the read-pass baseline of the benchmark).
 double SumF32(Isa isa, const float* x, int64_t n);
 

@@ -257,8 +257,20 @@ const std::vector<Cand>& Selector::Finish() {
   return buffer_;
 }
 
-float Selector::ValueOf(double key) const {
-  return static_cast<float>(criterion_ == kLogit ? key : topkmath::ExpNonPositive(key));
+void Selector::Values(const std::vector<Cand>& best, float* out) const {
+  const size_t n = best.size();
+  if (criterion_ == kLogit) {
+    for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(best[i].key);
+    return;
+  }
+  // Vectorised exp over chunks of keys.
+  constexpr size_t kChunk = 512;
+  double keys[kChunk];
+  for (size_t i0 = 0; i0 < n; i0 += kChunk) {
+    const size_t m = std::min(kChunk, n - i0);
+    for (size_t i = 0; i < m; ++i) keys[i] = best[i0 + i].key;
+    topkrows::ExpToFloat(isa_, keys, static_cast<int64_t>(m), out + i0);
+  }
 }
 
 }  // namespace topk

@@ -55,8 +55,9 @@ class Selector {
   // SelectError when fewer than K entries were pushed.
   const std::vector<Cand>& Finish();
 
-  // The reported value of a key: the logit, or the probability exp(key).
-  float ValueOf(double key) const;
+  // The reported values of best (from Finish): the logits, or the
+  // probabilities exp(key).
+  void Values(const std::vector<Cand>& best, float* out) const;
 
   int64_t rows_seen() const { return rows_seen_; }
   // Chunks that used a sampled threshold, and those whose sample proved unsafe.
