@@ -75,6 +75,27 @@ inline void AppendBits(uint64_t bits, int64_t base, int32_t* cols, int64_t* n) {
   }
 }
 
+// The scalar tails [j, c) of the vector loops; each returns whether a value
+// there is not finite.
+inline bool FilterTail(const float* x, int64_t j, int64_t c, float thr, int32_t* cols, int64_t* n) {
+  bool bad = false;
+  for (; j < c; ++j) {
+    bad |= !std::isfinite(x[j]);
+    if (x[j] >= thr) cols[(*n)++] = static_cast<int32_t>(j);
+  }
+  return bad;
+}
+
+inline bool MaxTail(const float* x, int64_t j, int64_t c, float* m, float* lo) {
+  bool bad = false;
+  for (; j < c; ++j) {
+    bad |= !std::isfinite(x[j]);
+    if (x[j] > *m) *m = x[j];
+    if (x[j] < *lo) *lo = x[j];
+  }
+  return bad;
+}
+
 // ---- AVX-512 ----
 
 __attribute__((target("avx512f"))) int64_t FilterAvx512(const float* x, int64_t c, float thr, int32_t* cols,
@@ -109,11 +130,7 @@ __attribute__((target("avx512f"))) int64_t FilterAvx512(const float* x, int64_t 
     uint64_t bits = _mm512_cmp_ps_mask(a, t, _CMP_GE_OQ);
     if (bits) AppendBits(bits, j, cols, &n);
   }
-  bool tailBad = false;
-  for (; j < c; ++j) {
-    tailBad |= !std::isfinite(x[j]);
-    if (x[j] >= thr) cols[n++] = static_cast<int32_t>(j);
-  }
+  const bool tailBad = FilterTail(x, j, c, thr, cols, &n);
   if (firstBad) *firstBad = (bad || tailBad) ? FirstNonFinite(x, c) : -1;
   return n;
 }
@@ -134,12 +151,7 @@ __attribute__((target("avx512f"))) float MaxAvx512(const float* x, int64_t c, in
   }
   float m = _mm512_reduce_max_ps(_mm512_max_ps(m0, m1));
   float lo = _mm512_reduce_min_ps(_mm512_min_ps(l0, l1));
-  bool tailBad = false;
-  for (; j < c; ++j) {
-    tailBad |= !std::isfinite(x[j]);
-    if (x[j] > m) m = x[j];
-    if (x[j] < lo) lo = x[j];
-  }
+  const bool tailBad = MaxTail(x, j, c, &m, &lo);
   *firstBad = (bad || tailBad) ? FirstNonFinite(x, c) : -1;
   if (min) *min = lo;
   return m;
@@ -243,11 +255,7 @@ __attribute__((target("avx2"))) int64_t FilterAvx2(const float* x, int64_t c, fl
     }
     if (bits) AppendBits(bits, j, cols, &n);
   }
-  bool tailBad = false;
-  for (; j < c; ++j) {
-    tailBad |= !std::isfinite(x[j]);
-    if (x[j] >= thr) cols[n++] = static_cast<int32_t>(j);
-  }
+  const bool tailBad = FilterTail(x, j, c, thr, cols, &n);
   if (firstBad) *firstBad = (_mm256_movemask_ps(bad) || tailBad) ? FirstNonFinite(x, c) : -1;
   return n;
 }
@@ -273,12 +281,7 @@ __attribute__((target("avx2"))) float MaxAvx2(const float* x, int64_t c, int64_t
     m = hiLanes[l] > m ? hiLanes[l] : m;
     lo = loLanes[l] < lo ? loLanes[l] : lo;
   }
-  bool tailBad = false;
-  for (; j < c; ++j) {
-    tailBad |= !std::isfinite(x[j]);
-    if (x[j] > m) m = x[j];
-    if (x[j] < lo) lo = x[j];
-  }
+  const bool tailBad = MaxTail(x, j, c, &m, &lo);
   *firstBad = (_mm256_movemask_ps(bad) || tailBad) ? FirstNonFinite(x, c) : -1;
   if (min) *min = lo;
   return m;
