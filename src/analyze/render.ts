@@ -2,7 +2,7 @@
  * Chart rendering: Vega-Lite specs → SVG in a worker thread (see
  * render-worker.ts), and SVG → PNG with sharp on request.
  */
-import { closePool, createPool } from '../util/pool';
+import { createPool } from '../util/pool';
 
 export async function renderSvgs(specs: object[]): Promise<string[]> {
   if (specs.length === 0) return [];
@@ -10,7 +10,7 @@ export async function renderSvgs(specs: object[]): Promise<string[]> {
   try {
     return (await pool.run({ specs })) as string[];
   } finally {
-    await closePool(pool);
+    await pool.destroy();
   }
 }
 

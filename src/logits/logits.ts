@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type Piscina from 'piscina';
 import { FormatError, RealabelError, UnsupportedError, UsageError, ValidationError } from '../errors';
 import { writeFileAtomicSync } from '../io/atomic';
-import { closePool, createPool, resolveWorkers } from '../util/pool';
+import { createPool, resolveWorkers } from '../util/pool';
 import { Progress } from '../util/progress';
 import { now, since } from '../util/timer';
 import { listImages } from './images';
@@ -136,7 +136,7 @@ export async function logits(opts: LogitsOptions): Promise<LogitsResult> {
     part?.close();
     // After an abort, workers may still answer tasks nobody waits for; Piscina reports those as 'error'.
     pool.on('error', () => undefined);
-    await closePool(pool);
+    await pool.destroy();
   }
 }
 

@@ -14,7 +14,7 @@ import { checkLabelRange, toInt32 } from '../io/convert';
 import { NpyReader, readNpy } from '../io/npy';
 import type { Backend } from '../native/addon';
 import { poolPairs, type PairSource } from '../pool/pool';
-import { closePool, createPool, resolveWorkers, workerFailed } from '../util/pool';
+import { createPool, resolveWorkers, workerFailed } from '../util/pool';
 import { now, since } from '../util/timer';
 import { scanMatrix, type ModelScan } from './scan';
 import type { ScanResult, ScanTask } from './worker';
@@ -211,7 +211,7 @@ export async function proposeFiles(input: ProposeFilesInput): Promise<{ proposal
       }),
     );
   } finally {
-    await closePool(pool);
+    await pool.destroy();
   }
   const tScan = since(t0);
   const t1 = now();

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { writeFileAtomicSync } from '../io/atomic';
 import { writeLabelSets } from '../io/labels';
 import { npyHeader, writeNpy } from '../io/npy';
-import { closePool, createPool, resolveWorkers, workerFailed } from '../util/pool';
+import { createPool, resolveWorkers, workerFailed } from '../util/pool';
 import { now, since } from '../util/timer';
 import { CHUNK_ROWS, chunkCount, planSimulation, truthSets, type SimulateOptions, type SimulationPlan } from './simulate';
 import type { SimulateTask } from './worker';
@@ -104,7 +104,7 @@ async function writeLogits(plan: SimulationPlan, temps: string[], headerBytes: n
       }),
     );
   } finally {
-    await closePool(pool);
+    await pool.destroy();
   }
 }
 

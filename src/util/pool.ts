@@ -33,17 +33,6 @@ export function createPool(srcRelative: string, workers: number | undefined): Pi
 }
 
 /**
- * Shuts a pool down without terminating a thread in the middle of a task:
- * queued tasks are cancelled, running ones finish (up to Piscina's
- * closeTimeout), then the threads go. Terminating a thread inside a native
- * call (onnxruntime, sharp, the addon) can abort the whole process
- * ("terminate called after throwing an instance of 'Napi::Error'").
- */
-export async function closePool(pool: Piscina): Promise<void> {
-  await pool.close({ force: true });
-}
-
-/**
  * The error of a task whose worker threw a plain error or died (exit,
  * crash): an internal error (exit 2) naming what the task was working on.
  * Typed errors pass through unchanged.
