@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { analyzeFiles } from '../analyze/files';
 import { writeReport } from '../analyze/write-report';
-import { Progress } from '../util/progress';
+import { Progress } from './progress';
 import { action, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
 
 interface Opts {

@@ -6,7 +6,7 @@ import type { EvaluateResult, ModelResult } from '../evaluate/evaluate';
 import { evaluateFiles } from '../evaluate/files';
 import { PER_CLASS_HEADER, perClassRows } from '../evaluate/per-class-csv';
 import { readSynsets } from '../io/synsets';
-import { Progress } from '../util/progress';
+import { Progress } from './progress';
 import { action, examples, parseIntArg, printJson, threadsOption } from './common';
 
 interface Opts {

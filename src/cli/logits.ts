@@ -1,6 +1,7 @@
 /** `realabel logits`: an ONNX classifier over an image folder or list → logits.npy. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { InterruptedError, logits } from '../logits/logits';
+import { Progress } from './progress';
 import { action, examples, parseIntArg, printJson, workersOption } from './common';
 
 interface Opts {
@@ -77,6 +78,7 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      let bar: Progress | undefined;
       try {
         const res = await logits({
           model: o.model,
@@ -95,9 +97,13 @@ export function register(program: Command): void {
           outputName: o.outputName,
           resume: o.resume,
           skipBad: o.skipBad,
-          progress: !o.json,
+          onProgress: (done, rows) => {
+            bar ??= new Progress('logits', rows, { json: o.json });
+            bar.update(done);
+          },
           signal: controller.signal,
         });
+        bar?.finish();
         if (o.json) printJson(res);
         else summary(res);
       } catch (err) {

@@ -87,10 +87,10 @@ export interface DemoResult {
   models: number;
   seed: number;
   simulate: { original_error_rate: number; multi_label_images: number; animal_classes: number };
-  propose: ProposalStats;
+  propose: ProposalRecord;
   gold: { images: number; questions: number; positives: number };
   select: { models: string[]; precision: number; recall: number; proposals_per_image: number; subsets_evaluated: number; reached_target: boolean };
-  proposals_selected: ProposalStats;
+  proposals_selected: ProposalRecord;
   tasks: Pick<TasksSummary, 'tasks' | 'rated_images' | 'unrated_images' | 'rated_pairs'>;
   raters: { raters: number; answers: number; per_task: number; gold_raters: number; gold_answers: number; answers_per_rater: { p10: number; median: number; p90: number } };
   aggregate: { ds: AggregateSummary; gold: AggregateSummary };
@@ -101,6 +101,15 @@ export interface DemoResult {
   report: string;
   files: Record<string, string>;
   timings_ms: Record<Stage | 'total', number>;
+}
+
+/** Proposal statistics as summary.json lays them out. */
+export interface ProposalRecord {
+  P: number;
+  images: number;
+  models: number;
+  proposals_per_image: { mean: number; max: number };
+  all_top1_equal_original: number;
 }
 
 function checkSize(name: string, v: number, lo: number, hi: number): void {
@@ -215,10 +224,10 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
   const result: DemoResult = {
     out, images: o.images, classes: o.classes, models: o.models, seed: o.seed,
     simulate: { original_error_rate: sim.summary.original_error_rate, multi_label_images: truth.filter((s) => s.length > 1).length, animal_classes: classes.animals },
-    propose: proposalStats(all.proposals),
+    propose: statsRecord(proposalStats(all.proposals)),
     gold: { images: gold.images, questions: gold.image.length, positives: gold.positives },
     select: summarizeSelect(selected),
-    proposals_selected: proposalStats(selectedProposals),
+    proposals_selected: statsRecord(proposalStats(selectedProposals)),
     tasks: { tasks: t.summary.tasks, rated_images: t.summary.rated_images, unrated_images: t.summary.unrated_images, rated_pairs: t.summary.rated_pairs },
     raters: {
       raters: answers.raters, answers: answers.answers, per_task: RATERS_PER_TASK, gold_raters: answers.goldRaters, gold_answers: answers.goldAnswers,
@@ -247,6 +256,11 @@ async function proposeSelected(
   if (indices.length === sim.models.length) return all;
   const r = await proposeFiles({ logits: indices.map((m) => sim.models[m]), original: sim.original, k, ...run });
   return r.proposals;
+}
+
+/** The summary's (summary.json's) layout of the proposal statistics. */
+function statsRecord(s: ProposalStats): ProposalRecord {
+  return { P: s.P, images: s.images, models: s.models, proposals_per_image: s.proposalsPerImage, all_top1_equal_original: s.allTop1EqualOriginal };
 }
 
 function summarizeSelect(r: SelectResult): DemoResult['select'] {

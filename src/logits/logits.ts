@@ -13,7 +13,6 @@ import type Piscina from 'piscina';
 import { FormatError, RealabelError, UnsupportedError, UsageError, ValidationError } from '../errors';
 import { writeFileAtomicSync } from '../io/atomic';
 import { createPool, resolveWorkers } from '../util/workers';
-import { Progress } from '../util/progress';
 import { now, since } from '../util/timer';
 import { listImages } from './images';
 import { checkDeclared, checkModelFile, checkProbe, type ModelIo } from './model-check';
@@ -42,12 +41,10 @@ export interface LogitsOptions extends PreprocessInput {
   classes?: number;
   inputName?: string;
   outputName?: string;
-  /** Draw a progress bar on stderr (only on a TTY). */
-  progress?: boolean;
   /** Stops the run between chunks; the partial output stays for `resume`. */
   signal?: AbortSignal;
-  /** Called after each chunk is durable. */
-  onChunk?: (rowsDone: number, rows: number) => void;
+  /** Called after each chunk is durable: rows written so far (resumed ones included), of `rows`. */
+  onProgress?: (rowsDone: number, rows: number) => void;
 }
 
 export interface LogitsResult {
@@ -173,12 +170,11 @@ async function runBatches(
   intraOpThreads: number,
 ): Promise<{ ms: Record<string, number> }> {
   const n = list.files.length;
-  const { batch, classes } = plan;
+  const { batch } = plan;
   const firstBatch = part.rowsDone / batch;
   if (part.rowsDone < n && !Number.isInteger(firstBatch)) throw new Error(`internal: resume point ${part.rowsDone} is not a multiple of the batch size ${batch}`);
   const nb = Math.ceil(n / batch);
   const window = 2 * pool.options.maxThreads;
-  const progress = new Progress('logits', n - part.rowsDone, { json: !opts.progress });
   const ms = { decode: 0, normalise: 0, infer: 0, write: 0 };
   const pending = new Map<number, Promise<BatchResult>>();
   const submit = (k: number): void => {
@@ -208,10 +204,8 @@ async function runBatches(
     ms.decode += res.ms.decode;
     ms.normalise += res.ms.normalise;
     ms.infer += res.ms.infer;
-    progress.tick(res.logits.length / classes);
-    opts.onChunk?.(part.rowsDone, n);
+    opts.onProgress?.(part.rowsDone, n);
   }
-  progress.finish();
   for (const key of Object.keys(ms) as Array<keyof typeof ms>) ms[key] = Math.round(ms[key] * 1000) / 1000;
   return { ms };
 }
