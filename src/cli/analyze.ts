@@ -55,7 +55,7 @@ async function run(opts: Opts): Promise<void> {
     coOccurring: opts.cooccurring,
     topPairs: opts.pairs,
     threads: opts.threads,
-    onModel: () => progress.tick(),
+    onProgress: (done) => progress.update(done),
   });
   progress.finish();
   const written = await writeReport(result, opts.out, { png: opts.png, inputs: { labels: opts.labels, original: opts.original, synsets: opts.synsets } });

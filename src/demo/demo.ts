@@ -208,8 +208,8 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
   const ev = await evaluateFiles({ labels: files.real_gold, predictions: sim.models, original: sim.original, threads: o.threads });
   const evTrue = await evaluateFiles({ labels: sim.truth, predictions: sim.models, threads: o.threads });
   const rows = modelRows(
-    ev.models.map((m) => m.name), ev.models.map((m) => m.real_top1 ?? 0), ev.models.map((m) => m.original_top1 ?? 0),
-    evTrue.models.map((m) => m.real_top1 ?? 0),
+    ev.models.map((m) => m.name), ev.models.map((m) => m.realTop1 ?? 0), ev.models.map((m) => m.originalTop1 ?? 0),
+    evTrue.models.map((m) => m.realTop1 ?? 0),
   );
   files.evaluate = f('evaluate.json');
   writeFileAtomicSync(files.evaluate, `${JSON.stringify({ labels: files.real_gold, models: rows }, null, 2)}\n`);

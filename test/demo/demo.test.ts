@@ -102,9 +102,9 @@ test('the summary agrees with the stage files', () => {
     const scores = readNpy(path.join(r.out, 'simulate', `${row.model}.npy`)).data as Float32Array;
     const input = [{ scores, numClasses: SIZE.classes }];
     const ev = evaluate({ labels: sets, predictions: input, original }).models[0];
-    expect(row.real_top1).toBe(ev.real_top1);
-    expect(row.original_top1).toBe(ev.original_top1);
-    expect(row.true_top1).toBe(evaluate({ labels: truth, predictions: input }).models[0].real_top1);
+    expect(row.real_top1).toBe(ev.realTop1);
+    expect(row.original_top1).toBe(ev.originalTop1);
+    expect(row.true_top1).toBe(evaluate({ labels: truth, predictions: input }).models[0].realTop1);
     expect(row.model).toBe(`model_0${m}`);
   });
   // ReaL accuracy orders the models at least as the truth does as often as original accuracy.
