@@ -103,7 +103,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
     : await readAnswers(opts.answers, { mode: opts.mode, alphabet: opts.alphabet, onDuplicate: opts.onDuplicate });
   const mode = opts.mode ?? (isAnswersInput(opts.answers) ? 'verification' : defaultMode(answers.format));
   if (mode === 'categorical' && (opts.labelsOut || opts.prCurve || opts.targetPrecision !== undefined || opts.pseudoRaters?.length)) {
-    throw new UsageError('--labels-out, --pr-curve, --target-precision and --pseudo-rater need verification mode');
+    throw new UsageError('`labelsOut`, `prCurve`, `targetPrecision` and `pseudoRaters` need verification mode');
   }
   const spec = modeSpec(mode, answers.alphabet);
   const gold = opts.goldAnswers ? await readGold(opts, answers, mode) : null;
@@ -173,14 +173,14 @@ function originalName(o: AggregateOptions): string | undefined {
 }
 
 function checkOptions(o: AggregateOptions): void {
-  if (!['mv', 'ds', 'one-coin', 'gold'].includes(o.method)) throw new UsageError(`--method must be mv, ds, one-coin or gold, got '${o.method}'`);
-  if (Boolean(o.goldAnswers) !== Boolean(o.goldTruth)) throw new UsageError('--gold-answers and --gold-truth go together');
-  if (o.method === 'gold' && !o.goldAnswers) throw new UsageError('--method gold needs --gold-answers and --gold-truth');
-  if ((o.prCurve || o.targetPrecision !== undefined) && !o.goldAnswers) throw new UsageError('--pr-curve and --target-precision need --gold-answers and --gold-truth');
-  if (o.labelsOut && o.original === undefined) throw new UsageError('--labels-out needs --original (unrated images keep their original label)');
-  if (o.pseudoRaters?.length && o.method !== 'gold') throw new UsageError('--pseudo-rater only applies to --method gold');
-  if (o.pseudoRaters?.length && o.original === undefined) throw new UsageError('--pseudo-rater original-label needs --original');
-  if (o.targetPrecision !== undefined && !(o.targetPrecision >= 0 && o.targetPrecision <= 1)) throw new UsageError('--target-precision must be in [0, 1]');
+  if (!['mv', 'ds', 'one-coin', 'gold'].includes(o.method)) throw new UsageError(`\`method\` must be mv, ds, one-coin or gold, got '${o.method}'`);
+  if (Boolean(o.goldAnswers) !== Boolean(o.goldTruth)) throw new UsageError('`goldAnswers` and `goldTruth` go together');
+  if (o.method === 'gold' && !o.goldAnswers) throw new UsageError('`method` gold needs `goldAnswers` and `goldTruth`');
+  if ((o.prCurve || o.targetPrecision !== undefined) && !o.goldAnswers) throw new UsageError('`prCurve` and `targetPrecision` need `goldAnswers` and `goldTruth`');
+  if (o.labelsOut && o.original === undefined) throw new UsageError('`labelsOut` needs `original` (unrated images keep their original label)');
+  if (o.pseudoRaters?.length && o.method !== 'gold') throw new UsageError('`pseudoRaters` only applies to `method` gold');
+  if (o.pseudoRaters?.length && o.original === undefined) throw new UsageError('`pseudoRaters` original-label needs `original`');
+  if (o.targetPrecision !== undefined && !(o.targetPrecision >= 0 && o.targetPrecision <= 1)) throw new UsageError('`targetPrecision` must be in [0, 1]');
   // Refuse before any work if an output folder is missing, so nothing is left half-written.
   for (const f of [o.out, o.labelsOut, o.prCurve]) {
     if (!f) continue;
@@ -253,10 +253,10 @@ function fitMethod(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec,
 }
 
 function pseudoRater(p: PseudoRaterSpec, main: AnswerTable, gold: Gold, spec: ModeSpec, original: Int32Array, opts: AggregateOptions): PseudoRater {
-  if (spec.mode !== 'verification') throw new UsageError('--pseudo-rater original-label needs verification mode');
+  if (spec.mode !== 'verification') throw new UsageError('`pseudoRaters` original-label needs verification mode');
   let truth: Int32Array | undefined;
   if (p.goldMinYes !== undefined) {
-    if (!gold.experts) throw new UsageError('--pseudo-rater gold-min-yes needs expert answers as --gold-truth');
+    if (!gold.experts) throw new UsageError('`pseudoRaters` goldMinYes needs expert answers as `goldTruth`');
     truth = alignTruth(gold.answers, gold.truthTasks, expertTruth(gold.experts, p.goldMinYes), gold.truthFile);
   }
   return {

@@ -53,7 +53,7 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON summary on stdout')
     .addOption(new Option('--backend <b>', 'kernels: native, ts (the TypeScript twins) or auto').choices(['auto', 'native', 'ts']).default('auto'));
   threadsOption(cmd);
-  cmd.action(action(run));
+  cmd.action(action(run, { pseudoRaters: '--pseudo-rater' }));
   examples(cmd, [
     'realabel aggregate --answers raters.npz --method ds --out scores.npz --original orig.npy --labels-out real.json --json',
     'realabel aggregate --answers raters.npz --method gold --gold-answers raters_golden.npz --gold-truth golden.npz --gold-min-yes 3 --pseudo-rater original-label,classes=0-397,gold-min-yes=2 --original orig.npy --out scores.npz --pr-curve pr.csv',

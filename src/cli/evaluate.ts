@@ -32,7 +32,7 @@ export function register(program: Command): void {
     'realabel evaluate --labels real.json --predictions logits.npy --original val_labels.npy',
     'realabel evaluate --labels real.json --predictions a.npy b.npy c.npy --json --per-class per_class.csv',
   ]);
-  cmd.action(action(run));
+  cmd.action(action(run, { numClasses: '--classes', perClassOut: '--per-class' }));
 }
 
 async function run(opts: Opts): Promise<void> {

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { InterruptedError, logits } from '../logits/logits';
 import { Progress } from './progress';
-import { action, examples, parseIntArg, printJson, workersOption } from './common';
+import { action, withFlags, examples, parseIntArg, printJson, workersOption } from './common';
 
 interface Opts {
   model: string;
@@ -108,7 +108,7 @@ export function register(program: Command): void {
         else summary(res);
       } catch (err) {
         if (!(err instanceof InterruptedError)) throw err;
-        process.stderr.write(`realabel: ${err.message}\n`);
+        process.stderr.write(`realabel: ${withFlags(err.message, new Map([['resume', '--resume']]))}\n`);
         process.exitCode = 130;
       } finally {
         process.off('SIGINT', onSignal);

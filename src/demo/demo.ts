@@ -113,7 +113,7 @@ export interface ProposalRecord {
 }
 
 function checkSize(name: string, v: number, lo: number, hi: number): void {
-  if (!Number.isInteger(v) || v < lo || v > hi) throw new UsageError(`--${name} must be an integer in [${lo}, ${hi}], got ${v}`);
+  if (!Number.isInteger(v) || v < lo || v > hi) throw new UsageError(`\`${name}\` must be an integer in [${lo}, ${hi}], got ${v}`);
 }
 
 /** Runs every stage; returns the summary (also written to OUT/summary.json). */
@@ -125,7 +125,7 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
   checkSize('models', o.models, 2, 24);
   checkSize('seed', o.seed, 0, 2 ** 31 - 1);
   const out = path.resolve(o.out);
-  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UsageError(`${o.out}: --out is a file, not a folder`);
+  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UsageError(`${o.out}: \`out\` is a file, not a folder`);
   makeDirs(out);
   const f = (...p: string[]) => path.join(out, ...p);
   const files: Record<string, string> = {};

@@ -72,7 +72,7 @@ export function evaluateSync(opts: Omit<EvaluateOptions, 'signal'>): EvaluateRes
 
 function inputs(opts: Omit<EvaluateOptions, 'signal'>) {
   if (!Array.isArray(opts.predictions) || opts.predictions.length === 0) {
-    throw new UsageError('predictions must be a non-empty list (one entry per model)', 'predictions');
+    throw new UsageError('`predictions` must be a non-empty list (one entry per model)', 'predictions');
   }
   const c = opts.numClasses ?? inferClasses(opts.predictions);
   const labels = indexLabelSets(opts.labels, c, 'labels');

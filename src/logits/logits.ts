@@ -66,7 +66,7 @@ export interface LogitsResult {
 /** Thrown when `signal` aborts a run; the partial output is kept for `resume`. */
 export class InterruptedError extends RealabelError {
   constructor(out: string) {
-    super('E_INTERRUPTED', `interrupted; partial output kept, rerun with --resume to continue`, out);
+    super('E_INTERRUPTED', `interrupted; partial output kept, rerun with \`resume\` to continue`, out);
   }
 }
 
@@ -85,11 +85,11 @@ export async function logits(opts: LogitsOptions): Promise<LogitsResult> {
   const pre = resolvePreprocess(opts);
   const intraOpThreads = opts.intraOpThreads ?? 1;
   if (!Number.isInteger(intraOpThreads) || intraOpThreads < 1) throw new UsageError('intraOpThreads must be a positive integer');
-  if (opts.batch !== undefined && (!Number.isInteger(opts.batch) || opts.batch < 1)) throw new UsageError('--batch must be a positive integer');
+  if (opts.batch !== undefined && (!Number.isInteger(opts.batch) || opts.batch < 1)) throw new UsageError('`batch` must be a positive integer');
   checkModelFile(opts.model);
   const outDir = path.dirname(path.resolve(opts.out));
   if (!fs.existsSync(outDir)) throw new FormatError('output folder does not exist', outDir);
-  if (fs.existsSync(opts.out) && fs.statSync(opts.out).isDirectory()) throw new UsageError(`--out ${opts.out} is a folder; give a file name`);
+  if (fs.existsSync(opts.out) && fs.statSync(opts.out).isDirectory()) throw new UsageError(`\`out\` ${opts.out} is a folder; give a file name`);
   const list = listImages(opts.images);
   const timings: Record<string, number> = { list: since(t0) };
 
@@ -145,7 +145,7 @@ async function planRun(pool: Piscina, opts: LogitsOptions, pre: PreprocessOption
   const io = checkDeclared(declared, { ...opts, inputSize: pre.inputSize, layout: pre.layout });
   let batch = opts.batch ?? io.fixedBatch ?? DEFAULT_BATCH;
   if (io.fixedBatch !== undefined && batch !== io.fixedBatch) {
-    throw new UsageError(`${opts.model}: model input '${io.inputName}' has a fixed batch size of ${io.fixedBatch}; use --batch ${io.fixedBatch}`);
+    throw new UsageError(`${opts.model}: model input '${io.inputName}' has a fixed batch size of ${io.fixedBatch}; use \`batch\` ${io.fixedBatch}`);
   }
   const probeBatch = io.fixedBatch ?? Math.min(2, batch);
   const s = pre.inputSize;
@@ -237,7 +237,7 @@ function badRows(res: BatchResult, start: number, list: { files: string[]; names
   if (!opts.skipBad) {
     const first = res.bad[0];
     const Err = first.code === 'E_UNSUPPORTED' ? UnsupportedError : FormatError;
-    throw new Err(`${first.message} (rows before it are kept: fix or remove the file, or pass --skip-bad, then rerun with --resume)`, list.files[start + first.index]);
+    throw new Err(`${first.message} (rows before it are kept: fix or remove the file, or pass \`skipBad\`, then rerun with \`resume\`)`, list.files[start + first.index]);
   }
   const classes = res.classes;
   return res.bad.map((b) => {

@@ -98,7 +98,7 @@ const MAX_DIM = 2 ** 31 - 1;
 function resolveK(k: number | undefined, n: number, c: number, file?: string): number {
   const value = k ?? Math.min(3 * n, n * c);
   if (!Number.isInteger(value) || value < 1 || value > n * c) {
-    const msg = `k must be an integer in [1, N * C = ${n * c}], got ${value}`;
+    const msg = `\`k\` must be an integer in [1, N * C = ${n * c}], got ${value}`;
     throw aboutOption('k', file ? new ValidationError(`${msg} (logits of shape (${n}, ${c}))`, file) : new UsageError(msg));
   }
   return value;
@@ -106,7 +106,7 @@ function resolveK(k: number | undefined, n: number, c: number, file?: string): n
 
 function resolveMinVotes(v: number | undefined): number {
   const value = v ?? 2;
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`minVotes must be an integer >= 1, got ${value}`, 'minVotes');
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`\`minVotes\` must be an integer >= 1, got ${value}`, 'minVotes');
   return value;
 }
 
@@ -155,7 +155,7 @@ function proposalsOf(scans: ModelScan[], n: number, c: number, original: Int32Ar
 /** Checks in-memory inputs; returns the resolved options. */
 function checkInput(input: ProposeInput): { k: number; minVotes: number; names: string[] } {
   const { n, c, logits, original } = input;
-  if (!Array.isArray(logits) || logits.length === 0) throw new UsageError('logits needs at least one model', 'logits');
+  if (!Array.isArray(logits) || logits.length === 0) throw new UsageError('`logits` needs at least one model', 'logits');
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(c) || c < 1) throw new UsageError(`bad shape [${n}, ${c}]`);
   logits.forEach((l, m) => {
     if (l.length !== n * c) throw new ValidationError(`model ${m} has ${l.length} logits, expected N * C = ${n * c}`);
@@ -165,7 +165,7 @@ function checkInput(input: ProposeInput): { k: number; minVotes: number; names: 
   const k = resolveK(input.k, n, c);
   const minVotes = resolveMinVotes(input.minVotes);
   const names = input.modelNames ?? logits.map((_, m) => `model_${m}`);
-  if (names.length !== logits.length) throw new UsageError(`${names.length} model names for ${logits.length} models`, 'modelNames');
+  if (names.length !== logits.length) throw new UsageError(`${names.length} \`modelNames\` for ${logits.length} models`, 'modelNames');
   return { k, minVotes, names };
 }
 
@@ -222,7 +222,7 @@ export function modelNamesFor(files: string[]): string[] {
 
 /** Opens every logits file's header: same 2-D float shape everywhere. */
 export function checkLogitFiles(files: string[]): { n: number; c: number } {
-  if (!Array.isArray(files) || files.length === 0) throw new UsageError('logits needs at least one file', 'logits');
+  if (!Array.isArray(files) || files.length === 0) throw new UsageError('`logits` needs at least one file', 'logits');
   let first: { n: number; c: number; file: string } | undefined;
   for (const file of files) {
     const r = NpyReader.open(file);
