@@ -15,11 +15,11 @@ import { writeNpz } from '../io/npz';
 import { answerTable, isAnswersInput, originalOf, type AnswersInput } from './memory';
 import type { Backend } from '../native/addon';
 import { now, since } from '../util/timer';
-import { DEFAULT_MAX_ITER, DEFAULT_TOL, dawidSkene } from './ds';
+import { checkSignal, throwIfAborted } from '../util/abort';
+import { goldScoreAsync, majorityVoteAsync } from '../util/kernels';
+import { DEFAULT_MAX_ITER, DEFAULT_TOL, fitEmAsync } from './ds';
 import type { EmResult } from './em';
-import { goldScore, type PseudoRater } from './gold';
-import { majorityVote } from './mv';
-import { oneCoin } from './one-coin';
+import type { PseudoRater } from './gold';
 import { prCurve, prCurveCsv, thresholdForPrecision, type PrPoint } from './pr';
 import { modeSpec, type Mode, type ModeSpec } from './problem';
 import { alignTruth, expertPlurality, expertTruth, labelSets, originalLabelAnswers, questionPairs, readOriginalLabels, REAL_THRESHOLD } from './real';
@@ -67,6 +67,8 @@ export interface AggregateOptions {
   out?: string;
   threads?: number;
   backend?: Backend;
+  /** Stops between phases and kernel calls with an AbortError; nothing is written once it has fired. */
+  signal?: AbortSignal;
 }
 
 export interface AggregateResult {
@@ -92,10 +94,11 @@ export interface AggregateResult {
   /** With gold answers (verification): precision and recall on the gold questions for every threshold. */
   prPoints?: PrPoint[];
   outputs: string[];
-  timings_ms: { read: number; fit: number; write: number };
+  timingsMs: { read: number; fit: number; write: number };
 }
 
 export async function aggregate(opts: AggregateOptions): Promise<AggregateResult> {
+  const signal = checkSignal(opts.signal);
   checkOptions(opts);
   let t0 = now();
   const answers = isAnswersInput(opts.answers)
@@ -111,7 +114,8 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
   const read = since(t0);
 
   t0 = now();
-  const fit = fitMethod(opts, answers, spec, gold, original);
+  throwIfAborted(signal);
+  const fit = await fitMethod(opts, answers, spec, gold, original);
   const scores = mode === 'verification' ? column(fit.posterior, 2, 1) : null;
   let threshold = opts.threshold ?? REAL_THRESHOLD;
   let thresholdFrom: AggregateResult['thresholdFrom'] = 'option';
@@ -140,6 +144,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
   const fitMs = since(t0);
 
   t0 = now();
+  throwIfAborted(signal);
   const outputs = writeOutputs(opts, answers, spec, fit.posterior, scores, sets, points);
   const write = since(t0);
   const perIteration = fit.em ? Array.from(fit.em.logLikelihood) : fit.logLikelihood !== undefined ? [fit.logLikelihood] : [];
@@ -163,7 +168,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
     sets: sets ?? undefined,
     prPoints: points ?? undefined,
     outputs,
-    timings_ms: { read, fit: fitMs, write },
+    timingsMs: { read, fit: fitMs, write },
   };
 }
 
@@ -231,22 +236,21 @@ interface Fit {
   logLikelihood?: number;
 }
 
-function fitMethod(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Fit {
-  const em = { spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, tol: opts.tol ?? DEFAULT_TOL, smoothing: opts.smoothing ?? 0, threads: opts.threads, backend: opts.backend };
+/** Fits the method, awaiting its kernels. */
+async function fitMethod(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Promise<Fit> {
+  const { backend, threads, signal } = opts;
+  const em = { spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, tol: opts.tol ?? DEFAULT_TOL, smoothing: opts.smoothing ?? 0, threads, backend, signal };
   switch (opts.method) {
     case 'mv':
-      return { posterior: majorityVote(answers, { spec, backend: opts.backend }) };
-    case 'ds': {
-      const r = dawidSkene(answers, em);
-      return { posterior: r.posterior, em: r };
-    }
+      return { posterior: await majorityVoteAsync(answers, { spec, backend, signal }) };
+    case 'ds':
     case 'one-coin': {
-      const r = oneCoin(answers, em);
+      const [r] = await fitEmAsync([answers], em, opts.method === 'ds' ? 0 : 1);
       return { posterior: r.posterior, em: r };
     }
     case 'gold': {
       const pseudo = (opts.pseudoRaters ?? []).map((p) => pseudoRater(p, answers, gold!, spec, original!, opts));
-      const r = goldScore({ answers, gold: gold!.answers, truth: gold!.truth, spec, pseudoRaters: pseudo, smoothing: opts.smoothing ?? 1, threads: opts.threads, backend: opts.backend });
+      const r = await goldScoreAsync({ answers, gold: gold!.answers, truth: gold!.truth, spec, pseudoRaters: pseudo, smoothing: opts.smoothing ?? 1, threads, backend, signal });
       return { posterior: r.posterior, logLikelihood: r.logLikelihood };
     }
   }

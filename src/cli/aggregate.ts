@@ -83,24 +83,8 @@ function parsePseudo(raw: string, prev: PseudoRaterSpec[]): PseudoRaterSpec[] {
 async function run(opts: Opts): Promise<void> {
   const r = await aggregate({ ...opts, pseudoRaters: opts.pseudoRater, threads: opts.threads, backend: opts.backend });
   if (opts.json) {
-    printJson({
-      mode: r.mode,
-      method: r.method,
-      questions: r.questions,
-      answers: r.answers,
-      workers: r.workers,
-      iterations: r.iterations,
-      converged: r.converged,
-      log_likelihood: r.logLikelihood,
-      log_likelihood_per_iteration: r.logLikelihoodPerIteration,
-      gold: r.gold,
-      threshold: r.threshold,
-      threshold_from: r.thresholdFrom,
-      operating_point: r.operatingPoint,
-      labels: r.labels && { images: r.labels.images, labels: r.labels.labels, images_with_labels: r.labels.imagesWithLabels },
-      outputs: r.outputs,
-      timings_ms: r.timings_ms,
-    });
+    const { posterior: _p, classes: _c, sets: _s, prPoints: _pr, ...summary } = r;
+    printJson(summary);
   } else {
     const it = r.method === 'ds' || r.method === 'one-coin' ? `, ${r.iterations} iterations${r.converged ? '' : ' (not converged)'}` : '';
     process.stdout.write(`${r.method}: ${r.questions} questions, ${r.answers} answers, ${r.workers} workers${it} -> ${r.outputs.join(', ')}\n`);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { evaluate } from '../../src/evaluate/evaluate';
+import { evaluateSync } from '../../src/evaluate/evaluate';
 
 /** Straightforward definitions, written independently of the Scorer. */
 function naive(sets: number[][], scores: Float64Array, c: number, original: number[]) {
@@ -33,7 +33,7 @@ describe('evaluate (in memory)', () => {
       5, 4, 3, 2, 1, 0, // 4 is rank 4 → top-5 hit only
       0, 1, 1, 1, 1, 9, // top1 5 in set; top2 {5, 1} ≠ {0, 5}
     ]);
-    const r = evaluate({ labels, predictions: [{ scores, numClasses: c }], original: [1, 2, 0, 4, 5] });
+    const r = evaluateSync({ labels, predictions: [{ scores, numClasses: c }], original: [1, 2, 0, 4, 5] });
     const m = r.models[0];
     expect(m.kind).toBe('scores');
     expect(m.nScored).toBe(4);
@@ -68,7 +68,7 @@ describe('evaluate (in memory)', () => {
           if (sets.every((x) => x.length === 0)) sets[0] = [0];
           const want = naive(sets, scores, c, original);
           for (const backend of ['ts', 'auto'] as const) {
-            const m = evaluate({ labels: sets, predictions: [{ scores, numClasses: c }], original, backend }).models[0];
+            const m = evaluateSync({ labels: sets, predictions: [{ scores, numClasses: c }], original, backend }).models[0];
             for (const key of Object.keys(want) as Array<keyof typeof want>) expect(m[key]).toBeCloseTo(want[key], 12);
           }
         },
@@ -78,7 +78,7 @@ describe('evaluate (in memory)', () => {
   });
 
   it('top-1 predictions give top-1 metrics only', () => {
-    const r = evaluate({ labels: [[1], [2, 3], []], predictions: [[1, 3, 0], Int32Array.from([0, 2, 0])], original: [1, 2, 0], numClasses: 4, names: ['a', 'b'] });
+    const r = evaluateSync({ labels: [[1], [2, 3], []], predictions: [[1, 3, 0], Int32Array.from([0, 2, 0])], original: [1, 2, 0], numClasses: 4, names: ['a', 'b'] });
     expect(r.models.map((m) => m.name)).toEqual(['a', 'b']);
     expect(r.models[0]).toMatchObject({ kind: 'top1', realTop1: 1, realTop5: null, realStrict: null, originalTop1: 2 / 3, originalTop5: null, nScored: 2, nSkipped: 1 });
     expect(r.models[1]).toMatchObject({ realTop1: 0.5, originalTop1: 2 / 3 });
@@ -86,11 +86,11 @@ describe('evaluate (in memory)', () => {
 
   it('reports bad input with the culprit named', () => {
     const labels = [[1], [2]];
-    expect(() => evaluate({ labels, predictions: [[1, 2, 3]], numClasses: 5, names: ['p.npy'] })).toThrow('p.npy: has 3 predictions but the label file has 2 images');
-    expect(() => evaluate({ labels: [[1], [7]], predictions: [[1, 2]], numClasses: 5 })).toThrow('labels: image 1: label 7 is not a class index in [0, 5)');
-    expect(() => evaluate({ labels, predictions: [[1, 5]], numClasses: 5 })).toThrow('model 1: prediction 5 at image 1');
-    expect(() => evaluate({ labels, predictions: [[1, 2]], original: [0], numClasses: 5 })).toThrow('original: has 1 labels');
-    expect(() => evaluate({ labels, predictions: [] })).toThrow(/non-empty/);
-    expect(() => evaluate({ labels: [[1], [0]], predictions: [{ scores: new Float32Array(5), numClasses: 2 }] })).toThrow(/do not form rows/);
+    expect(() => evaluateSync({ labels, predictions: [[1, 2, 3]], numClasses: 5, names: ['p.npy'] })).toThrow('p.npy: has 3 predictions but the label file has 2 images');
+    expect(() => evaluateSync({ labels: [[1], [7]], predictions: [[1, 2]], numClasses: 5 })).toThrow('labels: image 1: label 7 is not a class index in [0, 5)');
+    expect(() => evaluateSync({ labels, predictions: [[1, 5]], numClasses: 5 })).toThrow('model 1: prediction 5 at image 1');
+    expect(() => evaluateSync({ labels, predictions: [[1, 2]], original: [0], numClasses: 5 })).toThrow('original: has 1 labels');
+    expect(() => evaluateSync({ labels, predictions: [] })).toThrow(/non-empty/);
+    expect(() => evaluateSync({ labels: [[1], [0]], predictions: [{ scores: new Float32Array(5), numClasses: 2 }] })).toThrow(/do not form rows/);
   });
 });
