@@ -73,15 +73,12 @@ export function rethrowNative(err: unknown, file?: string): never {
 }
 
 /**
- * The caller's AbortSignal fired. Not a RealabelError: nothing was wrong with
- * the input. `name` is 'AbortError' like the DOM's and Node's own, so code
- * that checks `err.name === 'AbortError'` treats all three alike.
+ * The work was stopped by its AbortSignal. Named like DOMException's and
+ * Node's own AbortError (`name === 'AbortError'`, `code === 'ABORT_ERR'`), so
+ * code written for fetch or fs aborts recognises it.
  */
-export class AbortError extends Error {
-  readonly code = 'ABORT_ERR';
-
-  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AbortError';
+export class AbortError extends RealabelError {
+  constructor(message = 'The operation was aborted') {
+    super('ABORT_ERR', message);
   }
 }

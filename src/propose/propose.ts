@@ -316,7 +316,7 @@ async function scanFiles(input: ProposeFilesInput, k: number, signal?: AbortSign
 
 /** A task that failed because the caller aborted is an AbortError, not a worker failure. */
 function failed(err: unknown, file: string, signal?: AbortSignal): Error {
-  if (signal?.aborted) return new AbortError(undefined, { cause: signal.reason });
+  if (signal?.aborted) return new AbortError();
   return workerFailed(err, file);
 }
 

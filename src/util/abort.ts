@@ -8,7 +8,7 @@ import { AbortError } from '../errors';
 
 /** Throws an AbortError when `signal` has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+  if (signal?.aborted) throw new AbortError();
 }
 
 /** Yields to the event loop (one macrotask), then checks the signal. */

@@ -137,7 +137,7 @@ describe('logits over a folder', () => {
     const out = await logits(base('fixed.npy', { model: m, batch: undefined }));
     expect(out.batch).toBe(4);
     expect(maxAbsDiff(readF4(out.out).data, readF4(res.out).data)).toBeLessThan(1e-6);
-    await expect(logits(base('fixed.npy', { model: m, batch: 8 }))).rejects.toThrow(/fixed batch size of 4; use --batch 4/);
+    await expect(logits(base('fixed.npy', { model: m, batch: 8 }))).rejects.toThrow(/fixed batch size of 4; use `batch` 4/);
   });
 });
 
@@ -206,7 +206,7 @@ describe('model/input mismatches are reported before any image is read', () => {
     await expect(run({ inputSize: 48, resize: 48 })).rejects.toThrow(/has shape \[N, 3, 32, 32\], expected \[N, 3, 48, 48\]/);
   });
   test('wrong layout, with a hint', async () => {
-    await expect(run({ layout: 'nhwc' })).rejects.toThrow(/try --layout nchw/);
+    await expect(run({ layout: 'nhwc' })).rejects.toThrow(/try `layout` nchw/);
   });
   test('wrong number of classes', async () => {
     await expect(run({ classes: 1000 })).rejects.toThrow(/has 5 classes, expected 1000/);
