@@ -5,7 +5,8 @@ import { checkOutputPath } from '../io/atomic';
 import { proposalStats, proposeFiles } from '../propose/propose';
 import { Progress } from '../util/progress';
 import { now, since } from '../util/timer';
-import { action, examples, parseIntArg, printJson, threadsOption, workersOption } from './common';
+import type { Backend } from '../native/addon';
+import { action, backendOption, examples, parseIntArg, printJson, threadsOption, workersOption } from './common';
 
 interface Opts {
   logits: string[];
@@ -14,6 +15,7 @@ interface Opts {
   minVotes: number;
   workers: number;
   threads: number;
+  backend: Backend;
   out: string;
   json?: boolean;
 }
@@ -30,6 +32,7 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON summary on stdout');
   workersOption(cmd);
   threadsOption(cmd);
+  backendOption(cmd);
   examples(cmd, ['realabel propose --logits a.npy b.npy c.npy --original original.npy --out proposals.npz --json']);
   cmd.action(
     action(async (opts: Opts) => {
@@ -37,7 +40,7 @@ export function register(program: Command): void {
       const bar = new Progress('propose', opts.logits.length, { json: opts.json });
       const { proposals, timings_ms } = await proposeFiles({
         logits: opts.logits, original: opts.original, k: opts.k, minVotes: opts.minVotes,
-        workers: opts.workers, threads: opts.threads, onModel: () => bar.tick(),
+        workers: opts.workers, threads: opts.threads, backend: opts.backend, onModel: () => bar.tick(),
       });
       bar.finish();
       const t0 = now();
