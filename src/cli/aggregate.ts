@@ -2,7 +2,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { aggregate, type AggregateOptions, type PseudoRaterSpec } from '../aggregate/aggregate';
 import type { Backend } from '../native/addon';
-import { action, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
+import { action, backendOption, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
 
 interface Opts {
   answers: string;
@@ -50,8 +50,8 @@ export function register(program: Command): void {
     .option('--labels-out <file>', 'verification: also write label sets in the real.json format')
     .option('--pr-curve <file>', 'write precision and recall against the gold truth for every threshold (CSV)')
     .requiredOption('--out <file>', 'verification: scores .npz (tensor, info); categorical: CSV task,label,confidence')
-    .option('--json', 'print a JSON summary on stdout')
-    .addOption(new Option('--backend <b>', 'kernels: native, ts (the TypeScript twins) or auto').choices(['auto', 'native', 'ts']).default('auto'));
+    .option('--json', 'print a JSON summary on stdout');
+  backendOption(cmd);
   threadsOption(cmd);
   cmd.action(action(run, { pseudoRaters: '--pseudo-rater' }));
   examples(cmd, [

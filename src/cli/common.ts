@@ -3,8 +3,9 @@
  * Exit 0 on success, 1 on a user error (one line naming the file and the
  * problem), 2 on an internal error.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { RealabelError } from '../errors';
+import { BACKENDS } from '../native/addon';
 
 export const EXIT_USER = 1;
 export const EXIT_INTERNAL = 2;
@@ -81,6 +82,12 @@ export function parseFloatArg(name: string, min = -Infinity, max = Infinity) {
 /** Adds `--threads N` (native kernel threads; 0 = all cores). */
 export function threadsOption(cmd: Command): Command {
   return cmd.option('--threads <n>', 'native kernel threads (0 = all cores)', parseIntArg('--threads', 0, 1024), 0);
+}
+
+/** Adds `--backend auto|native|cuda|ts` (which kernels run; docs/gpu.md for cuda). */
+export function backendOption(cmd: Command): Command {
+  const help = 'kernels: native (C++), cuda (GPU, optional module), ts (the TypeScript twins) or auto (GPU if present, else native)';
+  return cmd.addOption(new Option('--backend <b>', help).choices([...BACKENDS]).default('auto'));
 }
 
 /** Adds `--workers N` (Piscina worker threads; 0 = all cores). */

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { proposeFiles } from '../propose/propose';
 import { Progress } from './progress';
-import { action, examples, parseIntArg, printJson, threadsOption, workersOption } from './common';
+import type { Backend } from '../native/addon';
+import { action, backendOption, examples, parseIntArg, printJson, threadsOption, workersOption } from './common';
 
 interface Opts {
   logits: string[];
@@ -11,6 +12,7 @@ interface Opts {
   minVotes: number;
   workers: number;
   threads: number;
+  backend: Backend;
   out: string;
   json?: boolean;
 }
@@ -27,6 +29,7 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON summary on stdout');
   workersOption(cmd);
   threadsOption(cmd);
+  backendOption(cmd);
   examples(cmd, ['realabel propose --logits a.npy b.npy c.npy --original original.npy --out proposals.npz --json']);
   cmd.action(action(run));
 }
