@@ -81,6 +81,7 @@ export function readTasksFile(file: string): { tasks: ServeTask[]; hash: string 
  * `imagesDir` are accepted, so no request can reach outside it.
  */
 export function imageResolver(imagesDir: string, imageList?: string): (image: number) => string | undefined {
+  if (!fs.existsSync(imagesDir) || !fs.statSync(imagesDir).isDirectory()) throw new ValidationError('the image folder does not exist', imagesDir);
   const root = fs.realpathSync(imagesDir);
   let names: string[] | null = null;
   if (imageList) {
