@@ -363,7 +363,7 @@ function resolveDuplicates(file: string, c: Compact, Q: number, W: number, polic
   if (firstBad >= 0) {
     const unit = format === 'npz' ? 'row' : 'line';
     throw new ValidationError(
-      `line ${c.lines[firstBad]}: worker '${rows.worker[firstBad]}' answered task '${rows.task[firstBad]}' twice (first on ${unit} ${c.lines[firstBadOf]}; use --on-duplicate first|last to keep one)`,
+      `line ${c.lines[firstBad]}: worker '${rows.worker[firstBad]}' answered task '${rows.task[firstBad]}' twice (first on ${unit} ${c.lines[firstBadOf]}; use \`onDuplicate\` first|last to keep one)`,
       file,
     );
   }
