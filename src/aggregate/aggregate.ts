@@ -17,7 +17,8 @@ import type { Backend } from '../native/addon';
 import { now, since } from '../util/timer';
 import { DEFAULT_MAX_ITER, DEFAULT_TOL, dawidSkene } from './ds';
 import type { EmResult } from './em';
-import { goldScore, type PseudoRater } from './gold';
+import { goldParams, goldScore, type GoldScoreInput, type PseudoRater } from './gold';
+import { aggregateOnCluster, checkClusterInput } from '../cluster/aggregate';
 import { majorityVote } from './mv';
 import { oneCoin } from './one-coin';
 import { prCurve, prCurveCsv, thresholdForPrecision, type PrPoint } from './pr';
@@ -67,6 +68,11 @@ export interface AggregateOptions {
   out?: string;
   threads?: number;
   backend?: Backend;
+  /** redis://HOST:PORT: fit on realabel cluster workers (src/cluster); the outputs are byte-identical. */
+  cluster?: string;
+  /** Cluster shards (default two per live worker) and the shared folder for their outputs. */
+  clusterShards?: number;
+  clusterScratch?: string;
 }
 
 export interface AggregateResult {
@@ -97,6 +103,7 @@ export interface AggregateResult {
 
 export async function aggregate(opts: AggregateOptions): Promise<AggregateResult> {
   checkOptions(opts);
+  if (opts.cluster) checkClusterInput(opts.answers, opts.original, Boolean(opts.pseudoRaters?.length));
   let t0 = now();
   const answers = isAnswersInput(opts.answers)
     ? answerTable({ ...opts.answers, alphabet: opts.answers.alphabet ?? opts.alphabet }, 'answers')
@@ -111,7 +118,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
   const read = since(t0);
 
   t0 = now();
-  const fit = fitMethod(opts, answers, spec, gold, original);
+  const fit = opts.cluster ? await fitOnCluster(opts, answers, spec, gold, original) : fitMethod(opts, answers, spec, gold, original);
   const scores = mode === 'verification' ? column(fit.posterior, 2, 1) : null;
   let threshold = opts.threshold ?? REAL_THRESHOLD;
   let thresholdFrom: AggregateResult['thresholdFrom'] = 'option';
@@ -245,11 +252,27 @@ function fitMethod(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec,
       return { posterior: r.posterior, em: r };
     }
     case 'gold': {
-      const pseudo = (opts.pseudoRaters ?? []).map((p) => pseudoRater(p, answers, gold!, spec, original!, opts));
-      const r = goldScore({ answers, gold: gold!.answers, truth: gold!.truth, spec, pseudoRaters: pseudo, smoothing: opts.smoothing ?? 1, threads: opts.threads, backend: opts.backend });
+      const r = goldScore(goldInput(opts, answers, spec, gold!, original));
       return { posterior: r.posterior, logLikelihood: r.logLikelihood };
     }
   }
+}
+
+function goldInput(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold, original: Int32Array | null): GoldScoreInput {
+  const pseudo = (opts.pseudoRaters ?? []).map((p) => pseudoRater(p, answers, gold, spec, original!, opts));
+  return { answers, gold: gold.answers, truth: gold.truth, spec, pseudoRaters: pseudo, smoothing: opts.smoothing ?? 1, threads: opts.threads, backend: opts.backend };
+}
+
+/** The same fit on cluster workers (src/cluster/aggregate.ts). */
+function fitOnCluster(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Promise<Fit> {
+  const g = opts.method === 'gold' ? goldParams(goldInput(opts, answers, spec, gold!, original)) : null;
+  return aggregateOnCluster({
+    cluster: opts.cluster!, method: opts.method, answersFile: opts.answers as string, mode: spec.mode, alphabet: opts.alphabet, onDuplicate: opts.onDuplicate,
+    table: answers, spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, tol: opts.tol ?? DEFAULT_TOL, smoothing: opts.smoothing ?? (opts.method === 'gold' ? 1 : 0),
+    threads: opts.threads, backend: opts.backend, shards: opts.clusterShards,
+    scratch: opts.clusterScratch ?? (opts.out ? path.dirname(path.resolve(opts.out)) : undefined),
+    gold: g ? { prior: g.prior, confusion: g.confusion, pseudo: (opts.pseudoRaters ?? []).map((p) => ({ classes: p.classes })), original: opts.original as string | undefined } : undefined,
+  });
 }
 
 function pseudoRater(p: PseudoRaterSpec, main: AnswerTable, gold: Gold, spec: ModeSpec, original: Int32Array, opts: AggregateOptions): PseudoRater {

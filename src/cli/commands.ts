@@ -21,4 +21,5 @@ export const COMMANDS: Array<() => Register> = [
   () => require('./logits').register,
   () => require('./simulate').register,
   () => require('./demo').register,
+  () => require('./cluster').register,
 ];
