@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import { readAnswers, type AnswerTable, type OnDuplicate } from '../io/answers';
 import { writeFileAtomicSync } from '../io/atomic';
 import type { Backend } from '../native/addon';
-import { addCounts, questionCsr, type QuestionCsr, type Sink } from '../aggregate/em-ts';
+import { questionCsr, type QuestionCsr } from '../aggregate/em-ts';
 import { scorePass, withPseudo } from '../aggregate/gold';
 import { majorityVote } from '../aggregate/mv';
 import { modeSpec, type CompactAnswers, type Mode, type ModeSpec } from '../aggregate/problem';
@@ -131,6 +131,7 @@ interface Resident {
   /** Posterior after iteration `iter` (0: the majority-vote start). */
   cur: Float64Array;
   iter: number;
+  workers: Int32Array[];
 }
 
 /** Per-block statistics of one E-step, sparse: only the count rows a block touched. */
@@ -152,7 +153,8 @@ async function resident(p: { shard: AggShardSpec; index: number }, ctx: HandlerC
   if (!r) {
     const sh = await loadShard(p.shard);
     const init = majorityVote(sh.ans, { spec: sh.spec, backend: p.shard.backend });
-    r = { sh, csr: questionCsr(sh.ans.question, sh.ans.worker, sh.ans.answer, sh.ans.numQuestions, sh.spec.numAnswers), init, cur: init, iter: 0 };
+    const csr = questionCsr(sh.ans.question, sh.ans.worker, sh.ans.answer, sh.ans.numQuestions, sh.spec.numAnswers);
+    r = { sh, csr, init, cur: init, iter: 0, workers: blockWorkers(sh, csr) };
     ctx.state.set(key, r);
   }
   return r;
@@ -190,6 +192,26 @@ export async function emEmit(p: { shard: AggShardSpec; index: number; step: numb
   return null;
 }
 
+/** Per block, the workers answering in it (ascending): the rows a block's counts can touch. */
+function blockWorkers(sh: Shard, csr: QuestionCsr): Int32Array[] {
+  const A = sh.spec.numAnswers;
+  const seen = new Uint8Array(sh.ans.numWorkers);
+  const out: Int32Array[] = [];
+  for (let b = 0; b + 1 < sh.local.length; b++) {
+    const list: number[] = [];
+    for (let i = csr.off[sh.local[b]]; i < csr.off[sh.local[b + 1]]; i++) {
+      const w = Math.floor(csr.code[i] / A);
+      if (!seen[w]) {
+        seen[w] = 1;
+        list.push(w);
+      }
+    }
+    for (const w of list) seen[w] = 0;
+    out.push(Int32Array.from(list).sort());
+  }
+  return out;
+}
+
 function blockStats(r: Resident, post: Float64Array, old: Float64Array | null, bll: Float64Array | null, method: 0 | 1): EmStats {
   const { sh, csr } = r;
   const K = sh.spec.numClasses;
@@ -198,56 +220,62 @@ function blockStats(r: Resident, post: Float64Array, old: Float64Array | null, b
   const B = sh.local.length - 1;
   const ds = method === 0;
   const width = ds ? A * K : 2;
-  const counts = new Float64Array(ds ? W * A * K : W * 2);
-  // One-coin: code -> worker and the class the answer is right for (the kernel's cw, cm).
-  const cw = ds ? null : Int32Array.from({ length: W * A }, (_, c) => Math.floor(c / A));
-  const cm = ds ? null : Int32Array.from({ length: W * A }, (_, c) => sh.spec.match[c % A]);
-  const sink: Sink = { kind: ds ? 1 : 2, counts, at: 0, cw, cm };
-  const touched = new Uint8Array(W);
+  const counts = new Float64Array(W * width);
+  const { off, code } = csr;
+  const match = sh.spec.match;
   const ll = new Float64Array(B);
   const change = new Float64Array(B);
   const psum = new Float64Array(B * K);
-  const rows: number[] = [];
-  const index: number[] = [];
-  const values: number[] = [];
+  let nrows = 0;
+  for (const list of r.workers) nrows += list.length;
+  const index = new Int32Array(nrows);
+  const values = new Float64Array(nrows * width);
+  const rows = Int32Array.from(r.workers, (l) => l.length);
+  let at = 0;
   for (let b = 0; b < B; b++) {
-    const list: number[] = [];
     for (let q = sh.local[b]; q < sh.local[b + 1]; q++) {
+      const tq = q * K;
       for (let k = 0; k < K; k++) {
-        psum[b * K + k] += post[q * K + k];
+        psum[b * K + k] += post[tq + k];
         if (old) {
-          const d = Math.abs(post[q * K + k] - old[q * K + k]);
+          const d = Math.abs(post[tq + k] - old[tq + k]);
           if (d > change[b]) change[b] = d;
         }
       }
-      addCounts(csr, q, K, post, q * K, sink);
-      for (let i = csr.off[q]; i < csr.off[q + 1]; i++) {
-        const w = Math.floor(csr.code[i] / A);
-        if (!touched[w]) {
-          touched[w] = 1;
-          list.push(w);
+      // The kernel's fused count sink (AddCounts), in its order.
+      if (ds && K === 2) {
+        const t0 = post[tq];
+        const t1 = post[tq + 1];
+        for (let i = off[q]; i < off[q + 1]; i++) {
+          const c = code[i] * 2;
+          counts[c] += t0;
+          counts[c + 1] += t1;
+        }
+      } else if (ds) {
+        for (let i = off[q]; i < off[q + 1]; i++) {
+          const c = code[i] * K;
+          for (let k = 0; k < K; k++) counts[c + k] += post[tq + k];
+        }
+      } else {
+        for (let i = off[q]; i < off[q + 1]; i++) {
+          const c = code[i];
+          const row = Math.floor(c / A) * 2;
+          const k = match[c % A];
+          if (k >= 0) counts[row] += post[tq + k];
+          counts[row + 1] += 1;
         }
       }
     }
     // A worker's row: DS its A*K counts in the kernel's [a*K + k] layout; one-coin [correct, total].
-    list.sort((x, y) => x - y);
-    rows.push(list.length);
-    for (const w of list) {
-      index.push(w);
-      for (let j = 0; j < width; j++) values.push(counts[w * width + j]);
+    for (const w of r.workers[b]) {
+      index[at] = w;
+      values.set(counts.subarray(w * width, (w + 1) * width), at * width);
       counts.fill(0, w * width, (w + 1) * width);
-      touched[w] = 0;
+      at++;
     }
     if (bll) ll[b] = bll[b];
   }
-  return {
-    ll: f64ToB64(ll),
-    change: f64ToB64(change),
-    psum: f64ToB64(psum),
-    rows: i32ToB64(Int32Array.from(rows)),
-    index: i32ToB64(Int32Array.from(index)),
-    values: f64ToB64(Float64Array.from(values)),
-  };
+  return { ll: f64ToB64(ll), change: f64ToB64(change), psum: f64ToB64(psum), rows: i32ToB64(rows), index: i32ToB64(index), values: f64ToB64(values) };
 }
 
 export { b64ToF64 };

@@ -41,7 +41,8 @@ export async function startWorker(opts: ClusterWorkerOptions): Promise<ClusterWo
   const id = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const own = `w-${id}`;
   const lockMs = opts.lockMs ?? 30000;
-  const version = opts.version ?? VERSION;
+  // REALABEL_TEST_CLUSTER_VERSION: a test posing as a worker of another release.
+  const version = opts.version ?? process.env.REALABEL_TEST_CLUSTER_VERSION ?? VERSION;
   const log = opts.log ?? (() => undefined);
   const redis = new IORedis({ ...redisOptions(url), maxRetriesPerRequest: null });
   redis.on('error', () => undefined);
@@ -76,9 +77,8 @@ export async function startWorker(opts: ClusterWorkerOptions): Promise<ClusterWo
 
   // The alive key tells the coordinator this worker still holds its resident shards.
   const beat = async () => {
-    await redis.set(keys.alive(own), id, 'PX', lockMs);
+    await redis.multi().set(keys.alive(own), id, 'PX', lockMs).sadd(keys.workers, own).exec();
   };
-  await redis.sadd(keys.workers, own);
   await beat();
   const timer = setInterval(() => beat().catch(() => undefined), Math.max(100, Math.floor(lockMs / 3)));
   // The coordinator announces finished runs; drop their resident shards.
