@@ -24,7 +24,7 @@ const dist = (m) => require(path.join(root, 'dist', m));
 const { logits } = dist('logits/logits');
 const { loadRgb, normaliseInto, normaliseTable, resolvePreprocess } = dist('logits/preprocess');
 const { PartialOutput } = dist('logits/partial');
-const { createPool } = dist('util/pool');
+const { createPool } = dist('util/workers');
 
 const COUNT = Number(process.env.REALABEL_BENCH_IMAGES || 192);
 const REPEATS = 3;

@@ -46,7 +46,7 @@ if (propose) {
   add('propose (end to end)', '19 models × 50,000 × 1,000 f32 (3.8 GB)', `${ms(two.wall_ms_process)}, ${Math.round(two.peak_rss_mb)} MB peak`, '–', '–',
     `2 workers; 1 worker ${ms(one.wall_ms_process)}: ${propose.speedup_1_to_2_workers.toFixed(2)}× speed-up`);
 }
-const select = load('select');
+const select = load('subsets');
 if (select) {
   const r = select.results;
   add('select-models', `2^19 subsets, gold set ${select.input.gold_images} images / ${select.input.gold_questions} pairs`, ms(r.native_threads_all?.median_ms), `${ms(r.ts?.median_ms)} (${x(r.ts?.median_ms, r.native_threads_all?.median_ms)})`, '–', 'exhaustive bitset search');

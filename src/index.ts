@@ -14,11 +14,11 @@ export {
   propose, proposeFiles, proposalStats, type Proposals, type ProposeInput, type ProposeFilesInput, type ProposalStats,
 } from './propose/propose';
 export { readProposals, writeProposals } from './propose/io';
-export { readGold, type Gold, type GoldQuestions } from './select-models/gold';
-export { selectModels, paretoCsv, type SelectOptions, type SelectResult, type SubsetReport } from './select-models/select';
+export { readGold, type Gold, type GoldQuestions } from './subsets/gold';
+export { selectModels, paretoCsv, type SelectOptions, type SelectResult, type SubsetReport } from './subsets/subsets';
 export { simulate, planSimulation, type SimulateOptions, type Simulation } from './simulate/simulate';
 export { simulateToDir, type SimulateFilesOptions, type SimulateFilesResult } from './simulate/write';
-export { topk, topkFile, TopKStream, type Criterion, type Pairs, type TopKOptions, type TopKFileResult } from './select/topk';
+export { topk, topkFile, TopKStream, type Criterion, type Pairs, type TopKOptions, type TopKFileResult } from './topk/topk';
 export { tasks, type Task, type TaskLabel, type TasksInput, type TasksOptions, type TasksResult, type TasksSummary, type ClassInfo } from './tasks/tasks';
 export { splitLabels, minTasks } from './tasks/split';
 export { classHierarchy, type ClassHierarchy } from './tasks/hierarchy';
@@ -42,7 +42,7 @@ export { pythonSetOrder } from './aggregate/python-set';
 export { readAnswers, readRatersNpz, type AnswerTable, type ReadAnswersOptions, type OnDuplicate } from './io/answers';
 export { evaluate, type EvaluateOptions, type EvaluateResult, type ModelResult } from './evaluate/evaluate';
 export { evaluateFiles, type EvaluateFilesOptions } from './evaluate/files';
-export { topkRows, type TopkOptions } from './evaluate/topk';
+export { topkRows, type RowTopKOptions } from './evaluate/topk';
 export type { Metrics, MetricCounts, PerClassCounts } from './evaluate/scorer';
 export type { PredictionInput } from './evaluate/sources';
 export { analyze, type AnalyzeOptions, type AnalysisResult } from './analyze/analyze';

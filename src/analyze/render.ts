@@ -2,7 +2,7 @@
  * Chart rendering: Vega-Lite specs → SVG in a worker thread (see
  * render-worker.ts), and SVG → PNG with sharp on request.
  */
-import { createPool } from '../util/pool';
+import { createPool } from '../util/workers';
 
 export async function renderSvgs(specs: object[]): Promise<string[]> {
   if (specs.length === 0) return [];

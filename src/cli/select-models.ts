@@ -3,8 +3,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { writeFileAtomicSync } from '../io/atomic';
 import { readProposals } from '../propose/io';
 import { checkOutputPath } from '../io/atomic';
-import { readGold } from '../select-models/gold';
-import { paretoCsv, selectModels, type SubsetReport } from '../select-models/select';
+import { readGold } from '../subsets/gold';
+import { paretoCsv, selectModels, type SubsetReport } from '../subsets/subsets';
 import { now, since } from '../util/timer';
 import { action, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
 

@@ -1,7 +1,7 @@
 /** `realabel topk`: the K largest entries of a logits matrix → pairs.npz (image, label, value). */
 import { InvalidArgumentError, type Command } from 'commander';
 import { writeNpz } from '../io/npz';
-import { topkFile, type Criterion } from '../select/topk';
+import { topkFile, type Criterion } from '../topk/topk';
 import { now, since } from '../util/timer';
 import { action, examples, parseIntArg, printJson, threadsOption } from './common';
 

@@ -9,7 +9,7 @@ import { topkRowsTs, type ScoreArray } from './topk-ts';
 
 export type { ScoreArray } from './topk-ts';
 
-export interface TopkOptions {
+export interface RowTopKOptions {
   backend?: Backend;
   /** Native threads (0 = all cores). Never changes the result. */
   threads?: number;
@@ -20,7 +20,7 @@ export interface TopkOptions {
 }
 
 /** Top-k class indices of each of the n rows, as an Int32Array [n * k]. */
-export function topkRows(scores: ScoreArray, n: number, c: number, k: number, opts: TopkOptions = {}): Int32Array {
+export function topkRows(scores: ScoreArray, n: number, c: number, k: number, opts: RowTopKOptions = {}): Int32Array {
   if (!Number.isInteger(n) || !Number.isInteger(c) || n < 0 || c < 1 || scores.length !== n * c) {
     throw new ValidationError(`score matrix has ${scores.length} values, expected ${n} x ${c}`, opts.file);
   }
@@ -42,6 +42,6 @@ export function topkRows(scores: ScoreArray, n: number, c: number, k: number, op
   return out;
 }
 
-function nanError(row: number, opts: TopkOptions): ValidationError {
+function nanError(row: number, opts: RowTopKOptions): ValidationError {
   return new ValidationError(`row ${row + (opts.rowOffset ?? 0)} contains NaN`, opts.file);
 }

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type Piscina from 'piscina';
 import { FormatError, RealabelError, UnsupportedError, UsageError, ValidationError } from '../errors';
 import { writeFileAtomicSync } from '../io/atomic';
-import { createPool, resolveWorkers } from '../util/pool';
+import { createPool, resolveWorkers } from '../util/workers';
 import { Progress } from '../util/progress';
 import { now, since } from '../util/timer';
 import { listImages } from './images';

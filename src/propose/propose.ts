@@ -14,7 +14,7 @@ import { checkLabelRange, toInt32 } from '../io/convert';
 import { NpyReader, readNpy } from '../io/npy';
 import type { Backend } from '../native/addon';
 import { poolPairs, type PairSource } from '../pool/pool';
-import { createPool, resolveWorkers, workerFailed } from '../util/pool';
+import { createPool, resolveWorkers, workerFailed } from '../util/workers';
 import { now, since } from '../util/timer';
 import { scanMatrix, type ModelScan } from './scan';
 import type { ScanResult, ScanTask } from './worker';

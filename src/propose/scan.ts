@@ -4,7 +4,7 @@
  * probability, and the top-1 label of every image (ties to the lower label).
  */
 import { ValidationError } from '../errors';
-import { TopKStream, type Pairs } from '../select/topk';
+import { TopKStream, type Pairs } from '../topk/topk';
 import type { Backend } from '../native/addon';
 
 export interface ModelScan {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { writeFileAtomicSync } from '../io/atomic';
 import { writeLabelSets } from '../io/labels';
 import { npyHeader, writeNpy } from '../io/npy';
-import { createPool, resolveWorkers, workerFailed } from '../util/pool';
+import { createPool, resolveWorkers, workerFailed } from '../util/workers';
 import { now, since } from '../util/timer';
 import { CHUNK_ROWS, chunkCount, planSimulation, truthSets, type SimulateOptions, type SimulationPlan } from './simulate';
 import type { SimulateTask } from './worker';

@@ -13,8 +13,8 @@ import { toInt32 } from '../../src/io/convert';
 import { readLabelSets } from '../../src/io/labels';
 import { readNpy } from '../../src/io/npy';
 import { readProposals } from '../../src/propose/io';
-import { readGold } from '../../src/select-models/gold';
-import { selectModels } from '../../src/select-models/select';
+import { readGold } from '../../src/subsets/gold';
+import { selectModels } from '../../src/subsets/subsets';
 import { tmpDir } from '../helpers/tmp';
 
 const dir = tmpDir('realabel-memory-');

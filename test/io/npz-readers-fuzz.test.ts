@@ -18,7 +18,7 @@ import { readAnswers, type AnswerTable } from '../../src/io/answers';
 import type { NdArray } from '../../src/io/npy';
 import { readNpz, writeNpz } from '../../src/io/npz';
 import { readProposalPairs, readProposalPairsSync } from '../../src/tasks/read';
-import { readGold } from '../../src/select-models/gold';
+import { readGold } from '../../src/subsets/gold';
 import type { TasksInput } from '../../src/tasks/tasks';
 import { tmpDir } from '../helpers/tmp';
 

@@ -12,7 +12,7 @@ import { majorityVote } from '../../src/aggregate/mv';
 import { runEm } from '../../src/aggregate/em';
 import { scorePass } from '../../src/aggregate/gold';
 import type { CompactAnswers } from '../../src/aggregate/problem';
-import { topk, TopKStream } from '../../src/select/topk';
+import { topk, TopKStream } from '../../src/topk/topk';
 import { poolPairs } from '../../src/pool/pool';
 
 const addon = nativeAddon();

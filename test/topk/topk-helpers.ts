@@ -1,6 +1,6 @@
 /** Shared helpers of the top-K tests: seeded matrices and a brute-force reference. */
-import { expNonPositive, rowLse } from '../../src/select/topk-math';
-import type { Criterion, Pairs } from '../../src/select/topk';
+import { expNonPositive, rowLse } from '../../src/topk/topk-math';
+import type { Criterion, Pairs } from '../../src/topk/topk';
 
 import { rng } from '../helpers/rng';
 

@@ -2,11 +2,11 @@
 import { poolPairs, type PairSource } from '../../src/pool/pool';
 import { propose, type Proposals } from '../../src/propose/propose';
 import { scanMatrix, type ModelScan } from '../../src/propose/scan';
-import type { Gold } from '../../src/select-models/gold';
+import type { Gold } from '../../src/subsets/gold';
 import { simulate, type SimulateOptions } from '../../src/simulate/simulate';
 import { Rng } from '../../src/simulate/rng';
-import type { Buckets } from '../../src/select-models/search-ts';
-import type { UnknownPairs } from '../../src/select-models/problem';
+import type { Buckets } from '../../src/subsets/search-ts';
+import type { UnknownPairs } from '../../src/subsets/problem';
 
 export interface Scenario {
   proposals: Proposals;

@@ -3,7 +3,7 @@
 // of the published size (155 images, 1,135 questions; the real golden.npz
 // when ../shared/data is present). Native bitset kernel (1 and all threads)
 // vs the TypeScript twin, benchmark.js. Target: <= 2 s. Run
-// `npx tsc -p tsconfig.json` first. Writes bench/results/select.json.
+// `npx tsc -p tsconfig.json` first. writes bench/results/subsets.json.
 'use strict';
 const { summarize } = require('./lib/stats');
 const fs = require('node:fs');
@@ -15,11 +15,11 @@ const root = path.join(__dirname, '..');
 const dist = (m) => require(path.join(root, 'dist', m));
 const { simulate } = dist('simulate/simulate');
 const { propose } = dist('propose/propose');
-const { readGold } = dist('select-models/gold');
+const { readGold } = dist('subsets/gold');
 const { readLabelSets } = dist('io/labels');
-const { buildProblem } = dist('select-models/problem');
-const { exhaustiveBuckets, searchSubsets } = dist('select-models/select');
-const { exhaustiveTs } = dist('select-models/search-ts');
+const { buildProblem } = dist('subsets/problem');
+const { exhaustiveBuckets, searchSubsets } = dist('subsets/subsets');
+const { exhaustiveTs } = dist('subsets/search-ts');
 const { hasNative } = dist('native/addon');
 const { Rng } = dist('simulate/rng');
 
@@ -80,7 +80,7 @@ function main() {
   const pr = buildProblem(proposals, gold);
 
   const results = {};
-  const suite = new Benchmark.Suite('select');
+  const suite = new Benchmark.Suite('subsets');
   const opts = { minSamples: 3, maxTime: 3, initCount: 1 };
   if (hasNative()) {
     suite.add('native_threads_all', () => exhaustiveBuckets(pr, { backend: 'native', threads: 0 }), opts);
@@ -98,7 +98,7 @@ function main() {
   const r = searchSubsets(pr, { recall: 0.97 });
   const endToEnd = performance.now() - t0;
   const out = {
-    bench: 'select',
+    bench: 'subsets',
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() },
     note: 'shared 2-core machine; target: 2^19 subsets <= 2000 ms',
@@ -114,7 +114,7 @@ function main() {
     pareto_size: r.pareto.length,
   };
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(__dirname, 'results', 'select.json'), `${JSON.stringify(out, null, 2)}\n`);
+  fs.writeFileSync(path.join(__dirname, 'results', 'subsets.json'), `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify({ input: out.input, results, search_subsets_ms: endToEnd, best: r.best, all: r.all_models, max_recall: r.max_recall }, null, 2)}\n`);
 }
 

@@ -3,7 +3,7 @@
  * rounded once to nearest-even, on the operands the prob arithmetic feeds it
  * and on cases built to land on rounding ties.
  */
-import { fma } from '../../src/select/fma';
+import { fma } from '../../src/topk/fma';
 import { rng } from '../helpers/rng';
 
 const view = new DataView(new ArrayBuffer(8));

@@ -4,7 +4,7 @@
  */
 import { readNpy } from '../../src/io/npy';
 import { nativeAddon } from '../../src/native/addon';
-import { topk, topkFile, type Criterion } from '../../src/select/topk';
+import { topk, topkFile, type Criterion } from '../../src/topk/topk';
 import { dataPath, describeData } from '../helpers/data';
 import { expectSamePairs, referenceTopK } from './topk-helpers';
 

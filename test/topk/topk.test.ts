@@ -1,4 +1,4 @@
-import { topk, TopKStream, type Criterion, type Pairs } from '../../src/select/topk';
+import { topk, TopKStream, type Criterion, type Pairs } from '../../src/topk/topk';
 import { nativeAddon } from '../../src/native/addon';
 import { expectSamePairs, referenceTopK, rng, smoothMatrix, tiedMatrix } from './topk-helpers';
 

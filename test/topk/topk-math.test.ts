@@ -1,4 +1,4 @@
-import { expNonPositive, logAtLeastOne, rowLse } from '../../src/select/topk-math';
+import { expNonPositive, logAtLeastOne, rowLse } from '../../src/topk/topk-math';
 import { rng } from './topk-helpers';
 
 describe('topk-math: the prob criterion arithmetic', () => {

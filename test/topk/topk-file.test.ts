@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { halfToFloat, writeNpy } from '../../src/io/npy';
 import { readNpz } from '../../src/io/npz';
-import { topk, topkFile, type Criterion } from '../../src/select/topk';
+import { topk, topkFile, type Criterion } from '../../src/topk/topk';
 import { tmpDir } from '../helpers/tmp';
 import { expectSamePairs, rng, smoothMatrix, tiedMatrix } from './topk-helpers';
 
