@@ -103,7 +103,7 @@ export interface AggregateResult {
 
 export async function aggregate(opts: AggregateOptions): Promise<AggregateResult> {
   checkOptions(opts);
-  if (opts.cluster) checkClusterInput(opts.answers, opts.original, Boolean(opts.pseudoRaters?.length));
+  if (opts.cluster) await checkClusterInput(opts.cluster, opts.answers, opts.original, Boolean(opts.pseudoRaters?.length));
   let t0 = now();
   const answers = isAnswersInput(opts.answers)
     ? answerTable({ ...opts.answers, alphabet: opts.answers.alphabet ?? opts.alphabet }, 'answers')

@@ -10,7 +10,8 @@ interface Opts {
 }
 
 export function register(program: Command): void {
-  const cluster = program.command('cluster').description('run the pipeline over BullMQ workers on Redis (see docs/scale.md)');
+  const cluster = program.command('cluster').description('workers for the --cluster stages (BullMQ on Redis; see docs/scale.md)');
+  examples(cluster, ['realabel cluster worker --redis redis://10.0.0.5:6379']);
   const cmd = cluster
     .command('worker')
     .description('run a worker for topk/propose/aggregate/evaluate --cluster jobs until SIGTERM')

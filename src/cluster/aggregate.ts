@@ -21,6 +21,7 @@ import { blockStart, fusedBlocks } from '../aggregate/em-ts';
 import type { EmResult } from '../aggregate/kernel-types';
 import type { ModeSpec, Mode } from '../aggregate/problem';
 import type { AggShardSpec, EmStats } from './aggregate-shard';
+import { checkReachable } from './connection';
 import { Coordinator, type Task } from './coordinator';
 import { b64ToF64, b64ToI32, f64Bytes } from './jobs';
 
@@ -288,8 +289,9 @@ class MStep {
   }
 }
 
-/** Refuses inputs a cluster cannot share (arrays in memory). */
-export function checkClusterInput(answers: unknown, original: unknown, pseudo: boolean): void {
+/** Refuses inputs a cluster cannot share (arrays in memory), and an unreachable Redis, before any work. */
+export async function checkClusterInput(url: string, answers: unknown, original: unknown, pseudo: boolean): Promise<void> {
   if (typeof answers !== 'string') throw new UsageError('cluster: the answers must be a file the workers can read (a path on the shared filesystem)');
   if (pseudo && typeof original !== 'string') throw new UsageError('cluster: --pseudo-rater needs the original labels as a file the workers can read');
+  await checkReachable(url);
 }

@@ -44,8 +44,9 @@ export async function connectFast(url: string, timeoutMs = 4000): Promise<IORedi
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  // Errors surface through the failing command; this only keeps ioredis from logging them.
-  redis.on('error', () => undefined);
+  // Errors surface through the failing command; keep the first for the message (ECONNREFUSED...).
+  let first: unknown;
+  redis.on('error', (err) => (first ??= err));
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
@@ -55,10 +56,15 @@ export async function connectFast(url: string, timeoutMs = 4000): Promise<IORedi
     return redis;
   } catch (err) {
     redis.disconnect();
-    throw new ClusterError(`cannot reach Redis at ${url}: ${reason(err)}`);
+    throw new ClusterError(`cannot reach Redis at ${url}: ${reason(first ?? err)}`);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Fails fast (ClusterError naming the URL) unless Redis answers. */
+export async function checkReachable(url: string): Promise<void> {
+  (await connectFast(url)).disconnect();
 }
 
 export function reason(err: unknown): string {
