@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import { readAnswers, type AnswerTable, type OnDuplicate } from '../io/answers';
 import { writeFileAtomicSync } from '../io/atomic';
-import type { Backend } from '../native/addon';
+import { hasNative, type Backend } from '../native/addon';
 import { questionCsr, type QuestionCsr } from '../aggregate/em-ts';
 import { scorePass, withPseudo } from '../aggregate/gold';
 import { majorityVote } from '../aggregate/mv';
@@ -40,6 +40,11 @@ export interface AggShardSpec {
 }
 
 // ------------------------------------------------------------------ loading
+
+/** Shards run the CPU kernels (native, else the twins); 'auto' never means the GPU here. */
+function cpu(b: Backend | undefined): Backend {
+  return b === 'ts' || !hasNative() ? 'ts' : 'native';
+}
 
 const tables = new Map<string, Promise<AnswerTable>>();
 
@@ -109,7 +114,7 @@ function writePosterior(file: string, post: Float64Array): void {
 
 export async function mvShard(p: { shard: AggShardSpec; out: string }): Promise<null> {
   const sh = await loadShard(p.shard);
-  writePosterior(p.out, majorityVote(sh.ans, { spec: sh.spec, backend: p.shard.backend }));
+  writePosterior(p.out, majorityVote(sh.ans, { spec: sh.spec, backend: cpu(p.shard.backend) }));
   return null;
 }
 
@@ -117,7 +122,7 @@ export async function mvShard(p: { shard: AggShardSpec; out: string }): Promise<
 export async function scoreShard(p: { shard: AggShardSpec; params: string; out: string }, ctx: HandlerContext, run: string): Promise<{ bll: string }> {
   const sh = await loadShard(p.shard);
   const { prior, confusion } = await readParams(ctx, run, p.params, sh.spec.numClasses);
-  const r = scorePass(sh.ans, prior, confusion, { threads: p.shard.threads, backend: p.shard.backend, blockStarts: sh.local });
+  const r = scorePass(sh.ans, prior, confusion, { threads: p.shard.threads, backend: cpu(p.shard.backend), blockStarts: sh.local });
   writePosterior(p.out, r.posterior);
   return { bll: f64ToB64(r.blockLogLikelihood!) };
 }
@@ -152,7 +157,7 @@ async function resident(p: { shard: AggShardSpec; index: number }, ctx: HandlerC
   let r = ctx.state.get(key) as Resident | undefined;
   if (!r) {
     const sh = await loadShard(p.shard);
-    const init = majorityVote(sh.ans, { spec: sh.spec, backend: p.shard.backend });
+    const init = majorityVote(sh.ans, { spec: sh.spec, backend: cpu(p.shard.backend) });
     const csr = questionCsr(sh.ans.question, sh.ans.worker, sh.ans.answer, sh.ans.numQuestions, sh.spec.numAnswers);
     r = { sh, csr, init, cur: init, iter: 0, workers: blockWorkers(sh, csr) };
     ctx.state.set(key, r);
@@ -164,7 +169,7 @@ async function resident(p: { shard: AggShardSpec; index: number }, ctx: HandlerC
 async function posteriorAt(r: Resident, t: number, p: { shard: AggShardSpec }, ctx: HandlerContext, run: string): Promise<{ post: Float64Array; bll: Float64Array | null }> {
   if (t === 0) return { post: r.init, bll: null };
   const { prior, confusion } = await readParams(ctx, run, `p${t}`, r.sh.spec.numClasses);
-  const s = scorePass(r.sh.ans, prior, confusion, { threads: p.shard.threads, backend: p.shard.backend, blockStarts: r.sh.local });
+  const s = scorePass(r.sh.ans, prior, confusion, { threads: p.shard.threads, backend: cpu(p.shard.backend), blockStarts: r.sh.local });
   return { post: s.posterior, bll: s.blockLogLikelihood! };
 }
 

@@ -290,7 +290,8 @@ class MStep {
 }
 
 /** Refuses inputs a cluster cannot share (arrays in memory), and an unreachable Redis, before any work. */
-export async function checkClusterInput(url: string, answers: unknown, original: unknown, pseudo: boolean): Promise<void> {
+export async function checkClusterInput(url: string, answers: unknown, original: unknown, pseudo: boolean, backend?: Backend): Promise<void> {
+  if (backend === 'cuda') throw new UsageError('cluster: workers run the CPU kernels (native or ts); --backend cuda does not apply');
   if (typeof answers !== 'string') throw new UsageError('cluster: the answers must be a file the workers can read (a path on the shared filesystem)');
   if (pseudo && typeof original !== 'string') throw new UsageError('cluster: --pseudo-rater needs the original labels as a file the workers can read');
   await checkReachable(url);

@@ -4,6 +4,7 @@
  * REALABEL_NATIVE=0 forces the twins (tests and benches use it).
  */
 import * as path from 'node:path';
+import { cudaAddon, cudaUnavailable } from './cuda';
 
 // Functions registered by native/*.cc. Each kernel module narrows this.
 export type NativeAddon = Record<string, (...args: any[]) => any>;
@@ -44,12 +45,26 @@ export function hasNative(): boolean {
   return nativeAddon() !== null;
 }
 
-/** Backend selection for APIs that accept it: 'auto' uses native when loaded. */
-export type Backend = 'auto' | 'native' | 'ts';
+/**
+ * Backend selection for APIs that accept it: 'auto' uses the GPU when the
+ * CUDA module loaded and a GPU is present, else native when loaded, else the
+ * twins; 'cuda' requires the GPU (docs/gpu.md).
+ */
+export type Backend = 'auto' | 'native' | 'cuda' | 'ts';
+
+export const BACKENDS: readonly Backend[] = ['auto', 'native', 'cuda', 'ts'];
+
+// The CPU addon with the CUDA module's kernels in front (kernels it lacks stay on the CPU).
+let withGpu: NativeAddon | undefined;
 
 export function pickNative(backend: Backend = 'auto'): NativeAddon | null {
   if (backend === 'ts') return null;
   const addon = nativeAddon();
   if (backend === 'native' && !addon) throw new Error('native core requested but not available');
-  return addon;
+  if (backend === 'native') return addon;
+  const gpu = cudaAddon();
+  if (backend === 'cuda' && !gpu) throw new Error(`backend 'cuda' requested but ${cudaUnavailable()}`);
+  if (backend === 'cuda' && !addon) throw new Error("backend 'cuda' needs the native core too, which is not available");
+  if (!gpu || !addon) return addon;
+  return (withGpu ??= { ...addon, ...gpu });
 }
