@@ -21,7 +21,7 @@ import { blockStart, fusedBlocks } from '../aggregate/em-ts';
 import type { EmResult } from '../aggregate/kernel-types';
 import type { ModeSpec, Mode } from '../aggregate/problem';
 import type { AggShardSpec, EmStats } from './aggregate-shard';
-import { checkReachable } from './connection';
+import { checkClusterBackend } from './connection';
 import { Coordinator, type Task } from './coordinator';
 import { b64ToF64, b64ToI32, f64Bytes } from './jobs';
 
@@ -291,8 +291,7 @@ class MStep {
 
 /** Refuses inputs a cluster cannot share (arrays in memory), and an unreachable Redis, before any work. */
 export async function checkClusterInput(url: string, answers: unknown, original: unknown, pseudo: boolean, backend?: Backend): Promise<void> {
-  if (backend === 'cuda') throw new UsageError('cluster: workers run the CPU kernels (native or ts); --backend cuda does not apply');
   if (typeof answers !== 'string') throw new UsageError('cluster: the answers must be a file the workers can read (a path on the shared filesystem)');
   if (pseudo && typeof original !== 'string') throw new UsageError('cluster: --pseudo-rater needs the original labels as a file the workers can read');
-  await checkReachable(url);
+  await checkClusterBackend(url, backend);
 }

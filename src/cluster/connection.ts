@@ -67,6 +67,12 @@ export async function checkReachable(url: string): Promise<void> {
   (await connectFast(url)).disconnect();
 }
 
+/** Before any work: the workers run the CPU kernels, and Redis must answer. */
+export async function checkClusterBackend(url: string, backend?: string): Promise<void> {
+  if (backend === 'cuda') throw new UsageError('cluster: workers run the CPU kernels (native or ts); --backend cuda does not apply');
+  await checkReachable(url);
+}
+
 export function reason(err: unknown): string {
   const e = err as { message?: string; code?: string };
   return e?.code ?? e?.message ?? String(err);

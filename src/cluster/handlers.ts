@@ -1,6 +1,7 @@
 /** Job kinds a worker runs, by name. */
 import type IORedis from 'ioredis';
 import { emEmit, emStep, mvShard, scoreShard } from './aggregate-shard';
+import { evalShard } from './evaluate-shard';
 
 export interface HandlerContext {
   /** A reconnecting connection for blobs and results. */
@@ -19,4 +20,5 @@ export const HANDLERS: Record<string, Handler> = {
   'agg-score': scoreShard,
   'em-step': emStep,
   'em-emit': emEmit,
+  evaluate: evalShard,
 };
