@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
-import { workerFaultHook } from '../util/fault';
 import { connectFast, redisOptions } from './connection';
 import { HANDLERS, type HandlerContext } from './handlers';
 import { keys, PREFIX, SHARED_QUEUE, VERSION, type Done, type JobData } from './jobs';
@@ -41,8 +40,7 @@ export async function startWorker(opts: ClusterWorkerOptions): Promise<ClusterWo
   const id = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const own = `w-${id}`;
   const lockMs = opts.lockMs ?? 30000;
-  // REALABEL_TEST_CLUSTER_VERSION: a test posing as a worker of another release.
-  const version = opts.version ?? process.env.REALABEL_TEST_CLUSTER_VERSION ?? VERSION;
+  const version = opts.version ?? VERSION;
   const log = opts.log ?? (() => undefined);
   const redis = new IORedis({ ...redisOptions(url), maxRetriesPerRequest: null });
   redis.on('error', () => undefined);
@@ -50,7 +48,6 @@ export async function startWorker(opts: ClusterWorkerOptions): Promise<ClusterWo
 
   const process1 = async (job: Job<JobData>): Promise<void> => {
     const d = job.data;
-    workerFaultHook('cluster');
     let done: Done;
     if (d.version !== version) {
       done = { key: d.key, ok: false, error: `worker ${id} runs realabel ${version} and refuses a job from realabel ${d.version}; run workers of the coordinator's version` };

@@ -109,7 +109,7 @@ describeRedis('aggregate --cluster when a worker dies mid-run', () => {
     const common = ['aggregate', '--answers', f('kill.csv'), '--method', 'ds', '--max-iter', '30', '--tol', '0'];
     await ok([...common, '--out', f('kill1.csv')]);
     // The third worker dies (process exit, no clean-up) in its 4th job: an EM step on its own queue.
-    workers = [...(await startWorkers(redis.url, 2)), ...(await startWorkers(redis.url, 1, { REALABEL_TEST_WORKER_FAULT: 'cluster:exit:4' }))];
+    workers = [...(await startWorkers(redis.url, 2)), ...(await startWorkers(redis.url, 1, { REALABEL_TEST_CLUSTER_FAULT: 'exit:4' }))];
     const r = await ok([...common, '--out', f('kill3.csv'), '--cluster', redis.url]);
     expect(r.status).toBe(0);
     expect(await workers[2].exited).toBe(70);

@@ -66,13 +66,13 @@ export async function startRedis(): Promise<Redis> {
   return { ...p, url: `redis://127.0.0.1:${port}`, port };
 }
 
-/** `realabel cluster worker` processes; `env` adds variables (fault hooks, a fake version). */
+/** `realabel cluster worker` processes; `env` adds variables (fault-hook.js: a fault, a fake version). */
 export async function startWorkers(url: string, n: number, env: NodeJS.ProcessEnv = {}, lockMs = 1500): Promise<Proc[]> {
   const procs: Proc[] = [];
   for (let i = 0; i < n; i++) {
     const child = spawn(process.execPath, [BIN, 'cluster', 'worker', '--redis', url, '--lock-ms', String(lockMs)], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, REALABEL_DEBUG: '', REALABEL_TEST_WORKER_FAULT: '', ...env },
+      env: { ...process.env, REALABEL_DEBUG: '', NODE_OPTIONS: `--require=${path.join(__dirname, 'fault-hook.js')}`, ...env },
     });
     procs.push(track(child));
   }
