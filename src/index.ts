@@ -46,3 +46,7 @@ export { logits, InterruptedError, type LogitsOptions, type LogitsResult } from 
 export { simulate, type SimulateOptions, type Simulation } from './simulate/simulate';
 export { simulateToDir, type SimulateFilesOptions, type SimulateFilesResult } from './simulate/write';
 export { demo, type DemoOptions, type DemoResult } from './demo/demo';
+
+// The rating app (docs/serve.md): fastify and better-sqlite3 are loaded when it starts.
+export { createRatingServer, type RatingServerOptions, type RatingContext } from './serve/server';
+export { exportAnswers, exportToFiles, type ExportFilesOptions, type ExportCounts } from './serve/export';

@@ -15,14 +15,15 @@ import { writeNpz } from '../io/npz';
 import { answerTable, isAnswersInput, originalOf, type AnswersInput } from './memory';
 import type { Backend } from '../native/addon';
 import { now, since } from '../util/timer';
-import { DEFAULT_MAX_ITER, DEFAULT_TOL, dawidSkene } from './ds';
+import { checkSignal, throwIfAborted } from '../util/abort';
+import { goldScoreAsync, majorityVoteAsync } from '../util/kernels';
+import { DEFAULT_MAX_ITER, DEFAULT_TOL, fitEmAsync } from './ds';
 import type { EmResult } from './em';
-import { goldScore, type PseudoRater } from './gold';
-import { majorityVote } from './mv';
-import { oneCoin } from './one-coin';
+import { goldParams, type GoldScoreInput, type PseudoRater } from './gold';
+import { aggregateOnCluster, checkClusterInput } from '../cluster/aggregate';
 import { prCurve, prCurveCsv, thresholdForPrecision, type PrPoint } from './pr';
 import { modeSpec, type Mode, type ModeSpec } from './problem';
-import { alignTruth, expertPlurality, expertTruth, labelSets, originalLabelAnswers, questionPairs, readOriginalLabels, REAL_THRESHOLD } from './real';
+import { alignTruth, expertPlurality, expertTruth, labelSetsAsync, originalLabelAnswers, questionPairs, readOriginalLabels, REAL_THRESHOLD, type QuestionPairs } from './real';
 import { readGoldTruth, type GoldTruth } from './truth';
 
 export type Method = 'mv' | 'ds' | 'one-coin' | 'gold';
@@ -67,6 +68,13 @@ export interface AggregateOptions {
   out?: string;
   threads?: number;
   backend?: Backend;
+  /** Stops between phases and kernel calls with an AbortError; nothing is written once it has fired. */
+  signal?: AbortSignal;
+  /** redis://HOST:PORT: fit on realabel cluster workers (src/cluster); the outputs are byte-identical. */
+  cluster?: string;
+  /** Cluster shards (default two per live worker) and the shared folder for their outputs. */
+  clusterShards?: number;
+  clusterScratch?: string;
 }
 
 export interface AggregateResult {
@@ -92,18 +100,20 @@ export interface AggregateResult {
   /** With gold answers (verification): precision and recall on the gold questions for every threshold. */
   prPoints?: PrPoint[];
   outputs: string[];
-  timings_ms: { read: number; fit: number; write: number };
+  timingsMs: { read: number; fit: number; write: number };
 }
 
 export async function aggregate(opts: AggregateOptions): Promise<AggregateResult> {
+  const signal = checkSignal(opts.signal);
   checkOptions(opts);
+  if (opts.cluster) await checkClusterInput(opts.cluster, opts.answers, opts.original, Boolean(opts.pseudoRaters?.length), opts.backend);
   let t0 = now();
   const answers = isAnswersInput(opts.answers)
     ? answerTable({ ...opts.answers, alphabet: opts.answers.alphabet ?? opts.alphabet }, 'answers')
     : await readAnswers(opts.answers, { mode: opts.mode, alphabet: opts.alphabet, onDuplicate: opts.onDuplicate });
   const mode = opts.mode ?? (isAnswersInput(opts.answers) ? 'verification' : defaultMode(answers.format));
   if (mode === 'categorical' && (opts.labelsOut || opts.prCurve || opts.targetPrecision !== undefined || opts.pseudoRaters?.length)) {
-    throw new UsageError('--labels-out, --pr-curve, --target-precision and --pseudo-rater need verification mode');
+    throw new UsageError('`labelsOut`, `prCurve`, `targetPrecision` and `pseudoRaters` need verification mode');
   }
   const spec = modeSpec(mode, answers.alphabet);
   const gold = opts.goldAnswers ? await readGold(opts, answers, mode) : null;
@@ -111,7 +121,8 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
   const read = since(t0);
 
   t0 = now();
-  const fit = fitMethod(opts, answers, spec, gold, original);
+  throwIfAborted(signal);
+  const fit = opts.cluster ? await fitOnCluster(opts, answers, spec, gold, original) : await fitMethod(opts, answers, spec, gold, original);
   const scores = mode === 'verification' ? column(fit.posterior, 2, 1) : null;
   let threshold = opts.threshold ?? REAL_THRESHOLD;
   let thresholdFrom: AggregateResult['thresholdFrom'] = 'option';
@@ -136,10 +147,11 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
       }
     }
   }
-  const sets = scores && original ? labelSets(questionPairs(answers), scores, threshold, original, originalName(opts)) : null;
+  const sets = scores && original ? await labelSetsAsync(pairsOf(opts, answers), scores, threshold, original, originalName(opts), signal) : null;
   const fitMs = since(t0);
 
   t0 = now();
+  throwIfAborted(signal);
   const outputs = writeOutputs(opts, answers, spec, fit.posterior, scores, sets, points);
   const write = since(t0);
   const perIteration = fit.em ? Array.from(fit.em.logLikelihood) : fit.logLikelihood !== undefined ? [fit.logLikelihood] : [];
@@ -163,8 +175,15 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
     sets: sets ?? undefined,
     prPoints: points ?? undefined,
     outputs,
-    timings_ms: { read, fit: fitMs, write },
+    timingsMs: { read, fit: fitMs, write },
   };
+}
+
+/** The (image, label) of every question: given in memory, or parsed from the task names. */
+function pairsOf(opts: AggregateOptions, answers: AnswerTable): QuestionPairs {
+  const given = opts.answers;
+  if (isAnswersInput(given) && given.image && given.label && !given.tasks) return { image: given.image, label: given.label };
+  return questionPairs(answers);
 }
 
 /** The original labels' name in error messages. */
@@ -173,14 +192,14 @@ function originalName(o: AggregateOptions): string | undefined {
 }
 
 function checkOptions(o: AggregateOptions): void {
-  if (!['mv', 'ds', 'one-coin', 'gold'].includes(o.method)) throw new UsageError(`--method must be mv, ds, one-coin or gold, got '${o.method}'`);
-  if (Boolean(o.goldAnswers) !== Boolean(o.goldTruth)) throw new UsageError('--gold-answers and --gold-truth go together');
-  if (o.method === 'gold' && !o.goldAnswers) throw new UsageError('--method gold needs --gold-answers and --gold-truth');
-  if ((o.prCurve || o.targetPrecision !== undefined) && !o.goldAnswers) throw new UsageError('--pr-curve and --target-precision need --gold-answers and --gold-truth');
-  if (o.labelsOut && o.original === undefined) throw new UsageError('--labels-out needs --original (unrated images keep their original label)');
-  if (o.pseudoRaters?.length && o.method !== 'gold') throw new UsageError('--pseudo-rater only applies to --method gold');
-  if (o.pseudoRaters?.length && o.original === undefined) throw new UsageError('--pseudo-rater original-label needs --original');
-  if (o.targetPrecision !== undefined && !(o.targetPrecision >= 0 && o.targetPrecision <= 1)) throw new UsageError('--target-precision must be in [0, 1]');
+  if (!['mv', 'ds', 'one-coin', 'gold'].includes(o.method)) throw new UsageError(`\`method\` must be mv, ds, one-coin or gold, got '${o.method}'`);
+  if (Boolean(o.goldAnswers) !== Boolean(o.goldTruth)) throw new UsageError('`goldAnswers` and `goldTruth` go together');
+  if (o.method === 'gold' && !o.goldAnswers) throw new UsageError('`method` gold needs `goldAnswers` and `goldTruth`');
+  if ((o.prCurve || o.targetPrecision !== undefined) && !o.goldAnswers) throw new UsageError('`prCurve` and `targetPrecision` need `goldAnswers` and `goldTruth`');
+  if (o.labelsOut && o.original === undefined) throw new UsageError('`labelsOut` needs `original` (unrated images keep their original label)');
+  if (o.pseudoRaters?.length && o.method !== 'gold') throw new UsageError('`pseudoRaters` only applies to `method` gold');
+  if (o.pseudoRaters?.length && o.original === undefined) throw new UsageError('`pseudoRaters` original-label needs `original`');
+  if (o.targetPrecision !== undefined && !(o.targetPrecision >= 0 && o.targetPrecision <= 1)) throw new UsageError('`targetPrecision` must be in [0, 1]');
   // Refuse before any work if an output folder is missing, so nothing is left half-written.
   for (const f of [o.out, o.labelsOut, o.prCurve]) {
     if (!f) continue;
@@ -231,32 +250,47 @@ interface Fit {
   logLikelihood?: number;
 }
 
-function fitMethod(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Fit {
-  const em = { spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, tol: opts.tol ?? DEFAULT_TOL, smoothing: opts.smoothing ?? 0, threads: opts.threads, backend: opts.backend };
+/** Fits the method, awaiting its kernels. */
+async function fitMethod(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Promise<Fit> {
+  const { backend, threads, signal } = opts;
+  const em = { spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, tol: opts.tol ?? DEFAULT_TOL, smoothing: opts.smoothing ?? 0, threads, backend, signal };
   switch (opts.method) {
     case 'mv':
-      return { posterior: majorityVote(answers, { spec, backend: opts.backend }) };
-    case 'ds': {
-      const r = dawidSkene(answers, em);
-      return { posterior: r.posterior, em: r };
-    }
+      return { posterior: await majorityVoteAsync(answers, { spec, backend, signal }) };
+    case 'ds':
     case 'one-coin': {
-      const r = oneCoin(answers, em);
+      const [r] = await fitEmAsync([answers], em, opts.method === 'ds' ? 0 : 1);
       return { posterior: r.posterior, em: r };
     }
     case 'gold': {
-      const pseudo = (opts.pseudoRaters ?? []).map((p) => pseudoRater(p, answers, gold!, spec, original!, opts));
-      const r = goldScore({ answers, gold: gold!.answers, truth: gold!.truth, spec, pseudoRaters: pseudo, smoothing: opts.smoothing ?? 1, threads: opts.threads, backend: opts.backend });
+      const r = await goldScoreAsync({ ...goldInput(opts, answers, spec, gold!, original), signal });
       return { posterior: r.posterior, logLikelihood: r.logLikelihood };
     }
   }
 }
 
+function goldInput(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold, original: Int32Array | null): GoldScoreInput {
+  const pseudo = (opts.pseudoRaters ?? []).map((p) => pseudoRater(p, answers, gold, spec, original!, opts));
+  return { answers, gold: gold.answers, truth: gold.truth, spec, pseudoRaters: pseudo, smoothing: opts.smoothing ?? 1, threads: opts.threads, backend: opts.backend };
+}
+
+/** The same fit on cluster workers (src/cluster/aggregate.ts). */
+function fitOnCluster(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Promise<Fit> {
+  const g = opts.method === 'gold' ? goldParams(goldInput(opts, answers, spec, gold!, original)) : null;
+  return aggregateOnCluster({
+    cluster: opts.cluster!, method: opts.method, answersFile: opts.answers as string, mode: spec.mode, alphabet: opts.alphabet, onDuplicate: opts.onDuplicate,
+    table: answers, spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, tol: opts.tol ?? DEFAULT_TOL, smoothing: opts.smoothing ?? (opts.method === 'gold' ? 1 : 0),
+    threads: opts.threads, backend: opts.backend, shards: opts.clusterShards,
+    scratch: opts.clusterScratch ?? (opts.out ? path.dirname(path.resolve(opts.out)) : undefined),
+    gold: g ? { prior: g.prior, confusion: g.confusion, pseudo: (opts.pseudoRaters ?? []).map((p) => ({ classes: p.classes })), original: opts.original as string | undefined } : undefined,
+  });
+}
+
 function pseudoRater(p: PseudoRaterSpec, main: AnswerTable, gold: Gold, spec: ModeSpec, original: Int32Array, opts: AggregateOptions): PseudoRater {
-  if (spec.mode !== 'verification') throw new UsageError('--pseudo-rater original-label needs verification mode');
+  if (spec.mode !== 'verification') throw new UsageError('`pseudoRaters` original-label needs verification mode');
   let truth: Int32Array | undefined;
   if (p.goldMinYes !== undefined) {
-    if (!gold.experts) throw new UsageError('--pseudo-rater gold-min-yes needs expert answers as --gold-truth');
+    if (!gold.experts) throw new UsageError('`pseudoRaters` goldMinYes needs expert answers as `goldTruth`');
     truth = alignTruth(gold.answers, gold.truthTasks, expertTruth(gold.experts, p.goldMinYes), gold.truthFile);
   }
   return {

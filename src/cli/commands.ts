@@ -18,6 +18,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'propose', load: () => require('./propose').register },
   { name: 'select-models', load: () => require('./select-models').register },
   { name: 'tasks', load: () => require('./tasks').register },
+  { name: 'serve', load: () => require('./serve').register },
   { name: 'aggregate', load: () => require('./aggregate').register },
   { name: 'reproduce-real', load: () => require('./reproduce-real').register },
   { name: 'evaluate', load: () => require('./evaluate').register },
@@ -27,6 +28,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'logits', load: () => require('./logits').register },
   { name: 'simulate', load: () => require('./simulate').register },
   { name: 'demo', load: () => require('./demo').register },
+  { name: 'cluster', load: () => require('./cluster').register },
 ];
 
 /**

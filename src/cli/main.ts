@@ -16,6 +16,8 @@ export function buildProgram(args?: readonly string[], setup?: (program: Command
     .configureOutput({
       outputError: (str, write) => write(`realabel: ${str.replace(/^error: /, '').trim()}\n`),
     });
+  // Options belong to the command they follow (`serve --db` and `serve export --db` are different flags).
+  program.enablePositionalOptions();
   // Before the commands: they copy the program's settings when created.
   setup?.(program);
   for (const entry of args ? commandsFor(args) : COMMANDS) entry.load()(program);
