@@ -173,7 +173,11 @@ std::string TopkCase(const char* name, const std::vector<float>& x, int64_t n, i
       gpu.values.resize(gpu.best.size());
       s.Values(gpu.best, gpu.values.data());
       j.Num(run == 0 ? "gpu_with_transfer_cold_s" : "gpu_with_transfer_s", Now() - t0);
-      if (run == 1) j.Num("gpu_copy_s", s.copy_seconds());
+      if (run == 1) {
+        j.Num("gpu_copy_s", s.copy_seconds());
+        j.Num("gpu_sampled", static_cast<double>(s.sampled()));
+        j.Num("gpu_fallbacks", static_cast<double>(s.fallbacks()));
+      }
     }
     std::string why;
     bool same = SamePairs(cpu, gpu, &why);
@@ -430,6 +434,19 @@ int main(int argc, char** argv) {
       log(TopkCase("topk-ties-streamed", x, n, c, 5 * n, crit, 997 * c, false));  // 51 row blocks
       log(TopkCase("topk-ties-k1", x, n, c, 1, crit, 0, false));
     }
+  }
+  {
+    // Rows at the sample positions raised far above the rest: the sampled
+    // threshold keeps fewer than K keys, so the push is redone without it.
+    const int64_t n = small ? 5000 : 50000, k = 5 * n;
+    std::vector<float> x = Logits(n, c, 3, false);
+    const double p = static_cast<double>(k) / (static_cast<double>(n) * c);
+    const int64_t sRows = static_cast<int64_t>(std::ceil(512 / p / c));
+    for (int64_t i = 0; i < sRows; ++i) {
+      const int64_t r = std::min(n - 1, static_cast<int64_t>((i + 0.5) * static_cast<double>(n) / sRows));
+      for (int64_t jj = 0; jj < c; ++jj) x[r * c + jj] += 50;
+    }
+    log(TopkCase("topk-sample-fallback", x, n, c, k, topk::kLogit, 997 * c, false));
   }
   log(NonFiniteCase());
   log(PoolCase(small ? 5000 : 50000, 1000, 12, small ? 20000 : 250000));

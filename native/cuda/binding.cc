@@ -128,6 +128,7 @@ struct Stream {
   std::unique_ptr<TopkGpu> selector;
   int64_t c;
   bool failed = false, finished = false;
+  int64_t sampled = 0, fallbacks = 0;  // kept after finish
 };
 
 Stream* ArgStream(const Napi::CallbackInfo& info, bool open) {
@@ -178,16 +179,19 @@ Napi::Value TopkStreamFinish(const Napi::CallbackInfo& info) {
   Stream* st = ArgStream(info, true);
   st->finished = true;
   Napi::Value out = Result(info.Env(), st->selector.get(), st->c);
+  st->sampled = st->selector->sampled();
+  st->fallbacks = st->selector->fallbacks();
   st->selector.reset();
   return out;
 }
 
-// The CPU stream's sampling statistics do not apply: zeros.
+// {sampled, fallbacks}: pushes that used a sampled threshold, and those redone.
 Napi::Value TopkStreamStats(const Napi::CallbackInfo& info) {
-  ArgStream(info, false);
+  Stream* st = ArgStream(info, false);
+  const bool open = st->selector != nullptr;
   Napi::Object out = Napi::Object::New(info.Env());
-  out.Set("sampled", 0);
-  out.Set("fallbacks", 0);
+  out.Set("sampled", static_cast<double>(open ? st->selector->sampled() : st->sampled));
+  out.Set("fallbacks", static_cast<double>(open ? st->selector->fallbacks() : st->fallbacks));
   return out;
 }
 

@@ -40,8 +40,10 @@ struct KeyOf {
   const T* x;
   const double* lse;  // null for logit
   long long c;
+  // A block holds fewer than 2^31 values (TopkGpu caps it), so the row
+  // is a 32-bit division, several times cheaper than a 64-bit one.
   __device__ __forceinline__ double Key(long long i) const {
-    const double l = lse ? lse[i / c] : 0.0;
+    const double l = lse ? lse[static_cast<unsigned>(i) / static_cast<unsigned>(c)] : 0.0;
     return (static_cast<double>(x[i]) - l) + 0.0;
   }
   __device__ __forceinline__ uint64_t Order(long long i) const { return OrderKey(Key(i)); }
@@ -91,10 +93,20 @@ __global__ void HistKernel(KeyOf<T> key, long long n, uint64_t floor, uint64_t p
   __shared__ unsigned h[256];
   for (int i = threadIdx.x; i < 256; i += blockDim.x) h[i] = 0;
   __syncthreads();
-  for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<long long>(gridDim.x) * blockDim.x) {
-    const uint64_t u = key.Order(i);
-    if (u > floor && (u & highMask) == prefix) atomicAdd(&h[(u >> shift) & 255], 1u);
+  // Most keys share a few digits (their exponent), so lanes with the same
+  // digit add once per warp (__match_any_sync); every lane of a warp runs the
+  // same iterations (blockDim is a multiple of 32), as the match needs.
+  const int lane = threadIdx.x & 31;
+  for (long long base = blockIdx.x * static_cast<long long>(blockDim.x); base < n;
+       base += static_cast<long long>(gridDim.x) * blockDim.x) {
+    const long long i = base + threadIdx.x;
+    int bin = -1;
+    if (i < n) {
+      const uint64_t u = key.Order(i);
+      if (u > floor && (u & highMask) == prefix) bin = static_cast<int>((u >> shift) & 255);
+    }
+    const unsigned same = __match_any_sync(0xffffffffu, bin);
+    if (bin >= 0 && lane == __ffs(same) - 1) atomicAdd(&h[bin], static_cast<unsigned>(__popc(same)));
   }
   __syncthreads();
   for (int i = threadIdx.x; i < 256; i += blockDim.x) {
@@ -182,9 +194,98 @@ TopkGpu::TopkGpu(int64_t c, int64_t k, topk::Criterion criterion, int64_t maxBlo
 
 TopkGpu::~TopkGpu() = default;
 
+namespace {
+
+// Row max and lse of one finite row (false when it is not), by the CPU core.
+bool HostRowLse(const float* x, int64_t c, double* lse) {
+  int64_t bad = -1;
+  float min;
+  const auto isa = topkrows::BestIsa();
+  const double m = topkrows::MaxF32(isa, x, c, &bad, &min);
+  if (bad >= 0) return false;
+  *lse = topkrows::LseF32(isa, x, c, m, min);
+  return true;
+}
+bool HostRowLse(const double* x, int64_t c, double* lse) {
+  int64_t bad = -1;
+  const double m = topkrows::MaxF64(x, c, &bad);
+  if (bad >= 0) return false;
+  *lse = topkrows::LseF64(topkrows::BestIsa(), x, c, m);
+  return true;
+}
+
+}  // namespace
+
+// topk_select.cc's SampleThreshold: the rank-th key of evenly spaced sample
+// rows, with rank a safe margin above the expected share of the top K.
+// Returns the floor "key >= tau" as a mapped key.
+template <typename T>
+bool TopkGpu::SampleFloor(const std::function<void(int64_t, T*)>& row, int64_t nRows, uint64_t* floor) const {
+  const double p = static_cast<double>(k_) / (static_cast<double>(nRows) * static_cast<double>(c_));
+  if (p > 0.25) return false;
+  const int64_t sRows = static_cast<int64_t>(std::ceil(512 / p / static_cast<double>(c_)));
+  if (sRows * 8 > nRows) return false;
+  std::vector<T> x(static_cast<size_t>(c_));
+  std::vector<double> keys;
+  keys.reserve(static_cast<size_t>(sRows * c_));
+  for (int64_t i = 0; i < sRows; ++i) {
+    const int64_t r = static_cast<int64_t>((static_cast<double>(i) + 0.5) * static_cast<double>(nRows) / sRows);
+    row(std::min(r, nRows - 1), x.data());
+    double lse = 0;
+    bool finite = true;
+    if (criterion_ == topk::kProb) {
+      finite = HostRowLse(x.data(), c_, &lse);
+    } else {
+      for (int64_t j = 0; j < c_ && finite; ++j) finite = std::isfinite(x[j]);
+    }
+    if (!finite) continue;  // the main pass reports it
+    for (int64_t j = 0; j < c_; ++j) keys.push_back((static_cast<double>(x[j]) - lse) + 0.0);
+  }
+  const double expected = p * static_cast<double>(keys.size());
+  const int64_t rank = static_cast<int64_t>(std::ceil(expected * 1.15 + 4 * std::sqrt(expected) + 16));
+  if (rank >= static_cast<int64_t>(keys.size())) return false;
+  *floor = OrderKey(topk::KthLargest(&keys, rank)) - 1;  // u > floor: key >= tau
+  return true;
+}
+
+// Runs run(floor) with a sampled floor on a first push that spans several
+// blocks; every candidate then has key >= tau, so K of them prove that the
+// top K all do. Otherwise the push is redone from scratch without it.
+template <typename T, typename Run>
+void TopkGpu::Sampled(const std::function<void(int64_t, T*)>& row, int64_t nRows, Run&& run) {
+  uint64_t floor = 0;
+  const bool sampled = rows_seen_ == 0 && buffer_.empty() && nRows * c_ > impl_->block_values &&
+                       SampleFloor<T>(row, nRows, &floor);
+  run(floor);
+  if (!sampled) return;
+  ++sampled_;
+  if (static_cast<int64_t>(buffer_.size()) >= k_) return;
+  ++fallbacks_;
+  buffer_.clear();
+  have_theta_ = false;
+  rows_seen_ = 0;
+  run(0);
+}
+
 template <typename T>
 void TopkGpu::Push(const T* host, int64_t nRows) {
   if (nRows <= 0) return;
+  Sampled<T>([&](int64_t r, T* dst) { std::memcpy(dst, host + r * c_, static_cast<size_t>(c_) * sizeof(T)); }, nRows,
+             [&](uint64_t floor) { HostBlocks(host, nRows, floor); });
+}
+
+template <typename T>
+void TopkGpu::PushDevice(const T* device, int64_t nRows) {
+  if (nRows <= 0) return;
+  Sampled<T>(
+      [&](int64_t r, T* dst) {
+        RL_CUDA(cudaMemcpy(dst, device + r * c_, static_cast<size_t>(c_) * sizeof(T), cudaMemcpyDeviceToHost));
+      },
+      nRows, [&](uint64_t floor) { DeviceBlocks(device, nRows, floor); });
+}
+
+template <typename T>
+void TopkGpu::HostBlocks(const T* host, int64_t nRows, uint64_t floor) {
   Impl& m = *impl_;
   const int64_t R = m.block_values / c_;
   const size_t blockBytes = static_cast<size_t>(R * c_) * sizeof(T);
@@ -202,7 +303,11 @@ void TopkGpu::Push(const T* host, int64_t nRows) {
     const int64_t r0 = b * R, nr = std::min(R, nRows - r0);
     const size_t bytes = static_cast<size_t>(nr * c_) * sizeof(T);
     RL_CUDA(cudaEventSynchronize(m.copied[s].get()));
-    std::memcpy(m.staged[s].get(), host + r0 * c_, bytes);
+    // Pageable -> pinned on every core: one thread copies at a fraction of memory speed.
+    const char* src = reinterpret_cast<const char*>(host + r0 * c_);
+    char* dst = static_cast<char*>(m.staged[s].get());
+    ParallelBlocks(static_cast<int64_t>(bytes), 16, ResolveThreads(0),
+                   [&](int, int64_t b0, int64_t b1) { std::memcpy(dst + b0, src + b0, static_cast<size_t>(b1 - b0)); });
     RL_CUDA(cudaStreamWaitEvent(m.copy.get(), m.used[s].get(), 0));
     RL_CUDA(cudaMemcpyAsync(m.rows[s].get(), m.staged[s].get(), bytes, cudaMemcpyHostToDevice, m.copy.get()));
     RL_CUDA(cudaEventRecord(m.copied[s].get(), m.copy.get()));
@@ -213,7 +318,7 @@ void TopkGpu::Push(const T* host, int64_t nRows) {
     const int s = static_cast<int>(b % 2);
     const int64_t nr = std::min(R, nRows - b * R);
     RL_CUDA(cudaStreamWaitEvent(m.compute.get(), m.copied[s].get(), 0));
-    Block(reinterpret_cast<const T*>(m.rows[s].get()), nr, s, [&] {
+    Block(reinterpret_cast<const T*>(m.rows[s].get()), nr, floor, [&] {
       if (b + 1 < blocks) stage(b + 1);
     });
     RL_CUDA(cudaEventRecord(m.used[s].get(), m.compute.get()));
@@ -221,15 +326,13 @@ void TopkGpu::Push(const T* host, int64_t nRows) {
 }
 
 template <typename T>
-void TopkGpu::PushDevice(const T* device, int64_t nRows) {
+void TopkGpu::DeviceBlocks(const T* device, int64_t nRows, uint64_t floor) {
   const int64_t R = impl_->block_values / c_;
-  for (int64_t r0 = 0; r0 < nRows; r0 += R) {
-    Block(device + r0 * c_, std::min(R, nRows - r0), 0, [] {});
-  }
+  for (int64_t r0 = 0; r0 < nRows; r0 += R) Block(device + r0 * c_, std::min(R, nRows - r0), floor, [] {});
 }
 
 template <typename T>
-void TopkGpu::Block(const T* x, int64_t nRows, int /*slot*/, const std::function<void()>& whileBusy) {
+void TopkGpu::Block(const T* x, int64_t nRows, uint64_t sampleFloor, const std::function<void()>& whileBusy) {
   Impl& m = *impl_;
   cudaStream_t st = m.compute.get();
   const long long n = nRows * c_;
@@ -243,7 +346,7 @@ void TopkGpu::Block(const T* x, int64_t nRows, int /*slot*/, const std::function
     RL_LAUNCHED("top-K log-sum-exp");
     key.lse = m.lse.get();
   }
-  const uint64_t floor = have_theta_ ? OrderKey(theta_) : 0;
+  const uint64_t floor = std::max(have_theta_ ? OrderKey(theta_) : 0, sampleFloor);
   unsigned h[256];
   auto hist = [&](uint64_t prefix, uint64_t highMask, int shift) {
     RL_CUDA(cudaMemsetAsync(m.hist.get(), 0, 256 * sizeof(unsigned), st));

@@ -46,11 +46,22 @@ class TopkGpu {
   int64_t rows_seen() const { return rows_seen_; }
   // Seconds spent copying host rows to the GPU (staging + transfer waits).
   double copy_seconds() const { return copy_seconds_; }
+  // Pushes that used a sampled threshold, and those redone without it.
+  int64_t sampled() const { return sampled_; }
+  int64_t fallbacks() const { return fallbacks_; }
 
  private:
   struct Impl;
   template <typename T>
-  void Block(const T* rows, int64_t nRows, int slot, const std::function<void()>& whileBusy);
+  void HostBlocks(const T* host, int64_t nRows, uint64_t floor);
+  template <typename T>
+  void DeviceBlocks(const T* device, int64_t nRows, uint64_t floor);
+  template <typename T>
+  void Block(const T* rows, int64_t nRows, uint64_t floor, const std::function<void()>& whileBusy);
+  template <typename T>
+  bool SampleFloor(const std::function<void(int64_t, T*)>& row, int64_t nRows, uint64_t* floor) const;
+  template <typename T, typename Run>
+  void Sampled(const std::function<void(int64_t, T*)>& row, int64_t nRows, Run&& run);
   void Merge(std::vector<topk::Cand>* greater, std::vector<topk::Cand>* equal);
 
   int64_t c_, k_, cap_;
@@ -59,6 +70,7 @@ class TopkGpu {
   bool have_theta_ = false;
   double theta_ = 0;
   double copy_seconds_ = 0;
+  int64_t sampled_ = 0, fallbacks_ = 0;
   std::vector<topk::Cand> buffer_;  // candidates in index order
   std::unique_ptr<Impl> impl_;
 };

@@ -22,7 +22,7 @@ import type { EmResult } from './em';
 import type { PseudoRater } from './gold';
 import { prCurve, prCurveCsv, thresholdForPrecision, type PrPoint } from './pr';
 import { modeSpec, type Mode, type ModeSpec } from './problem';
-import { alignTruth, expertPlurality, expertTruth, labelSets, originalLabelAnswers, questionPairs, readOriginalLabels, REAL_THRESHOLD } from './real';
+import { alignTruth, expertPlurality, expertTruth, labelSetsAsync, originalLabelAnswers, questionPairs, readOriginalLabels, REAL_THRESHOLD, type QuestionPairs } from './real';
 import { readGoldTruth, type GoldTruth } from './truth';
 
 export type Method = 'mv' | 'ds' | 'one-coin' | 'gold';
@@ -140,7 +140,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
       }
     }
   }
-  const sets = scores && original ? labelSets(questionPairs(answers), scores, threshold, original, originalName(opts)) : null;
+  const sets = scores && original ? await labelSetsAsync(pairsOf(opts, answers), scores, threshold, original, originalName(opts), signal) : null;
   const fitMs = since(t0);
 
   t0 = now();
@@ -170,6 +170,13 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
     outputs,
     timingsMs: { read, fit: fitMs, write },
   };
+}
+
+/** The (image, label) of every question: given in memory, or parsed from the task names. */
+function pairsOf(opts: AggregateOptions, answers: AnswerTable): QuestionPairs {
+  const given = opts.answers;
+  if (isAnswersInput(given) && given.image && given.label && !given.tasks) return { image: given.image, label: given.label };
+  return questionPairs(answers);
 }
 
 /** The original labels' name in error messages. */

@@ -16,6 +16,11 @@ const CANDIDATES = ['build/Release/realabel.node', 'build/Debug/realabel.node'];
 
 export function nativeAddon(): NativeAddon | null {
   if (cached !== undefined) return cached;
+  // The library reads the environment only here (REALABEL_NATIVE, REALABEL_ADDON):
+  // the addon loads once per process and per worker thread, at the first kernel
+  // call, before any option could choose it, so a whole process (CI's sanitizer
+  // build, benches forcing the twins) is switched without threading `backend`
+  // through every call.
   if (process.env.REALABEL_NATIVE === '0') return (cached = null);
   const root = path.resolve(__dirname, '..', '..');
   let lastError: unknown;
