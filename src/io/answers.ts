@@ -11,13 +11,14 @@
 import { FormatError, ValidationError } from '../errors';
 import { DEFAULT_ALPHABET, type CompactAnswers, type Mode } from '../aggregate/problem';
 import type { NdArray } from './npy';
+import { readLabelStudio } from './label-studio';
 import { NpzReader } from './npz';
 import * as fs from 'node:fs';
 import { cellText, readCsv } from './csv';
 import { ByteInterner, Interner } from './interner';
 import { BytePieces } from './text';
 
-export type AnswerFormat = 'npz' | 'csv' | 'jsonl';
+export type AnswerFormat = 'npz' | 'csv' | 'jsonl' | 'label-studio';
 export type OnDuplicate = 'error' | 'first' | 'last';
 
 export interface AnswerTable extends CompactAnswers {
@@ -67,18 +68,19 @@ export function answerFormat(file: string): AnswerFormat {
   if (lower.endsWith('.npz')) return 'npz';
   if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
   if (lower.endsWith('.csv')) return 'csv';
-  throw new FormatError('unknown answers format (expected .npz, .csv or .jsonl)', file);
+  if (lower.endsWith('.json')) return 'label-studio';
+  throw new FormatError('unknown answers format (expected .npz, .csv, .jsonl or a Label Studio .json export)', file);
 }
 
-/** The default mode of a format: verification for raters.npz, categorical for long tables. */
+/** The default mode of a format: verification for raters.npz and Label Studio (IMAGE:LABEL questions), categorical for long tables. */
 export function defaultMode(format: AnswerFormat): Mode {
-  return format === 'npz' ? 'verification' : 'categorical';
+  return format === 'npz' || format === 'label-studio' ? 'verification' : 'categorical';
 }
 
 export async function readAnswers(file: string, opts: ReadAnswersOptions = {}): Promise<AnswerTable> {
   const format = opts.format ?? answerFormat(file);
   if (format === 'npz') return readRatersNpz(file, opts);
-  const rows = format === 'csv' ? await readCsvRows(file) : await readJsonlRows(file);
+  const rows = format === 'csv' ? await readCsvRows(file) : format === 'label-studio' ? internRows(readLabelStudio(file)) : await readJsonlRows(file);
   return buildTable(file, format, rows, opts);
 }
 
@@ -221,6 +223,13 @@ class RawRows<I extends { names: string[] }> {
     this.labels = interner();
     this.cols = new Builder(Math.max(1024, capacity));
   }
+}
+
+/** Rows given as parallel string lists (a Label Studio export). */
+function internRows(r: { task: string[]; worker: string[]; label: string[]; line: number[] }): RawRows<Interner> {
+  const rows = new RawRows(() => new Interner(), r.task.length);
+  for (let i = 0; i < r.task.length; i++) rows.cols.push(rows.tasks.id(r.task[i]), rows.workers.id(r.worker[i]), rows.labels.id(r.label[i]), r.line[i]);
+  return rows;
 }
 
 /** At most one row per this many bytes ("a,b,c" and a line break). */
@@ -403,7 +412,7 @@ function resolveDuplicates(
   if (firstBad >= 0) {
     const unit = format === 'npz' ? 'row' : 'line';
     throw new ValidationError(
-      `line ${c.lines[firstBad]}: worker '${names.worker(firstBad)}' answered task '${names.task(firstBad)}' twice (first on ${unit} ${c.lines[firstBadOf]}; use --on-duplicate first|last to keep one)`,
+      `line ${c.lines[firstBad]}: worker '${names.worker(firstBad)}' answered task '${names.task(firstBad)}' twice (first on ${unit} ${c.lines[firstBadOf]}; use \`onDuplicate\` first|last to keep one)`,
       file,
     );
   }
