@@ -2,6 +2,7 @@
 import type IORedis from 'ioredis';
 import { emEmit, emStep, mvShard, scoreShard } from './aggregate-shard';
 import { evalShard } from './evaluate-shard';
+import { proposeShard } from './propose-shard';
 
 export interface HandlerContext {
   /** A reconnecting connection for blobs and results. */
@@ -21,4 +22,5 @@ export const HANDLERS: Record<string, Handler> = {
   'em-step': emStep,
   'em-emit': emEmit,
   evaluate: evalShard,
+  'propose-scan': proposeShard,
 };

@@ -1,7 +1,8 @@
 /**
- * evaluate --cluster on 3 worker processes prints the single machine's
- * bytes (--json and the per-class table): top-1 predictions on the real
- * release and score matrices on simulated data.
+ * propose and evaluate --cluster on 3 worker processes give the single
+ * machine's bytes: proposals.npz from simulated models; evaluate's --json
+ * and per-class table for top-1 predictions on the real release and for
+ * score matrices on simulated data.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,7 +23,7 @@ async function both(args: string[], url: string): Promise<void> {
   expect(fs.readFileSync(f('pc3.csv')).equals(fs.readFileSync(f('pc1.csv')))).toBe(true);
 }
 
-describeRedis('evaluate --cluster', () => {
+describeRedis('propose and evaluate --cluster', () => {
   let redis: Redis;
   let workers: Proc[];
   beforeAll(async () => {
@@ -33,6 +34,18 @@ describeRedis('evaluate --cluster', () => {
     await stop(workers ?? []);
     await stop(redis ? [redis] : []);
   });
+
+  test('propose on simulated models: proposals.npz byte-identical', async () => {
+    const sim = await realabel(['simulate', '--images', '3000', '--classes', '60', '--models', '4', '--seed', '5', '--out', f('sim')]);
+    expect(sim.status).toBe(0);
+    const models = [0, 1, 2, 3].map((m) => f(`sim/model_0${m}.npy`));
+    const common = ['propose', '--logits', ...models, '--original', f('sim/original.npy'), '--k', '5000'];
+    const one = await realabel([...common, '--out', f('p1.npz')]);
+    const many = await realabel([...common, '--out', f('p3.npz'), '--cluster', redis.url]);
+    expect({ status: many.status, stderr: many.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(one.status).toBe(0);
+    expect(fs.readFileSync(f('p3.npz')).equals(fs.readFileSync(f('p1.npz')))).toBe(true);
+  }, 120_000);
 
   (HAVE_DATA ? test : test.skip)('top-1 predictions against real.json: the same output', async () => {
     await both([
