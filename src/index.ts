@@ -47,6 +47,7 @@ export { simulate, type SimulateOptions, type Simulation } from './simulate/simu
 export { simulateToDir, type SimulateFilesOptions, type SimulateFilesResult } from './simulate/write';
 export { demo, type DemoOptions, type DemoResult } from './demo/demo';
 
-// The rating app (docs/serve.md): fastify and better-sqlite3 are loaded when it starts.
-export { createRatingServer, type RatingServerOptions, type RatingContext } from './serve/server';
-export { exportAnswers, exportToFiles, type ExportFilesOptions, type ExportCounts } from './serve/export';
+// The rating app (docs/serve.md): its store, better-sqlite3, is loaded when a server is created.
+export { createRatingServer, exportAnswers, exportToFiles } from './serve/api';
+export type { RatingServerOptions, RatingContext } from './serve/server';
+export type { ExportFilesOptions, ExportCounts } from './serve/export';

@@ -5,12 +5,16 @@
  * (see `main.ts`), so `realabel --version` does not pay for the stages.
  */
 import type { Command } from 'commander';
+import { MissingPackageError } from '../errors';
+import { isInstalled } from '../util/optional';
 
 export type Register = (program: Command) => void;
 
 export interface CommandEntry {
   name: string;
   load: () => Register;
+  /** Optional peer dependencies the command's modules import: without them it is a stub that says so. */
+  needs?: { packages: string[]; summary: string };
 }
 
 export const COMMANDS: CommandEntry[] = [
@@ -18,7 +22,11 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'propose', load: () => require('./propose').register },
   { name: 'select-models', load: () => require('./select-models').register },
   { name: 'tasks', load: () => require('./tasks').register },
-  { name: 'serve', load: () => require('./serve').register },
+  {
+    name: 'serve',
+    load: () => require('./serve').register,
+    needs: { packages: ['better-sqlite3', 'fastify'], summary: 'the rating app for your raters (docs/serve.md)' },
+  },
   { name: 'aggregate', load: () => require('./aggregate').register },
   { name: 'reproduce-real', load: () => require('./reproduce-real').register },
   { name: 'evaluate', load: () => require('./evaluate').register },
@@ -30,6 +38,30 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'demo', load: () => require('./demo').register },
   { name: 'cluster', load: () => require('./cluster').register },
 ];
+
+/**
+ * `realabel NAME` when the packages the command needs are missing: every
+ * argument is accepted, and running it fails with one line saying what to install.
+ */
+export function missingPackagesStub(entry: CommandEntry, missing: string[]): Register {
+  return (program) =>
+    program
+      .command(entry.name)
+      .summary(`${entry.needs?.summary ?? entry.name} (needs ${missing.join(' and ')})`)
+      .argument('[args...]')
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .helpOption(false)
+      .action(() => {
+        throw new MissingPackageError(missing, `realabel ${entry.name}`);
+      });
+}
+
+/** The entry's register function: its module, or a stub when packages it needs are missing. */
+export function registerOf(entry: CommandEntry): Register {
+  const missing = (entry.needs?.packages ?? []).filter((p) => !isInstalled(p));
+  return missing.length > 0 ? missingPackagesStub(entry, missing) : entry.load();
+}
 
 /**
  * The commands an invocation needs: just the named one (`realabel topk ...`),

@@ -1,6 +1,6 @@
 /** The `realabel` command line. */
 import { Command } from 'commander';
-import { COMMANDS, commandsFor } from './commands';
+import { COMMANDS, commandsFor, registerOf } from './commands';
 import { reportError } from './common';
 
 /**
@@ -20,7 +20,7 @@ export function buildProgram(args?: readonly string[], setup?: (program: Command
   program.enablePositionalOptions();
   // Before the commands: they copy the program's settings when created.
   setup?.(program);
-  for (const entry of args ? commandsFor(args) : COMMANDS) entry.load()(program);
+  for (const entry of args ? commandsFor(args) : COMMANDS) registerOf(entry)(program);
   return program;
 }
 

@@ -74,6 +74,20 @@ test('realabel --version prints the version and loads no command or stage module
     .filter((f) => f.startsWith(ROOT) && !f.includes(`${path.sep}node_modules${path.sep}`))
     .map((f) => path.relative(ROOT, f).split(path.sep).join('/'));
   expect(ours).toEqual(expect.arrayContaining(['bin/realabel.js', 'dist/cli/main.js', 'dist/cli/commands.js']));
-  const plumbing = /^(bin\/realabel\.js|package\.json|dist\/errors\.js|dist\/cli\/(main|commands|common|json)\.js|dist\/native\/[a-z-]+\.js)$/;
+  const plumbing = /^(bin\/realabel\.js|package\.json|dist\/errors\.js|dist\/cli\/(main|commands|common|json)\.js|dist\/util\/optional\.js|dist\/native\/[a-z-]+\.js)$/;
   expect(ours.filter((f) => !plumbing.test(f))).toEqual([]);
+});
+
+test('a command whose optional packages are missing is listed, and running it says what to install', async () => {
+  const { Command } = require('commander') as typeof import('commander');
+  const { registerOf } = require('../../src/cli/commands') as typeof import('../../src/cli/commands');
+  const load = () => {
+    throw new Error('the module of a command whose packages are missing must not be loaded');
+  };
+  const program = new Command('realabel').exitOverride();
+  registerOf({ name: 'rate', load, needs: { packages: ['no-such-package-realabel', 'commander'], summary: 'the rating app' } })(program);
+  expect(program.helpInformation()).toMatch(/rate .*the rating app \(needs no-such-package-realabel\)/);
+  await expect(program.parseAsync(['rate', '--db', 'x.sqlite', 'export'], { from: 'user' })).rejects.toThrow(
+    'realabel rate: no-such-package-realabel is not installed; run npm install no-such-package-realabel',
+  );
 });
