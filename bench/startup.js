@@ -5,6 +5,7 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { median } = require('./lib/stats');
 
@@ -33,4 +34,5 @@ const results = Object.entries(times).map(([name, xs]) => ({
 }));
 for (const r of results) console.log(`${r.name.padEnd(22)} ${String(r.median_ms).padStart(7)} ms  ${r.ratio_to_node}x node -e 0`);
 fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-fs.writeFileSync(path.join(__dirname, 'results', 'startup.json'), `${JSON.stringify({ runs, results }, null, 2)}\n`);
+const machine = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadavg: os.loadavg() };
+fs.writeFileSync(path.join(__dirname, 'results', 'startup.json'), `${JSON.stringify({ ...machine, runs, results }, null, 2)}\n`);
