@@ -25,7 +25,7 @@ export const COMMANDS: CommandEntry[] = [
   {
     name: 'serve',
     load: () => require('./serve').register,
-    needs: { packages: ['better-sqlite3', 'fastify'], summary: 'the rating app for your raters (docs/serve.md)' },
+    needs: { packages: ['better-sqlite3', 'fastify'], summary: 'the rating app' },
   },
   { name: 'aggregate', load: () => require('./aggregate').register },
   { name: 'reproduce-real', load: () => require('./reproduce-real').register },
