@@ -38,6 +38,13 @@ export class UnsupportedError extends RealabelError {
   }
 }
 
+/** An output path that cannot be written (missing or unwritable folder, a file in the way, a full disk). */
+export class OutputError extends RealabelError {
+  constructor(message: string, file?: string) {
+    super('E_OUTPUT', message, file);
+  }
+}
+
 /** Bad command-line or API options. */
 export class UsageError extends RealabelError {
   constructor(message: string) {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { analyzeFiles } from '../analyze/files';
 import { writeReport } from '../analyze/write-report';
+import { checkOutputFolder } from '../io/files';
 import { Progress } from '../util/progress';
 import { action, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
 
@@ -28,7 +29,7 @@ export function register(program: Command): void {
     .requiredOption('--original <file>', '.npy of original labels, int [N]')
     .option('--predictions <files...>', '.npy per model: int [N] top-1 classes or float [N, C] scores')
     .option('--synsets <file>', 'synset.txt, to name the classes')
-    .requiredOption('--out <dir>', 'output directory (report.html, CSVs, figures)')
+    .requiredOption('--out <dir>', 'output folder (report.html, CSVs, figures; created when missing)')
     .option('--png', 'also write a PNG of every figure')
     .option('--classes <n>', 'number of classes (default: synsets, score width, else 1000)', parseIntArg('--classes', 1, 1 << 24))
     .option('--oracle-threshold <p>', 'list co-occurring classes where the oracle is below this', parseFloatArg('--oracle-threshold', 0, 1), 0.9)
@@ -43,6 +44,7 @@ export function register(program: Command): void {
 }
 
 async function run(opts: Opts): Promise<void> {
+  checkOutputFolder(opts.out); // a file in the way fails before the analysis, not after
   const models = opts.predictions ?? [];
   const progress = new Progress('analyze', models.length, { json: opts.json });
   const result = await analyzeFiles({
