@@ -1,7 +1,7 @@
 /** The `realabel` command line. */
 import { Command } from 'commander';
 import { COMMANDS } from './commands';
-import { reportError } from './common';
+import { quietOnClosedOutput, reportError } from './common';
 
 export function buildProgram(): Command {
   const program = new Command('realabel')
@@ -15,6 +15,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {
+  quietOnClosedOutput();
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
