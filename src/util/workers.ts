@@ -6,7 +6,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Piscina from 'piscina';
-import { RealabelError } from '../errors';
+import { AbortError, RealabelError } from '../errors';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -22,6 +22,15 @@ export function resolveWorkers(requested: number | undefined): number {
   return Math.max(1, os.availableParallelism());
 }
 
+interface Waiting {
+  task: unknown;
+  name?: string;
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  /** Removes the abort listener once the task has settled. */
+  done?: () => void;
+}
+
 /**
  * A worker pool that never terminates a busy worker. Terminating a thread
  * while it is inside a native call (onnxruntime's session.run, a sharp
@@ -35,7 +44,7 @@ export class WorkerPool {
   /** Worker threads (each runs one task at a time). */
   readonly threads: number;
   private readonly pool: Piscina;
-  private readonly waiting: Array<{ task: unknown; name?: string; resolve(v: unknown): void; reject(e: unknown): void }> = [];
+  private readonly waiting: Waiting[] = [];
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
 
@@ -48,21 +57,39 @@ export class WorkerPool {
     this.pool.on('error', () => undefined);
   }
 
-  /** Runs `task` in a worker (`name`: the worker module's export to call). */
-  run<R = unknown>(task: unknown, opts: { name?: string } = {}): Promise<R> {
+  /**
+   * Runs `task` in a worker (`name`: the worker module's export to call).
+   * When `signal` aborts, the returned promise rejects at once with an
+   * AbortError; a task not yet started is dropped, a running one is left to
+   * finish (never terminated mid-call) and `destroy()` waits for it.
+   */
+  run<R = unknown>(task: unknown, opts: { name?: string; signal?: AbortSignal } = {}): Promise<R> {
     if (this.closed) return Promise.reject(new Error('internal: task submitted to a destroyed worker pool'));
+    const { signal } = opts;
+    if (signal?.aborted) return Promise.reject(new AbortError());
     return new Promise<R>((resolve, reject) => {
-      this.waiting.push({ task, name: opts.name, resolve: resolve as (v: unknown) => void, reject });
+      const entry: Waiting = { task, name: opts.name, resolve: resolve as (v: unknown) => void, reject };
+      if (signal) {
+        const onAbort = (): void => {
+          const i = this.waiting.indexOf(entry);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(new AbortError());
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        entry.done = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.waiting.push(entry);
       this.pump();
     });
   }
 
   private pump(): void {
     while (this.running.size < this.threads && this.waiting.length > 0) {
-      const { task, name, resolve, reject } = this.waiting.shift()!;
-      const p = this.pool.run(task, name ? { name } : {});
+      const entry = this.waiting.shift()!;
+      const p = this.pool.run(entry.task, entry.name ? { name: entry.name } : {});
       this.running.add(p);
-      p.then(resolve, reject).finally(() => {
+      p.then(entry.resolve, entry.reject).finally(() => {
+        entry.done?.();
         this.running.delete(p);
         if (!this.closed) this.pump();
       });
@@ -76,7 +103,10 @@ export class WorkerPool {
    */
   async destroy(): Promise<void> {
     this.closed = true;
-    for (const w of this.waiting.splice(0)) w.reject(new Error('internal: task cancelled: its worker pool was destroyed'));
+    for (const w of this.waiting.splice(0)) {
+      w.done?.();
+      w.reject(new Error('internal: task cancelled: its worker pool was destroyed'));
+    }
     await Promise.allSettled([...this.running]);
     await this.pool.destroy();
   }

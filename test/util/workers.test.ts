@@ -52,6 +52,20 @@ describe('WorkerPool.destroy()', () => {
     }
   });
 
+  it('an aborted signal rejects at once, drops queued tasks and lets the running one finish', async () => {
+    const c = counters();
+    const pool = new WorkerPool(WORKER, 1);
+    const controller = new AbortController();
+    const busy = pool.run({ kind: 'block', ms: 300, counters: c.buf, id: 1 }, { signal: controller.signal });
+    const queued = pool.run({ kind: 'block', ms: 1, counters: c.buf, id: 2 }, { signal: controller.signal });
+    while (c.started() === 0) await new Promise((r) => setTimeout(r, 5)); // the busy task is running
+    controller.abort();
+    expect(await outcomes([busy, queued])).toEqual(['error The operation was aborted', 'error The operation was aborted']);
+    await pool.destroy();
+    expect([c.started(), c.finished()]).toEqual([1, 1]); // the running task finished; the queued one never started
+    await expect(pool.run({ kind: 'block', ms: 1, counters: c.buf, id: 3 }, { signal: controller.signal })).rejects.toThrow(/destroyed worker pool/);
+  });
+
   it('refuses tasks once destroyed', async () => {
     const pool = new WorkerPool(WORKER, 1);
     await pool.destroy();
