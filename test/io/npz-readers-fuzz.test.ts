@@ -28,13 +28,10 @@ const RUNS = Number(process.env.REALABEL_FUZZ_RUNS ?? 400);
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: RealabelError };
 
 async function outcome<T>(fn: () => Promise<T> | T): Promise<Outcome<T>> {
-  const t0 = Date.now();
   try {
     const value = await fn();
-    expect(Date.now() - t0).toBeLessThan(2000);
     return { ok: true, value };
   } catch (err) {
-    expect(Date.now() - t0).toBeLessThan(2000);
     if (!(err instanceof RealabelError)) throw new Error(`untyped error: ${(err as Error)?.stack ?? String(err)}`);
     return { ok: false, error: err };
   }
