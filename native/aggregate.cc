@@ -223,8 +223,10 @@ Napi::Value GoldConfusion(const Napi::CallbackInfo& info) {
   });
 }
 
-// aggScore(question, worker, answer, numQuestions, prior[K], confusion[W*K*A], numWorkers, numAnswers, threads)
-// -> {posterior: Float64Array(Q*K), logLikelihood}
+// aggScore(question, worker, answer, numQuestions, prior[K], confusion[W*K*A], numWorkers, numAnswers, threads
+//          [, blockStarts: Int32Array(B+1)]) -> {posterior: Float64Array(Q*K), logLikelihood[, blockLogLikelihood(B)]}
+// blockStarts (0 = first < ... <= last = Q) fixes the question blocks whose
+// log-likelihoods are returned one by one (the sharded EM, src/cluster).
 Napi::Value Score(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return Guard(env, [&]() -> Napi::Value {
@@ -249,9 +251,24 @@ Napi::Value Score(const Napi::CallbackInfo& info) {
     ans.a = a.Data();
     agg::CheckAnswers("answers", &ans, Len(q), Len(w), Len(a));
     Napi::Float64Array post = NewF64(env, static_cast<size_t>(ans.Q) * ans.K);
-    const double ll = agg::ScorePass(ans, prior.Data(), conf.Data(), threads, post.Data());
     Napi::Object r = Napi::Object::New(env);
     r.Set("posterior", post);
+    if (info.Length() > 9 && !info[9].IsUndefined()) {
+      auto starts = ArgArray<int32_t>(info, 9, "blockStarts");
+      const int64_t nb = Len(starts) - 1;
+      if (nb < 1 || starts.Data()[0] != 0 || starts.Data()[nb] != ans.Q) throw RangeErr(env, "blockStarts: expected 0, ..., numQuestions");
+      for (int64_t b = 0; b < nb; ++b) {
+        if (starts.Data()[b + 1] < starts.Data()[b]) throw RangeErr(env, "blockStarts: must not decrease");
+      }
+      Napi::Float64Array bll = NewF64(env, static_cast<size_t>(nb));
+      agg::ScorePassBlocks(ans, prior.Data(), conf.Data(), threads, post.Data(), starts.Data(), static_cast<int32_t>(nb), bll.Data());
+      double ll = 0;
+      for (int64_t b = 0; b < nb; ++b) ll += bll.Data()[b];
+      r.Set("logLikelihood", Napi::Number::New(env, ll));
+      r.Set("blockLogLikelihood", bll);
+      return r;
+    }
+    const double ll = agg::ScorePass(ans, prior.Data(), conf.Data(), threads, post.Data());
     r.Set("logLikelihood", Napi::Number::New(env, ll));
     return r;
   });

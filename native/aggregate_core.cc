@@ -775,6 +775,17 @@ void GoldConfusion(const Answers& ans, const int32_t* truth, double smoothing, d
 
 double ScorePass(const Answers& ans, const double* prior, const double* confusion, int threads, double* posterior) {
   constexpr int kBlocks = 64;
+  std::vector<int32_t> starts(kBlocks + 1);
+  for (int b = 0; b <= kBlocks; ++b) starts[b] = static_cast<int32_t>(BlockStart(ans.Q, b, kBlocks));
+  std::vector<double> bll(kBlocks, 0);
+  ScorePassBlocks(ans, prior, confusion, threads, posterior, starts.data(), kBlocks, bll.data());
+  double ll = 0;
+  for (int b = 0; b < kBlocks; ++b) ll += bll[b];
+  return ll;
+}
+
+void ScorePassBlocks(const Answers& ans, const double* prior, const double* confusion, int threads, double* posterior,
+                     const int32_t* starts, int32_t kBlocks, double* bll) {
   const int32_t K = ans.K, A = ans.A;
   const Csr csr = QuestionCsr(ans);
   std::vector<double> prob(static_cast<size_t>(ans.W) * A * K), logc, logp;
@@ -807,15 +818,13 @@ double ScorePass(const Answers& ans, const double* prior, const double* confusio
     prm.logc = logc.data();
     prm.logp = logp.data();
   }
-  std::vector<double> bll(kBlocks, 0), psum(static_cast<size_t>(kBlocks) * K, 0);
-  threads = std::max(1, std::min(threads, kBlocks));
+  std::vector<double> psum(static_cast<size_t>(kBlocks) * K, 0);
+  threads = std::max(1, std::min<int>(threads, std::max<int32_t>(kBlocks, 1)));
   std::atomic<int> next_block{0};
   auto work = [&](int) {
     std::vector<double> p(K);
     for (int b; (b = next_block.fetch_add(1)) < kBlocks;) {
-      const int32_t q0 = static_cast<int32_t>(BlockStart(ans.Q, b, kBlocks));
-      const int32_t q1 = static_cast<int32_t>(BlockStart(ans.Q, b + 1, kBlocks));
-      bll[b] = EStepAnyK<Sink::kNone>(csr, q0, q1, prm, nullptr, posterior, psum.data() + static_cast<size_t>(b) * K,
+      bll[b] = EStepAnyK<Sink::kNone>(csr, starts[b], starts[b + 1], prm, nullptr, posterior, psum.data() + static_cast<size_t>(b) * K,
                                   SinkArgs{}, p.data())
                    .ll;
     }
@@ -825,9 +834,6 @@ double ScorePass(const Answers& ans, const double* prior, const double* confusio
   } else {
     RunTeam(threads, work);
   }
-  double ll = 0;
-  for (int b = 0; b < kBlocks; ++b) ll += bll[b];
-  return ll;
 }
 
 }  // namespace agg

@@ -46,15 +46,20 @@ export function goldConfusion(
   return goldConfusionTs(gold.question, gold.worker, gold.answer, truth, gold.numWorkers, A, numClasses, smoothing);
 }
 
-/** One scoring pass (an E-step) with fixed prior and confusions. */
+/**
+ * One scoring pass (an E-step) with fixed prior and confusions. `blockStarts`
+ * (0, ..., numQuestions) fixes the question blocks whose log-likelihoods come
+ * back one by one (a shard of the sharded EM, src/cluster).
+ */
 export function scorePass(
-  ans: CompactAnswers, prior: Float64Array, confusion: Float64Array, opts: { threads?: number; backend?: Backend } = {},
-): { posterior: Float64Array; logLikelihood: number } {
+  ans: CompactAnswers, prior: Float64Array, confusion: Float64Array,
+  opts: { threads?: number; backend?: Backend; blockStarts?: Int32Array } = {},
+): { posterior: Float64Array; logLikelihood: number; blockLogLikelihood?: Float64Array } {
   const A = ans.alphabet.length;
   const addon = pickNative(opts.backend);
   if (addon) {
     try {
-      return addon.aggScore(ans.question, ans.worker, ans.answer, ans.numQuestions, prior, confusion, ans.numWorkers, A, opts.threads ?? 0);
+      return addon.aggScore(ans.question, ans.worker, ans.answer, ans.numQuestions, prior, confusion, ans.numWorkers, A, opts.threads ?? 0, opts.blockStarts);
     } catch (err) {
       rethrowNative(err);
     }
@@ -68,7 +73,11 @@ export function scorePass(
   for (const x of [...prior, ...confusion]) {
     if (!(x >= 0 && Number.isFinite(x))) throw new ValidationError('prior and confusion must be finite non-negative numbers');
   }
-  return scorePassTs(ans.question, ans.worker, ans.answer, ans.numQuestions, prior, confusion, ans.numWorkers, A);
+  const starts = opts.blockStarts;
+  if (starts && (starts.length < 2 || starts[0] !== 0 || starts[starts.length - 1] !== ans.numQuestions || starts.some((s, b) => b > 0 && s < starts[b - 1]))) {
+    throw new ValidationError('blockStarts: expected 0, ..., numQuestions');
+  }
+  return scorePassTs(ans.question, ans.worker, ans.answer, ans.numQuestions, prior, confusion, ans.numWorkers, A, starts);
 }
 
 /** A deterministic rule that answers questions like an extra worker. */
@@ -111,6 +120,13 @@ export interface GoldScoreResult {
 
 /** Gold calibration + one scoring pass. */
 export function goldScore(input: GoldScoreInput): GoldScoreResult {
+  const p = goldParams(input);
+  const { posterior, logLikelihood } = scorePass(p.main, p.prior, p.confusion, { threads: input.threads, backend: input.backend });
+  return { posterior, prior: p.prior, confusion: p.confusion, counts: p.counts, logLikelihood };
+}
+
+/** The calibration alone: prior, confusions (pseudo-raters last) and the main answers with the pseudo-raters'. */
+export function goldParams(input: GoldScoreInput): { prior: Float64Array; confusion: Float64Array; counts: Float64Array; main: CompactAnswers } {
   const { answers, gold, truth, spec } = input;
   const smoothing = input.smoothing ?? 1;
   const K = spec.numClasses;
@@ -133,8 +149,7 @@ export function goldScore(input: GoldScoreInput): GoldScoreResult {
     counts[W + j] = r.counts[0];
   });
   const main = pseudo.length ? withPseudo(answers, pseudo) : answers;
-  const { posterior, logLikelihood } = scorePass(main, prior, confusion, { threads: input.threads, backend: input.backend });
-  return { posterior, prior, confusion, counts, logLikelihood };
+  return { prior, confusion, counts, main };
 }
 
 /** Class frequencies of the known gold truths. */
@@ -172,7 +187,7 @@ function pseudoAnswers(byQuestion: Int32Array, w: number, alphabet: string[]): C
  * answers already grouped by question stay grouped (the kernel then skips its
  * sort), others get the pseudo answers appended.
  */
-function withPseudo(ans: CompactAnswers, pseudo: PseudoRater[]): CompactAnswers {
+export function withPseudo(ans: CompactAnswers, pseudo: Pick<PseudoRater, 'name' | 'main'>[]): CompactAnswers {
   for (const p of pseudo) {
     if (p.main.length !== ans.numQuestions) {
       throw new ValidationError(`pseudo-rater ${p.name}: ${p.main.length} answers for ${ans.numQuestions} questions`);
