@@ -67,6 +67,21 @@ export function aboutOption<E extends RealabelError>(option: string, err: E): E 
 }
 
 /**
+ * An optional package that one command needs is not installed (e.g.
+ * onnxruntime-node for `logits`): the message says what to install.
+ */
+export class MissingPackageError extends RealabelError {
+  /** The packages to install. */
+  readonly packages: string[];
+
+  constructor(packages: string[], what: string) {
+    const are = packages.length > 1 ? 'are' : 'is';
+    super('E_MISSING_PACKAGE', `${what}: ${packages.join(' and ')} ${are} not installed; run npm install ${packages.join(' ')}`);
+    this.packages = packages;
+  }
+}
+
+/**
  * Native kernels throw plain JS errors (TypeError / RangeError from another
  * realm); re-throw them as ValidationError naming the file being processed.
  */

@@ -18,6 +18,7 @@ import { checkDeclared, checkModelFile, checkProbe, type ModelIo } from './model
 import { PartialOutput, sha256File, sha256Lines, type Fingerprint, type SkippedRow } from './partial';
 import { resolvePreprocess, type PreprocessInput, type PreprocessOptions } from './preprocess';
 import type { BatchResult, BatchTask, InspectResult, InspectTask } from './worker';
+import { requirePackages } from '../util/optional';
 
 export interface LogitsOptions extends PreprocessInput {
   /** ONNX model file. */
@@ -80,6 +81,7 @@ interface Plan {
 
 /** Runs the model over the images and writes `out`; see LogitsOptions. */
 export async function logits(opts: LogitsOptions): Promise<LogitsResult> {
+  requirePackages('logits', ['onnxruntime-node', 'sharp']);
   const t0 = now();
   const pre = resolvePreprocess(opts);
   const intraOpThreads = opts.intraOpThreads ?? 1;
