@@ -25,10 +25,11 @@ import { readNpzAsync, writeNpz } from '../io/npz';
 import type { Backend } from '../native/addon';
 import { parseQuestionId } from '../tasks/format';
 import { now, since } from '../util/timer';
-import { goldScore, type PseudoRater } from './gold';
+import type { PseudoRater } from './gold';
 import { originalOf } from './memory';
 import { modeSpec } from './problem';
-import { pause } from '../util/abort';
+import { checkSignal, pause, throwIfAborted } from '../util/abort';
+import { goldScoreAsync } from '../util/kernels';
 import { pythonSetOrder } from './python-set';
 
 export const REAL_THRESHOLD = 0.8;
@@ -210,6 +211,8 @@ export interface ReproduceRealOptions {
   threshold?: number;
   threads?: number;
   backend?: Backend;
+  /** Stops between phases and kernel calls with an AbortError; nothing is written once it has fired. */
+  signal?: AbortSignal;
 }
 
 export interface Agreement {
@@ -235,10 +238,11 @@ export interface ReproduceRealResult {
   /** The label sets (real.json layout). */
   sets: LabelSets;
   outputs: { scores: string; labels: string } | null;
-  timings_ms: { read: number; fit: number; write: number; compare: number };
+  timingsMs: { read: number; fit: number; write: number; compare: number };
 }
 
 export async function reproduceReal(opts: ReproduceRealOptions): Promise<ReproduceRealResult> {
+  const signal = checkSignal(opts.signal);
   const threshold = opts.threshold ?? REAL_THRESHOLD;
   // The folder is created (mkdir -p) only when the outputs are written; a file in the way fails now.
   if (opts.out !== undefined) checkOutputFolder(opts.out);
@@ -268,11 +272,12 @@ export async function reproduceReal(opts: ReproduceRealOptions): Promise<Reprodu
     gold: originalLabelAnswers(goldPairs, original, spec.numAnswers, undefined, originalFile),
     truth: t2,
   };
-  const r = goldScore({ answers: main, gold: crowdGold, truth: t3, spec, pseudoRaters: [pseudo], smoothing: 1, threads: opts.threads, backend: opts.backend });
+  const r = await goldScoreAsync({ answers: main, gold: crowdGold, truth: t3, spec, pseudoRaters: [pseudo], smoothing: 1, threads: opts.threads, backend: opts.backend, signal });
   const scores = new Float64Array(main.numQuestions);
   for (let q = 0; q < scores.length; q++) scores[q] = r.posterior[q * 2 + 1];
-  const sets = labelSets(mainPairs, scores, threshold, original, originalFile);
+  const sets = await labelSetsAsync(mainPairs, scores, threshold, original, originalFile, signal);
   const fit = since(t0);
+  throwIfAborted(signal);
 
   t0 = now();
   const outputs = opts.out === undefined ? null : { scores: path.join(opts.out, 'scores.npz'), labels: path.join(opts.out, 'real.json') };
@@ -303,7 +308,7 @@ export async function reproduceReal(opts: ReproduceRealOptions): Promise<Reprodu
     scores,
     sets,
     outputs,
-    timings_ms: { read, fit, write, compare },
+    timingsMs: { read, fit, write, compare },
   };
 }
 
