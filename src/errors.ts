@@ -46,14 +46,12 @@ export class UsageError extends RealabelError {
 }
 
 /**
- * Native kernels throw plain JS errors (TypeError / RangeError from another
- * realm); re-throw them as ValidationError naming the file being processed.
+ * The work was stopped by its AbortSignal. Named like DOMException's and
+ * Node's own AbortError (`name === 'AbortError'`, `code === 'ABORT_ERR'`), so
+ * code written for fetch or fs aborts recognises it.
  */
-export function rethrowNative(err: unknown, file?: string): never {
-  if (err instanceof RealabelError) throw err;
-  const e = err as { name?: string; message?: string };
-  if (e && (e.name === 'TypeError' || e.name === 'RangeError') && typeof e.message === 'string') {
-    throw new ValidationError(e.message, file);
+export class AbortError extends RealabelError {
+  constructor(message = 'The operation was aborted') {
+    super('ABORT_ERR', message);
   }
-  throw err;
 }

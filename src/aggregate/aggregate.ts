@@ -17,8 +17,8 @@ import type { Backend } from '../native/addon';
 import { now, since } from '../util/timer';
 import { DEFAULT_MAX_ITER, DEFAULT_TOL, dawidSkene } from './ds';
 import type { EmResult } from './em';
-import { goldScore, type PseudoRater } from './gold';
-import { majorityVote } from './mv';
+import { goldScoreSync, type PseudoRater } from './gold';
+import { majorityVoteSync } from './mv';
 import { oneCoin } from './one-coin';
 import { prCurve, prCurveCsv, thresholdForPrecision, type PrPoint } from './pr';
 import { modeSpec, type Mode, type ModeSpec } from './problem';
@@ -235,7 +235,7 @@ function fitMethod(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec,
   const em = { spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, tol: opts.tol ?? DEFAULT_TOL, smoothing: opts.smoothing ?? 0, threads: opts.threads, backend: opts.backend };
   switch (opts.method) {
     case 'mv':
-      return { posterior: majorityVote(answers, { spec, backend: opts.backend }) };
+      return { posterior: majorityVoteSync(answers, { spec, backend: opts.backend }) };
     case 'ds': {
       const r = dawidSkene(answers, em);
       return { posterior: r.posterior, em: r };
@@ -246,7 +246,7 @@ function fitMethod(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec,
     }
     case 'gold': {
       const pseudo = (opts.pseudoRaters ?? []).map((p) => pseudoRater(p, answers, gold!, spec, original!, opts));
-      const r = goldScore({ answers, gold: gold!.answers, truth: gold!.truth, spec, pseudoRaters: pseudo, smoothing: opts.smoothing ?? 1, threads: opts.threads, backend: opts.backend });
+      const r = goldScoreSync({ answers, gold: gold!.answers, truth: gold!.truth, spec, pseudoRaters: pseudo, smoothing: opts.smoothing ?? 1, threads: opts.threads, backend: opts.backend });
       return { posterior: r.posterior, logLikelihood: r.logLikelihood };
     }
   }

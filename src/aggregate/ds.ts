@@ -4,8 +4,8 @@
  * `tol` or after `maxIter` iterations (`tol: 0` runs exactly maxIter).
  */
 import type { Backend } from '../native/addon';
-import { runEm, type EmResult } from './em';
-import { majorityVote } from './mv';
+import { runEmSync, type EmResult } from './em';
+import { majorityVoteSync } from './mv';
 import { modeSpec, type CompactAnswers, type Mode, type ModeSpec } from './problem';
 
 export interface EmFitOptions {
@@ -42,9 +42,9 @@ export function fitEm(problems: CompactAnswers[], opts: EmFitOptions, method: 0 
     answer: p.answer,
     numQuestions: p.numQuestions,
     numWorkers: p.numWorkers,
-    init: majorityVote(p, { spec, backend: opts.backend }),
+    init: majorityVoteSync(p, { spec, backend: opts.backend }),
   }));
-  return runEm(
+  return runEmSync(
     emProblems,
     {
       numAnswers: spec.numAnswers,
@@ -55,7 +55,7 @@ export function fitEm(problems: CompactAnswers[], opts: EmFitOptions, method: 0 
       tol: opts.tol ?? DEFAULT_TOL,
       smoothing: opts.smoothing ?? 0,
       threads: opts.threads ?? 0,
+      backend: opts.backend,
     },
-    opts.backend,
   );
 }

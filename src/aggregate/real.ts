@@ -24,7 +24,7 @@ import { readNpzAsync, writeNpz } from '../io/npz';
 import type { Backend } from '../native/addon';
 import { parseQuestionId } from '../tasks/format';
 import { now, since } from '../util/timer';
-import { goldScore, type PseudoRater } from './gold';
+import { goldScoreSync, type PseudoRater } from './gold';
 import { originalOf } from './memory';
 import { modeSpec } from './problem';
 import { pythonSetOrder } from './python-set';
@@ -220,7 +220,7 @@ export async function reproduceReal(opts: ReproduceRealOptions): Promise<Reprodu
     gold: originalLabelAnswers(goldPairs, original, spec.numAnswers, undefined, originalFile),
     truth: t2,
   };
-  const r = goldScore({ answers: main, gold: crowdGold, truth: t3, spec, pseudoRaters: [pseudo], smoothing: 1, threads: opts.threads, backend: opts.backend });
+  const r = goldScoreSync({ answers: main, gold: crowdGold, truth: t3, spec, pseudoRaters: [pseudo], smoothing: 1, threads: opts.threads, backend: opts.backend });
   const scores = new Float64Array(main.numQuestions);
   for (let q = 0; q < scores.length; q++) scores[q] = r.posterior[q * 2 + 1];
   const sets = labelSets(mainPairs, scores, threshold, original, originalFile);

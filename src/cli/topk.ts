@@ -1,7 +1,7 @@
 /** `realabel topk`: the K largest entries of a logits matrix → pairs.npz (image, label, value). */
 import { InvalidArgumentError, type Command } from 'commander';
 import { writeNpz } from '../io/npz';
-import { topkFile, type Criterion } from '../topk/topk';
+import { topkFileSync, type Criterion } from '../topk/topk';
 import { now, since } from '../util/timer';
 import { action, examples, parseIntArg, printJson, threadsOption } from './common';
 
@@ -40,7 +40,7 @@ export function register(program: Command): void {
   ]);
   cmd.action(
     action((file: string, o: Opts) => {
-      const res = topkFile(file, o.k, { criterion: o.criterion, threads: o.threads });
+      const res = topkFileSync(file, o.k, { criterion: o.criterion, threads: o.threads });
       const t0 = now();
       const { image, label, value } = res.pairs;
       writeNpz(o.out, {

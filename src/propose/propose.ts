@@ -13,7 +13,7 @@ import { FormatError, RealabelError, UnsupportedError, UsageError, ValidationErr
 import { checkLabelRange, toInt32 } from '../io/convert';
 import { NpyReader, readNpy } from '../io/npy';
 import type { Backend } from '../native/addon';
-import { poolPairs, type PairSource } from '../pool/pool';
+import { poolPairsSync, type PairSource } from '../pool/pool';
 import { createPool, resolveWorkers, workerFailed } from '../util/workers';
 import { now, since } from '../util/timer';
 import { scanMatrix, type ModelScan } from './scan';
@@ -102,7 +102,7 @@ export function poolScans(
     sources.push({ image: s.byProb.image, label: s.byProb.label, model: m });
   });
   const forced = [...scans.map((s) => s.top1), original];
-  const pooled = poolPairs({ n, c, models: M, sources, forced, minVotes: opts.minVotes }, { backend: opts.backend });
+  const pooled = poolPairsSync({ n, c, models: M, sources, forced, minVotes: opts.minVotes }, { backend: opts.backend });
   const top1 = new Int32Array(M * n);
   scans.forEach((s, m) => top1.set(s.top1, m * n));
   return {
