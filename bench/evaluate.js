@@ -16,7 +16,7 @@ const Benchmark = require('benchmark');
 
 const root = path.join(__dirname, '..');
 const dist = (m) => require(path.join(root, 'dist', m));
-const { topkRows } = dist('evaluate/topk');
+const { topkRowsSync: topkRows } = dist('evaluate/topk');
 const { hasNative } = dist('native/addon');
 const { evaluateFiles } = dist('evaluate/files');
 const { openPredictions } = dist('evaluate/npy-source');
@@ -208,9 +208,9 @@ print(json.dumps({'load_and_top5_s': time.perf_counter() - t}))`);
       analyze_compute_s,
       numpy_load_and_argpartition_top5_s: numpy ? +numpy.load_and_top5_s.toFixed(3) : 'python3/numpy not available',
       sanity: {
-        real_top1: result.models.map((m) => +m.real_top1.toFixed(4)),
-        real_top5_first: +result.models[0].real_top5.toFixed(4),
-        one_model_agrees: one.models[0].counts.real_top1 === result.models[0].counts.real_top1,
+        real_top1: result.models.map((m) => +m.realTop1.toFixed(4)),
+        real_top5_first: +result.models[0].realTop5.toFixed(4),
+        one_model_agrees: one.models[0].counts.realTop1 === result.models[0].counts.realTop1,
         slopes: { weaker: analysis.slopes.weaker?.slope, stronger: analysis.slopes.stronger?.slope },
         checksum,
       },

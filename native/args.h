@@ -194,6 +194,34 @@ class Args {
   std::vector<Napi::Reference<Napi::Value>> kept_;
 };
 
+// Free-function forms of Args' readers, for bindings not (yet) written as
+// jobs (native/cuda/binding.cc). Same checks and messages.
+template <typename T>
+Napi::TypedArrayOf<T> ArgArray(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (info.Length() <= i || !info[i].IsTypedArray() ||
+      info[i].As<Napi::TypedArray>().TypedArrayType() != TypedArrayTraits<T>::kind) {
+    throw TypeErr(info.Env(), std::string(what) + ": expected a " + TypedArrayTraits<T>::name);
+  }
+  return info[i].As<Napi::TypedArrayOf<T>>();
+}
+inline int64_t ArgInt(const Napi::CallbackInfo& info, size_t i, const char* what, int64_t lo, int64_t hi) {
+  Args args(info, info.Length(), false);
+  return args.Int(i, what, lo, hi);
+}
+constexpr struct {
+  int64_t lo = kAnyLo;
+  int64_t hi = kAnyHi;
+} kAnyInt{};
+// Runs a core's check, turning its ArgError into a coded JS RangeError.
+template <typename Fn>
+void Checked(Napi::Env env, Fn&& check) {
+  try {
+    check();
+  } catch (const ArgError& e) {
+    throw RangeErr(env, e.what());
+  }
+}
+
 // New typed arrays holding a copy of C++ results (made on the JS thread).
 template <typename T>
 Napi::TypedArrayOf<T> NewArray(Napi::Env env, const T* data, size_t n) {

@@ -33,3 +33,32 @@ if (res.status !== 0) {
   const why = res.error ? ` (${res.error.message})` : '';
   process.stderr.write(`realabel: native build failed${why}; the pure-TypeScript kernels will be used instead\n`);
 }
+
+// The optional CUDA module (docs/gpu.md), only where nvcc is found: CMake
+// preset `cuda` -> build-cuda/realabel_cuda.node. Like the CPU addon, a
+// failure is reported and never fails the install.
+function findNvcc() {
+  const candidates = [process.env.CUDACXX, '/usr/local/cuda/bin/nvcc'];
+  const onPath = spawnSync('nvcc', ['--version'], { stdio: 'ignore' });
+  if (onPath.status === 0) return 'nvcc';
+  return candidates.find((p) => p && fs.existsSync(p));
+}
+
+function buildCuda() {
+  if (process.env.REALABEL_SKIP_CUDA_BUILD === '1') return;
+  const nvcc = findNvcc();
+  if (!nvcc) return;
+  const cwd = path.join(__dirname, '..');
+  const env = nvcc === 'nvcc' ? process.env : { ...process.env, CUDACXX: nvcc };
+  const jobs = String(Math.max(1, require('node:os').cpus().length));
+  for (const args of [['--preset', 'cuda'], ['--build', '--preset', 'cuda', '-j', jobs]]) {
+    const r = spawnSync('cmake', args, { cwd, env, stdio: 'inherit' });
+    if (r.status !== 0) {
+      const why = r.error ? ` (${r.error.message})` : '';
+      process.stderr.write(`realabel: optional CUDA module build failed${why}; the CPU kernels will be used\n`);
+      return;
+    }
+  }
+}
+
+buildCuda();

@@ -8,6 +8,12 @@ export class RealabelError extends Error {
   readonly code: string;
   /** The file the problem is in, when there is one. */
   readonly file?: string;
+  /**
+   * The option the problem is about (its library name, e.g. `minVotes`),
+   * when there is one: the message names it, and the CLI shows the flag
+   * (`--min-votes`) in its place.
+   */
+  option?: string;
 
   constructor(code: string, message: string, file?: string) {
     super(file ? `${file}: ${message}` : message);
@@ -38,11 +44,19 @@ export class UnsupportedError extends RealabelError {
   }
 }
 
-/** Bad command-line or API options. */
+/** Bad API options (the CLI reports them with their flag names). */
 export class UsageError extends RealabelError {
-  constructor(message: string) {
+  /** `option`: the option the message starts with or names (see RealabelError.option). */
+  constructor(message: string, option?: string) {
     super('E_USAGE', message);
+    if (option) this.option = option;
   }
+}
+
+/** Marks `err` as being about `option` (see RealabelError.option). */
+export function aboutOption<E extends RealabelError>(option: string, err: E): E {
+  err.option = option;
+  return err;
 }
 
 /**

@@ -52,3 +52,5 @@ export { clean, type CleanOptions, type CleanResult, type ScoreKind } from './cl
 export { cleanFiles, type CleanFilesOptions } from './clean/files';
 export { exportLabels, exportLabels as export, type ExportOptions, type ExportResult, type ExportFormat } from './export/export';
 export { demo, DEMO_DEFAULTS, type DemoOptions, type DemoResult } from './demo/demo';
+export { createRatingServer, type RatingServerOptions, type RatingContext } from './serve/server';
+export { exportAnswers, exportToFiles, type ExportFilesOptions, type ExportCounts } from './serve/export';

@@ -15,11 +15,11 @@ import { writeNpz } from '../io/npz';
 import { answerTable, isAnswersInput, originalOf, type AnswersInput } from './memory';
 import type { Backend } from '../native/addon';
 import { now, since } from '../util/timer';
-import { DEFAULT_MAX_ITER, DEFAULT_TOL, dawidSkene } from './ds';
+import { checkSignal, throwIfAborted } from '../util/abort';
+import { goldScoreAsync, majorityVoteAsync } from '../util/kernels';
+import { DEFAULT_MAX_ITER, DEFAULT_TOL, fitEmAsync } from './ds';
 import type { EmResult } from './em';
-import { goldScoreSync, type PseudoRater } from './gold';
-import { majorityVoteSync } from './mv';
-import { oneCoin } from './one-coin';
+import type { PseudoRater } from './gold';
 import { prCurve, prCurveCsv, thresholdForPrecision, type PrPoint } from './pr';
 import { modeSpec, type Mode, type ModeSpec } from './problem';
 import { alignTruth, expertPlurality, expertTruth, labelSets, originalLabelAnswers, questionPairs, readOriginalLabels, REAL_THRESHOLD } from './real';
@@ -67,6 +67,8 @@ export interface AggregateOptions {
   out?: string;
   threads?: number;
   backend?: Backend;
+  /** Stops between phases and kernel calls with an AbortError; nothing is written once it has fired. */
+  signal?: AbortSignal;
 }
 
 export interface AggregateResult {
@@ -92,10 +94,11 @@ export interface AggregateResult {
   /** With gold answers (verification): precision and recall on the gold questions for every threshold. */
   prPoints?: PrPoint[];
   outputs: string[];
-  timings_ms: { read: number; fit: number; write: number };
+  timingsMs: { read: number; fit: number; write: number };
 }
 
 export async function aggregate(opts: AggregateOptions): Promise<AggregateResult> {
+  const signal = checkSignal(opts.signal);
   checkOptions(opts);
   let t0 = now();
   const answers = isAnswersInput(opts.answers)
@@ -103,7 +106,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
     : await readAnswers(opts.answers, { mode: opts.mode, alphabet: opts.alphabet, onDuplicate: opts.onDuplicate });
   const mode = opts.mode ?? (isAnswersInput(opts.answers) ? 'verification' : defaultMode(answers.format));
   if (mode === 'categorical' && (opts.labelsOut || opts.prCurve || opts.targetPrecision !== undefined || opts.pseudoRaters?.length)) {
-    throw new UsageError('--labels-out, --pr-curve, --target-precision and --pseudo-rater need verification mode');
+    throw new UsageError('`labelsOut`, `prCurve`, `targetPrecision` and `pseudoRaters` need verification mode');
   }
   const spec = modeSpec(mode, answers.alphabet);
   const gold = opts.goldAnswers ? await readGold(opts, answers, mode) : null;
@@ -111,7 +114,8 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
   const read = since(t0);
 
   t0 = now();
-  const fit = fitMethod(opts, answers, spec, gold, original);
+  throwIfAborted(signal);
+  const fit = await fitMethod(opts, answers, spec, gold, original);
   const scores = mode === 'verification' ? column(fit.posterior, 2, 1) : null;
   let threshold = opts.threshold ?? REAL_THRESHOLD;
   let thresholdFrom: AggregateResult['thresholdFrom'] = 'option';
@@ -140,6 +144,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
   const fitMs = since(t0);
 
   t0 = now();
+  throwIfAborted(signal);
   const outputs = writeOutputs(opts, answers, spec, fit.posterior, scores, sets, points);
   const write = since(t0);
   const perIteration = fit.em ? Array.from(fit.em.logLikelihood) : fit.logLikelihood !== undefined ? [fit.logLikelihood] : [];
@@ -163,7 +168,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
     sets: sets ?? undefined,
     prPoints: points ?? undefined,
     outputs,
-    timings_ms: { read, fit: fitMs, write },
+    timingsMs: { read, fit: fitMs, write },
   };
 }
 
@@ -173,14 +178,14 @@ function originalName(o: AggregateOptions): string | undefined {
 }
 
 function checkOptions(o: AggregateOptions): void {
-  if (!['mv', 'ds', 'one-coin', 'gold'].includes(o.method)) throw new UsageError(`--method must be mv, ds, one-coin or gold, got '${o.method}'`);
-  if (Boolean(o.goldAnswers) !== Boolean(o.goldTruth)) throw new UsageError('--gold-answers and --gold-truth go together');
-  if (o.method === 'gold' && !o.goldAnswers) throw new UsageError('--method gold needs --gold-answers and --gold-truth');
-  if ((o.prCurve || o.targetPrecision !== undefined) && !o.goldAnswers) throw new UsageError('--pr-curve and --target-precision need --gold-answers and --gold-truth');
-  if (o.labelsOut && o.original === undefined) throw new UsageError('--labels-out needs --original (unrated images keep their original label)');
-  if (o.pseudoRaters?.length && o.method !== 'gold') throw new UsageError('--pseudo-rater only applies to --method gold');
-  if (o.pseudoRaters?.length && o.original === undefined) throw new UsageError('--pseudo-rater original-label needs --original');
-  if (o.targetPrecision !== undefined && !(o.targetPrecision >= 0 && o.targetPrecision <= 1)) throw new UsageError('--target-precision must be in [0, 1]');
+  if (!['mv', 'ds', 'one-coin', 'gold'].includes(o.method)) throw new UsageError(`\`method\` must be mv, ds, one-coin or gold, got '${o.method}'`);
+  if (Boolean(o.goldAnswers) !== Boolean(o.goldTruth)) throw new UsageError('`goldAnswers` and `goldTruth` go together');
+  if (o.method === 'gold' && !o.goldAnswers) throw new UsageError('`method` gold needs `goldAnswers` and `goldTruth`');
+  if ((o.prCurve || o.targetPrecision !== undefined) && !o.goldAnswers) throw new UsageError('`prCurve` and `targetPrecision` need `goldAnswers` and `goldTruth`');
+  if (o.labelsOut && o.original === undefined) throw new UsageError('`labelsOut` needs `original` (unrated images keep their original label)');
+  if (o.pseudoRaters?.length && o.method !== 'gold') throw new UsageError('`pseudoRaters` only applies to `method` gold');
+  if (o.pseudoRaters?.length && o.original === undefined) throw new UsageError('`pseudoRaters` original-label needs `original`');
+  if (o.targetPrecision !== undefined && !(o.targetPrecision >= 0 && o.targetPrecision <= 1)) throw new UsageError('`targetPrecision` must be in [0, 1]');
   // Refuse before any work if an output folder is missing, so nothing is left half-written.
   for (const f of [o.out, o.labelsOut, o.prCurve]) {
     if (!f) continue;
@@ -231,32 +236,31 @@ interface Fit {
   logLikelihood?: number;
 }
 
-function fitMethod(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Fit {
-  const em = { spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, tol: opts.tol ?? DEFAULT_TOL, smoothing: opts.smoothing ?? 0, threads: opts.threads, backend: opts.backend };
+/** Fits the method, awaiting its kernels. */
+async function fitMethod(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Promise<Fit> {
+  const { backend, threads, signal } = opts;
+  const em = { spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, tol: opts.tol ?? DEFAULT_TOL, smoothing: opts.smoothing ?? 0, threads, backend, signal };
   switch (opts.method) {
     case 'mv':
-      return { posterior: majorityVoteSync(answers, { spec, backend: opts.backend }) };
-    case 'ds': {
-      const r = dawidSkene(answers, em);
-      return { posterior: r.posterior, em: r };
-    }
+      return { posterior: await majorityVoteAsync(answers, { spec, backend, signal }) };
+    case 'ds':
     case 'one-coin': {
-      const r = oneCoin(answers, em);
+      const [r] = await fitEmAsync([answers], em, opts.method === 'ds' ? 0 : 1);
       return { posterior: r.posterior, em: r };
     }
     case 'gold': {
       const pseudo = (opts.pseudoRaters ?? []).map((p) => pseudoRater(p, answers, gold!, spec, original!, opts));
-      const r = goldScoreSync({ answers, gold: gold!.answers, truth: gold!.truth, spec, pseudoRaters: pseudo, smoothing: opts.smoothing ?? 1, threads: opts.threads, backend: opts.backend });
+      const r = await goldScoreAsync({ answers, gold: gold!.answers, truth: gold!.truth, spec, pseudoRaters: pseudo, smoothing: opts.smoothing ?? 1, threads, backend, signal });
       return { posterior: r.posterior, logLikelihood: r.logLikelihood };
     }
   }
 }
 
 function pseudoRater(p: PseudoRaterSpec, main: AnswerTable, gold: Gold, spec: ModeSpec, original: Int32Array, opts: AggregateOptions): PseudoRater {
-  if (spec.mode !== 'verification') throw new UsageError('--pseudo-rater original-label needs verification mode');
+  if (spec.mode !== 'verification') throw new UsageError('`pseudoRaters` original-label needs verification mode');
   let truth: Int32Array | undefined;
   if (p.goldMinYes !== undefined) {
-    if (!gold.experts) throw new UsageError('--pseudo-rater gold-min-yes needs expert answers as --gold-truth');
+    if (!gold.experts) throw new UsageError('`pseudoRaters` goldMinYes needs expert answers as `goldTruth`');
     truth = alignTruth(gold.answers, gold.truthTasks, expertTruth(gold.experts, p.goldMinYes), gold.truthFile);
   }
   return {

@@ -4,7 +4,8 @@
  * `tol` or after `maxIter` iterations (`tol: 0` runs exactly maxIter).
  */
 import type { Backend } from '../native/addon';
-import { runEmSync, type EmResult } from './em';
+import { majorityVoteAsync, runEmAsync } from '../util/kernels';
+import { runEmSync, type EmKernelOptions, type EmProblem, type EmResult } from './em';
 import { majorityVoteSync } from './mv';
 import { modeSpec, type CompactAnswers, type Mode, type ModeSpec } from './problem';
 
@@ -35,27 +36,37 @@ export function dawidSkeneBatch(problems: CompactAnswers[], opts: EmFitOptions =
 /** Shared by Dawid–Skene and one-coin: majority-vote start, then EM. */
 export function fitEm(problems: CompactAnswers[], opts: EmFitOptions, method: 0 | 1): EmResult[] {
   if (problems.length === 0) return [];
-  const spec = opts.spec ?? modeSpec(opts.mode ?? 'verification', problems[0].alphabet);
-  const emProblems = problems.map((p) => ({
-    question: p.question,
-    worker: p.worker,
-    answer: p.answer,
-    numQuestions: p.numQuestions,
-    numWorkers: p.numWorkers,
-    init: majorityVoteSync(p, { spec, backend: opts.backend }),
-  }));
-  return runEmSync(
-    emProblems,
-    {
-      numAnswers: spec.numAnswers,
-      numClasses: spec.numClasses,
-      method,
-      match: spec.match,
-      maxIter: opts.maxIter ?? DEFAULT_MAX_ITER,
-      tol: opts.tol ?? DEFAULT_TOL,
-      smoothing: opts.smoothing ?? 0,
-      threads: opts.threads ?? 0,
-      backend: opts.backend,
-    },
-  );
+  const spec = specOf(problems, opts);
+  const emProblems = problems.map((p) => emProblem(p, majorityVoteSync(p, { spec, backend: opts.backend })));
+  return runEmSync(emProblems, { ...emOptions(spec, opts, method), backend: opts.backend });
+}
+
+/** fitEm, awaiting the kernels (off the event loop where the kernel layer runs them so). */
+export async function fitEmAsync(problems: CompactAnswers[], opts: EmFitOptions & { signal?: AbortSignal }, method: 0 | 1): Promise<EmResult[]> {
+  if (problems.length === 0) return [];
+  const spec = specOf(problems, opts);
+  const emProblems: EmProblem[] = [];
+  for (const p of problems) emProblems.push(emProblem(p, await majorityVoteAsync(p, { spec, backend: opts.backend, signal: opts.signal })));
+  return runEmAsync(emProblems, emOptions(spec, opts, method), opts.backend, opts.signal);
+}
+
+function specOf(problems: CompactAnswers[], opts: EmFitOptions): ModeSpec {
+  return opts.spec ?? modeSpec(opts.mode ?? 'verification', problems[0].alphabet);
+}
+
+function emProblem(p: CompactAnswers, init: Float64Array): EmProblem {
+  return { question: p.question, worker: p.worker, answer: p.answer, numQuestions: p.numQuestions, numWorkers: p.numWorkers, init };
+}
+
+function emOptions(spec: ModeSpec, opts: EmFitOptions, method: 0 | 1): EmKernelOptions {
+  return {
+    numAnswers: spec.numAnswers,
+    numClasses: spec.numClasses,
+    method,
+    match: spec.match,
+    maxIter: opts.maxIter ?? DEFAULT_MAX_ITER,
+    tol: opts.tol ?? DEFAULT_TOL,
+    smoothing: opts.smoothing ?? 0,
+    threads: opts.threads ?? 0,
+  };
 }

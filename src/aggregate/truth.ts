@@ -28,7 +28,7 @@ export interface ReadTruthOptions {
 
 export async function readGoldTruth(file: string, opts: ReadTruthOptions): Promise<GoldTruth> {
   const format = answerFormat(file);
-  if (format === 'npz' || hasWorkerColumn(file, format)) {
+  if (format === 'npz' || format === 'label-studio' || hasWorkerColumn(file, format)) {
     // Experts may answer from a different alphabet subset, but in the same alphabet.
     const experts = await readAnswers(file, { mode: opts.mode, alphabet: opts.alphabet, format });
     const truth = opts.mode === 'verification' ? expertTruth(experts, opts.minYes) : expertPlurality(experts, opts.minYes);

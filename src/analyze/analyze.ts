@@ -6,7 +6,6 @@ import { UsageError } from '../errors';
 import type { Backend } from '../native/addon';
 import { DEFAULT_CLASSES, checkOriginal, scoreAll, type ModelResult } from '../evaluate/evaluate';
 import { indexLabelSets, type LabelIndex } from '../evaluate/label-index';
-import type { Metrics } from '../evaluate/scorer';
 import { isScoreInput, sourceFromInput, type PredictionInput } from '../evaluate/sources';
 import { displayNames } from './names';
 import { labelMultiplicity, type Multiplicity } from './multiplicity';
@@ -41,10 +40,18 @@ export interface AnalyzeOptions {
   threads?: number;
 }
 
-export interface ModelSummary extends Metrics {
+/** A model's row of the analysis (the report's column names). */
+export interface ModelSummary {
   name: string;
   file?: string;
   kind: 'top1' | 'scores';
+  real_top1: number | null;
+  real_top5: number | null;
+  original_top1: number | null;
+  original_top5: number | null;
+  real_strict: number | null;
+  n_scored: number;
+  n_skipped: number;
   classes_beating_oracle: number;
 }
 
@@ -139,16 +146,19 @@ export function analyzeScored(
     beats_oracle: beats,
     slopes: accuracySlopes(
       models
-        .filter((m) => m.original_top1 !== null && m.real_top1 !== null)
-        .map((m) => ({ name: m.name, original: m.original_top1!, real: m.real_top1! })),
+        .filter((m) => m.originalTop1 !== null && m.realTop1 !== null)
+        .map((m) => ({ name: m.name, original: m.originalTop1!, real: m.realTop1! })),
     ),
     multiplicity: labelMultiplicity(labels, c, tuning.topPairs ?? 20),
   };
 }
 
 function summary(m: ModelResult, beating: number): ModelSummary {
-  const { name, file, kind, real_top1, real_top5, original_top1, original_top5, real_strict, n_scored, n_skipped } = m;
-  return { name, file, kind, real_top1, real_top5, original_top1, original_top5, real_strict, n_scored, n_skipped, classes_beating_oracle: beating };
+  // The analysis tables keep the report's column names (its CSV and JSON layout).
+  return {
+    name: m.name, file: m.file, kind: m.kind, real_top1: m.realTop1, real_top5: m.realTop5, original_top1: m.originalTop1,
+    original_top5: m.originalTop5, real_strict: m.realStrict, n_scored: m.nScored, n_skipped: m.nSkipped, classes_beating_oracle: beating,
+  };
 }
 
 function classCounts(labels: LabelIndex, original: Int32Array, c: number) {

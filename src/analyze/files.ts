@@ -1,10 +1,11 @@
 /** The file front end of `analyze`. */
 import { loadInputs, openAll } from '../evaluate/files';
-import type { ModelResult } from '../evaluate/evaluate';
+import { modelResult, type ModelResult } from '../evaluate/evaluate';
 import { scoreSourceAsync } from '../evaluate/score';
 import { readSynsets } from '../io/synsets';
 import type { Backend } from '../native/addon';
 import { UsageError } from '../errors';
+import { checkSignal } from '../util/abort';
 import { analyzeScored, classInfo, type AnalysisResult, type AnalyzeTuning } from './analyze';
 
 export interface AnalyzeFilesOptions extends AnalyzeTuning {
@@ -15,7 +16,10 @@ export interface AnalyzeFilesOptions extends AnalyzeTuning {
   numClasses?: number;
   backend?: Backend;
   threads?: number;
-  onModel?: (done: number, total: number) => void;
+  /** Stops between chunks with an AbortError. */
+  signal?: AbortSignal;
+  /** Called after each model is scored. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export async function analyzeFiles(opts: AnalyzeFilesOptions): Promise<AnalysisResult> {
@@ -28,9 +32,8 @@ export async function analyzeFiles(opts: AnalyzeFilesOptions): Promise<AnalysisR
     }
     const models: ModelResult[] = [];
     for (const [i, { source }] of opened.entries()) {
-      const s = await scoreSourceAsync(source, labels, original, numClasses, opts);
-      opts.onModel?.(i + 1, opened.length);
-      models.push({ name: source.name, file: source.file, kind: source.kind, ...s.metrics, counts: s.counts, perClass: s.perClass, top1: s.top1 });
+      models.push(modelResult(source, await scoreSourceAsync(source, labels, original, numClasses, { ...opts, signal: checkSignal(opts.signal) })));
+      opts.onProgress?.(i + 1, opened.length);
     }
     return analyzeScored(labels, original!, models, classInfo(numClasses, synsets), opts);
   } finally {

@@ -82,7 +82,7 @@ export function cleanSource(
   checkLabels(labels, c, labelsFile);
   const acc = new Accumulator(labels, c, minProb);
   if (source.kind === 'top1') {
-    if (minProb !== null) throw new UsageError('--min-prob needs probabilities or logits, not top-1 predictions');
+    if (minProb !== null) throw new UsageError('`minProb` needs probabilities or logits, not top-1 predictions');
     checkTop1(source.top1, c, source.file, source.name);
     for (let i = 0; i < source.n; i++) acc.add(i, source.top1[i], 1);
     return acc.result('top1');
@@ -139,7 +139,7 @@ function labelProbability(chunk: ScoreChunk, c: number, r: number, y: number, ki
     return Math.exp(s[at + y] - max) / sum;
   }
   if (!isDistribution(s, at, c)) {
-    throw new ValidationError(`row ${chunk.start + r} is not a probability distribution (values in [0, 1] summing to 1); pass --scores logits if the file holds logits`, where);
+    throw new ValidationError(`row ${chunk.start + r} is not a probability distribution (values in [0, 1] summing to 1); pass \`scores\` logits if the file holds logits`, where);
   }
   return s[at + y];
 }

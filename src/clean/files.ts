@@ -35,7 +35,7 @@ export function keepFormat(file: string): 'txt' | 'npy' {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.txt') return 'txt';
   if (ext === '.npy') return 'npy';
-  throw new UsageError(`--out must end in .txt or .npy, got '${file}'`);
+  throw new UsageError(`\`out\` must end in .txt or .npy, got '${file}'`);
 }
 
 export function writeKeep(file: string, keep: Int32Array): void {

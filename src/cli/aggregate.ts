@@ -2,7 +2,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { aggregate, type AggregateOptions, type PseudoRaterSpec } from '../aggregate/aggregate';
 import type { Backend } from '../native/addon';
-import { action, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
+import { action, backendOption, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
 
 interface Opts {
   answers: string;
@@ -50,10 +50,10 @@ export function register(program: Command): void {
     .option('--labels-out <file>', 'verification: also write label sets in the real.json format')
     .option('--pr-curve <file>', 'write precision and recall against the gold truth for every threshold (CSV)')
     .requiredOption('--out <file>', 'verification: scores .npz (tensor, info); categorical: CSV task,label,confidence')
-    .option('--json', 'print a JSON summary on stdout')
-    .addOption(new Option('--backend <b>', 'kernels: native, ts (the TypeScript twins) or auto').choices(['auto', 'native', 'ts']).default('auto'));
+    .option('--json', 'print a JSON summary on stdout');
+  backendOption(cmd);
   threadsOption(cmd);
-  cmd.action(action(run));
+  cmd.action(action(run, { pseudoRaters: '--pseudo-rater' }));
   examples(cmd, [
     'realabel aggregate --answers raters.npz --method ds --out scores.npz --original orig.npy --labels-out real.json --json',
     'realabel aggregate --answers raters.npz --method gold --gold-answers raters_golden.npz --gold-truth golden.npz --gold-min-yes 3 --pseudo-rater original-label,classes=0-397,gold-min-yes=2 --original orig.npy --out scores.npz --pr-curve pr.csv',
@@ -83,24 +83,8 @@ function parsePseudo(raw: string, prev: PseudoRaterSpec[]): PseudoRaterSpec[] {
 async function run(opts: Opts): Promise<void> {
   const r = await aggregate({ ...opts, pseudoRaters: opts.pseudoRater, threads: opts.threads, backend: opts.backend });
   if (opts.json) {
-    printJson({
-      mode: r.mode,
-      method: r.method,
-      questions: r.questions,
-      answers: r.answers,
-      workers: r.workers,
-      iterations: r.iterations,
-      converged: r.converged,
-      log_likelihood: r.logLikelihood,
-      log_likelihood_per_iteration: r.logLikelihoodPerIteration,
-      gold: r.gold,
-      threshold: r.threshold,
-      threshold_from: r.thresholdFrom,
-      operating_point: r.operatingPoint,
-      labels: r.labels && { images: r.labels.images, labels: r.labels.labels, images_with_labels: r.labels.imagesWithLabels },
-      outputs: r.outputs,
-      timings_ms: r.timings_ms,
-    });
+    const { posterior: _p, classes: _c, sets: _s, prPoints: _pr, ...summary } = r;
+    printJson(summary);
   } else {
     const it = r.method === 'ds' || r.method === 'one-coin' ? `, ${r.iterations} iterations${r.converged ? '' : ' (not converged)'}` : '';
     process.stdout.write(`${r.method}: ${r.questions} questions, ${r.answers} answers, ${r.workers} workers${it} -> ${r.outputs.join(', ')}\n`);

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { analyzeFiles } from '../analyze/files';
 import { writeReport } from '../analyze/write-report';
-import { Progress } from '../util/progress';
+import { Progress } from './progress';
 import { action, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
 
 interface Opts {
@@ -55,7 +55,7 @@ async function run(opts: Opts): Promise<void> {
     coOccurring: opts.cooccurring,
     topPairs: opts.pairs,
     threads: opts.threads,
-    onModel: () => progress.tick(),
+    onProgress: (done) => progress.update(done),
   });
   progress.finish();
   const written = await writeReport(result, opts.out, { png: opts.png, inputs: { labels: opts.labels, original: opts.original, synsets: opts.synsets } });

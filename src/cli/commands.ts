@@ -12,6 +12,7 @@ export const COMMANDS: Array<() => Register> = [
   () => require('./propose').register,
   () => require('./select-models').register,
   () => require('./tasks').register,
+  () => require('./serve').register,
   () => require('./aggregate').register,
   () => require('./reproduce-real').register,
   () => require('./evaluate').register,

@@ -3,26 +3,50 @@
  * Exit 0 on success, 1 on a user error (one line naming the file and the
  * problem), 2 on an internal error.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { RealabelError } from '../errors';
+import { BACKENDS } from '../native/addon';
 
 export const EXIT_USER = 1;
 export const EXIT_INTERNAL = 2;
 
-/** Wraps a command action so errors map to exit codes and one-line messages. */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): (...args: A) => Promise<void> {
+/**
+ * Wraps a command action so errors map to exit codes and one-line messages,
+ * with the library's option names shown as this command's flags. `aliases`:
+ * library option names whose flag is not their kebab-case (e.g.
+ * pseudoRaters -> --pseudo-rater).
+ */
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<void> | void,
+  aliases: Record<string, string> = {},
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);
     } catch (err) {
-      process.exitCode = reportError(err);
+      // commander passes the command itself as the action's last argument
+      const cmd = args[args.length - 1];
+      process.exitCode = reportError(err, cmd instanceof Command ? flagsOf(cmd, aliases) : undefined);
     }
   };
 }
 
-export function reportError(err: unknown): number {
+/** Library option name -> flag, for every option of `cmd`. */
+function flagsOf(cmd: Command, aliases: Record<string, string>): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (const o of cmd.options) if (o.long) flags.set(o.attributeName(), o.long);
+  for (const [name, flag] of Object.entries(aliases)) flags.set(name, flag);
+  return flags;
+}
+
+/** The library writes option names in backticks (`minVotes`); the CLI shows the flag (--min-votes). */
+export function withFlags(message: string, flags?: Map<string, string>): string {
+  return message.replace(/`([A-Za-z][A-Za-z0-9]*)`/g, (_, name: string) => flags?.get(name) ?? name);
+}
+
+export function reportError(err: unknown, flags?: Map<string, string>): number {
   if (err instanceof RealabelError) {
-    process.stderr.write(`realabel: ${oneLine(err.message)}\n`);
+    process.stderr.write(`realabel: ${oneLine(withFlags(err.message, flags))}\n`);
     return EXIT_USER;
   }
   const e = err as Error;
@@ -35,10 +59,7 @@ function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ');
 }
 
-/** Prints one JSON object on stdout (the --json contract). */
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
+export { printJson } from './json';
 
 export function parseIntArg(name: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) {
   return (raw: string): number => {
@@ -61,6 +82,12 @@ export function parseFloatArg(name: string, min = -Infinity, max = Infinity) {
 /** Adds `--threads N` (native kernel threads; 0 = all cores). */
 export function threadsOption(cmd: Command): Command {
   return cmd.option('--threads <n>', 'native kernel threads (0 = all cores)', parseIntArg('--threads', 0, 1024), 0);
+}
+
+/** Adds `--backend auto|native|cuda|ts` (which kernels run; docs/gpu.md for cuda). */
+export function backendOption(cmd: Command): Command {
+  const help = 'kernels: native (C++), cuda (GPU, optional module), ts (the TypeScript twins) or auto (GPU if present, else native)';
+  return cmd.addOption(new Option('--backend <b>', help).choices([...BACKENDS]).default('auto'));
 }
 
 /** Adds `--workers N` (Piscina worker threads; 0 = all cores). */

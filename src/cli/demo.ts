@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { demo, DEMO_DEFAULTS, STAGES } from '../demo/demo';
 import { formatSummary } from '../demo/format';
-import { Progress } from '../util/progress';
+import { Progress } from './progress';
 import { action, examples, parseIntArg, printJson, threadsOption, workersOption } from './common';
 
 interface Opts {

@@ -1,7 +1,8 @@
 /** `realabel logits`: an ONNX classifier over an image folder or list → logits.npy. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { InterruptedError, logits } from '../logits/logits';
-import { action, examples, parseIntArg, printJson, workersOption } from './common';
+import { Progress } from './progress';
+import { action, withFlags, examples, parseIntArg, printJson, workersOption } from './common';
 
 interface Opts {
   model: string;
@@ -77,6 +78,7 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      let bar: Progress | undefined;
       try {
         const res = await logits({
           model: o.model,
@@ -95,14 +97,18 @@ export function register(program: Command): void {
           outputName: o.outputName,
           resume: o.resume,
           skipBad: o.skipBad,
-          progress: !o.json,
+          onProgress: (done, rows) => {
+            bar ??= new Progress('logits', rows, { json: o.json });
+            bar.update(done);
+          },
           signal: controller.signal,
         });
+        bar?.finish();
         if (o.json) printJson(res);
         else summary(res);
       } catch (err) {
         if (!(err instanceof InterruptedError)) throw err;
-        process.stderr.write(`realabel: ${err.message}\n`);
+        process.stderr.write(`realabel: ${withFlags(err.message, new Map([['resume', '--resume']]))}\n`);
         process.exitCode = 130;
       } finally {
         process.off('SIGINT', onSignal);

@@ -10,6 +10,8 @@ export function buildProgram(): Command {
     .configureOutput({
       outputError: (str, write) => write(`realabel: ${str.replace(/^error: /, '').trim()}\n`),
     });
+  // Options belong to the command they follow (`serve --db` and `serve export --db` are different flags).
+  program.enablePositionalOptions();
   for (const load of COMMANDS) load()(program);
   return program;
 }

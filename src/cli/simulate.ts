@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { readLabelSets } from '../io/labels';
 import { simulateToDir } from '../simulate/write';
-import { Progress } from '../util/progress';
+import { Progress } from './progress';
 import { action, examples, parseFloatArg, parseIntArg, printJson, workersOption } from './common';
 
 interface Opts {

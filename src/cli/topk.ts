@@ -3,7 +3,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { writeNpz } from '../io/npz';
 import { topkFileSync, type Criterion } from '../topk/topk';
 import { now, since } from '../util/timer';
-import { action, examples, parseIntArg, printJson, threadsOption } from './common';
+import type { Backend } from '../native/addon';
+import { action, backendOption, examples, parseIntArg, printJson, threadsOption } from './common';
 
 interface Opts {
   k: number;
@@ -11,6 +12,7 @@ interface Opts {
   out: string;
   json?: boolean;
   threads: number;
+  backend: Backend;
 }
 
 function criterion(raw: string): Criterion {
@@ -34,13 +36,14 @@ export function register(program: Command): void {
     .requiredOption('--out <pairs.npz>', 'output .npz (written atomically)')
     .option('--json', 'print one JSON object with k, n, c, criterion and timings_ms {read, select, write}');
   threadsOption(cmd);
+  backendOption(cmd);
   examples(cmd, [
     'realabel topk logits.npy --k 150000 --out pairs.npz',
     'realabel topk logits.npy --k 150000 --criterion prob --out pairs.npz --json',
   ]);
   cmd.action(
     action((file: string, o: Opts) => {
-      const res = topkFileSync(file, o.k, { criterion: o.criterion, threads: o.threads });
+      const res = topkFileSync(file, o.k, { criterion: o.criterion, threads: o.threads, backend: o.backend });
       const t0 = now();
       const { image, label, value } = res.pairs;
       writeNpz(o.out, {

@@ -87,10 +87,10 @@ export interface DemoResult {
   models: number;
   seed: number;
   simulate: { original_error_rate: number; multi_label_images: number; animal_classes: number };
-  propose: ProposalStats;
+  propose: ProposalRecord;
   gold: { images: number; questions: number; positives: number };
   select: { models: string[]; precision: number; recall: number; proposals_per_image: number; subsets_evaluated: number; reached_target: boolean };
-  proposals_selected: ProposalStats;
+  proposals_selected: ProposalRecord;
   tasks: Pick<TasksSummary, 'tasks' | 'rated_images' | 'unrated_images' | 'rated_pairs'>;
   raters: { raters: number; answers: number; per_task: number; gold_raters: number; gold_answers: number; answers_per_rater: { p10: number; median: number; p90: number } };
   aggregate: { ds: AggregateSummary; gold: AggregateSummary };
@@ -103,8 +103,17 @@ export interface DemoResult {
   timings_ms: Record<Stage | 'total', number>;
 }
 
+/** Proposal statistics as summary.json lays them out. */
+export interface ProposalRecord {
+  P: number;
+  images: number;
+  models: number;
+  proposals_per_image: { mean: number; max: number };
+  all_top1_equal_original: number;
+}
+
 function checkSize(name: string, v: number, lo: number, hi: number): void {
-  if (!Number.isInteger(v) || v < lo || v > hi) throw new UsageError(`--${name} must be an integer in [${lo}, ${hi}], got ${v}`);
+  if (!Number.isInteger(v) || v < lo || v > hi) throw new UsageError(`\`${name}\` must be an integer in [${lo}, ${hi}], got ${v}`);
 }
 
 /** Runs every stage; returns the summary (also written to OUT/summary.json). */
@@ -116,7 +125,7 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
   checkSize('models', o.models, 2, 24);
   checkSize('seed', o.seed, 0, 2 ** 31 - 1);
   const out = path.resolve(o.out);
-  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UsageError(`${o.out}: --out is a file, not a folder`);
+  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UsageError(`${o.out}: \`out\` is a file, not a folder`);
   makeDirs(out);
   const f = (...p: string[]) => path.join(out, ...p);
   const files: Record<string, string> = {};
@@ -199,8 +208,8 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
   const ev = await evaluateFiles({ labels: files.real_gold, predictions: sim.models, original: sim.original, threads: o.threads });
   const evTrue = await evaluateFiles({ labels: sim.truth, predictions: sim.models, threads: o.threads });
   const rows = modelRows(
-    ev.models.map((m) => m.name), ev.models.map((m) => m.real_top1 ?? 0), ev.models.map((m) => m.original_top1 ?? 0),
-    evTrue.models.map((m) => m.real_top1 ?? 0),
+    ev.models.map((m) => m.name), ev.models.map((m) => m.realTop1 ?? 0), ev.models.map((m) => m.originalTop1 ?? 0),
+    evTrue.models.map((m) => m.realTop1 ?? 0),
   );
   files.evaluate = f('evaluate.json');
   writeFileAtomicSync(files.evaluate, `${JSON.stringify({ labels: files.real_gold, models: rows }, null, 2)}\n`);
@@ -215,10 +224,10 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
   const result: DemoResult = {
     out, images: o.images, classes: o.classes, models: o.models, seed: o.seed,
     simulate: { original_error_rate: sim.summary.original_error_rate, multi_label_images: truth.filter((s) => s.length > 1).length, animal_classes: classes.animals },
-    propose: proposalStats(all.proposals),
+    propose: statsRecord(proposalStats(all.proposals)),
     gold: { images: gold.images, questions: gold.image.length, positives: gold.positives },
     select: summarizeSelect(selected),
-    proposals_selected: proposalStats(selectedProposals),
+    proposals_selected: statsRecord(proposalStats(selectedProposals)),
     tasks: { tasks: t.summary.tasks, rated_images: t.summary.rated_images, unrated_images: t.summary.unrated_images, rated_pairs: t.summary.rated_pairs },
     raters: {
       raters: answers.raters, answers: answers.answers, per_task: RATERS_PER_TASK, gold_raters: answers.goldRaters, gold_answers: answers.goldAnswers,
@@ -247,6 +256,11 @@ async function proposeSelected(
   if (indices.length === sim.models.length) return all;
   const r = await proposeFiles({ logits: indices.map((m) => sim.models[m]), original: sim.original, k, ...run });
   return r.proposals;
+}
+
+/** The summary's (summary.json's) layout of the proposal statistics. */
+function statsRecord(s: ProposalStats): ProposalRecord {
+  return { P: s.P, images: s.images, models: s.models, proposals_per_image: s.proposalsPerImage, all_top1_equal_original: s.allTop1EqualOriginal };
 }
 
 function summarizeSelect(r: SelectResult): DemoResult['select'] {

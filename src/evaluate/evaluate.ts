@@ -1,11 +1,14 @@
 /**
  * `evaluate`: ReaL and original accuracy of one or more models, from
- * in-memory label sets and predictions.
+ * in-memory label sets and predictions. `evaluate` awaits the top-k kernel
+ * chunk by chunk (the event loop runs in between); `evaluateSync` is the same
+ * on the calling thread, for scripts.
  */
 import { UsageError, ValidationError } from '../errors';
 import type { Backend } from '../native/addon';
+import { checkSignal } from '../util/abort';
 import { indexLabelSets, type LabelIndex } from './label-index';
-import { scoreSource } from './score';
+import { scoreSource, scoreSourceAsync } from './score';
 import type { Metrics, MetricCounts, ModelScore, PerClassCounts } from './scorer';
 import { isScoreInput, sourceFromInput, type PredictionInput, type PredictionSource } from './sources';
 
@@ -16,12 +19,16 @@ export interface EvaluateOptions {
   predictions: PredictionInput[];
   /** Model names (default: "model 1", "model 2", ...). */
   names?: string[];
-  /** Original single labels [N], for original_top1/top5. */
+  /** Original single labels [N], for originalTop1/top5. */
   original?: ArrayLike<number>;
   /** Class count (default: the score matrices' width, else 1000). */
   numClasses?: number;
   backend?: Backend;
   threads?: number;
+  /** Stops between chunks with an AbortError. */
+  signal?: AbortSignal;
+  /** Called after each model is scored. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ModelResult extends Metrics {
@@ -41,15 +48,37 @@ export interface EvaluateResult {
 
 export const DEFAULT_CLASSES = 1000;
 
-export function evaluate(opts: EvaluateOptions): EvaluateResult {
+export async function evaluate(opts: EvaluateOptions): Promise<EvaluateResult> {
+  const signal = checkSignal(opts.signal);
+  const { c, labels, original, sources } = inputs(opts);
+  const models: ModelResult[] = [];
+  for (const [i, s] of sources.entries()) {
+    models.push(modelResult(s, await scoreSourceAsync(s, labels, original, c, { ...opts, signal })));
+    opts.onProgress?.(i + 1, sources.length);
+  }
+  return { numClasses: c, models };
+}
+
+/** `evaluate` on the calling thread (scripts): the same result. */
+export function evaluateSync(opts: Omit<EvaluateOptions, 'signal'>): EvaluateResult {
+  const { c, labels, original, sources } = inputs(opts);
+  const models = sources.map((s, i) => {
+    const m = modelResult(s, scoreSource(s, labels, original, c, opts));
+    opts.onProgress?.(i + 1, sources.length);
+    return m;
+  });
+  return { numClasses: c, models };
+}
+
+function inputs(opts: Omit<EvaluateOptions, 'signal'>) {
   if (!Array.isArray(opts.predictions) || opts.predictions.length === 0) {
-    throw new UsageError('evaluate: predictions must be a non-empty list (one entry per model)');
+    throw new UsageError('`predictions` must be a non-empty list (one entry per model)', 'predictions');
   }
   const c = opts.numClasses ?? inferClasses(opts.predictions);
   const labels = indexLabelSets(opts.labels, c, 'labels');
   const original = opts.original ? checkOriginal(opts.original, labels.n, c, 'original') : null;
   const sources = opts.predictions.map((p, i) => sourceFromInput(p, opts.names?.[i] ?? `model ${i + 1}`));
-  return { numClasses: c, models: scoreAll(sources, labels, original, c, opts) };
+  return { c, labels, original, sources };
 }
 
 export function scoreAll(
@@ -59,10 +88,10 @@ export function scoreAll(
   c: number,
   opts: { backend?: Backend; threads?: number },
 ): ModelResult[] {
-  return sources.map((s) => toResult(s, scoreSource(s, labels, original, c, opts)));
+  return sources.map((s) => modelResult(s, scoreSource(s, labels, original, c, opts)));
 }
 
-function toResult(s: PredictionSource, score: ModelScore): ModelResult {
+export function modelResult(s: PredictionSource, score: ModelScore): ModelResult {
   return { name: s.name, file: s.file, kind: s.kind, ...score.metrics, counts: score.counts, perClass: score.perClass, top1: score.top1 };
 }
 

@@ -1,14 +1,19 @@
 /**
  * The file front end of `evaluate` (and of `analyze`): reads the label sets,
  * the original labels and each predictions file, with every error naming
- * the file it is about.
+ * the file it is about, and writes the per-class table when asked.
  */
 import { ValidationError } from '../errors';
+import { checkOutputPath } from '../io/atomic';
 import { toInt32 } from '../io/convert';
 import { readLabelSets } from '../io/labels';
 import { readNpy } from '../io/npy';
+import { readSynsets } from '../io/synsets';
 import type { Backend } from '../native/addon';
-import { DEFAULT_CLASSES, checkOriginal, type EvaluateResult, type ModelResult } from './evaluate';
+import { checkSignal, throwIfAborted } from '../util/abort';
+import { writeCsv } from './csv';
+import { DEFAULT_CLASSES, checkOriginal, modelResult, type EvaluateResult, type ModelResult } from './evaluate';
+import { PER_CLASS_HEADER, perClassRows } from './per-class-csv';
 import { indexLabelSets, type LabelIndex } from './label-index';
 import { modelNames, openPredictions, type OpenedSource } from './npy-source';
 import { scoreSourceAsync } from './score';
@@ -26,8 +31,14 @@ export interface EvaluateFilesOptions {
   threads?: number;
   /** Rows per read (default: ~16 MiB per chunk). */
   chunkRows?: number;
-  /** Called after each model is scored (progress). */
-  onModel?: (done: number, total: number) => void;
+  /** synset.txt: names the classes in the per-class table (and sets numClasses when absent). */
+  synsets?: string;
+  /** Per-class accuracy CSV to write, one row per (model, class); nothing is written when absent. */
+  perClassOut?: string;
+  /** Stops between chunks with an AbortError. */
+  signal?: AbortSignal;
+  /** Called after each model is scored. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface LoadedInputs {
@@ -37,19 +48,30 @@ export interface LoadedInputs {
 }
 
 export async function evaluateFiles(opts: EvaluateFilesOptions): Promise<EvaluateResult> {
+  const signal = checkSignal(opts.signal);
+  if (opts.perClassOut) checkOutputPath(opts.perClassOut);
+  const synsets = opts.synsets ? readSynsets(opts.synsets) : undefined;
   const opened = openAll(opts.predictions);
+  let result: EvaluateResult;
   try {
-    const { numClasses, labels, original } = loadInputs(opts, opened);
+    const { numClasses, labels, original } = loadInputs({ ...opts, numClasses: opts.numClasses ?? synsets?.length }, opened);
+    if (synsets && synsets.length !== numClasses) {
+      throw new ValidationError(`lists ${synsets.length} classes but the predictions have ${numClasses}`, opts.synsets);
+    }
     const models: ModelResult[] = [];
     for (const [i, { source }] of opened.entries()) {
-      const score = await scoreSourceAsync(source, labels, original, numClasses, opts);
-      opts.onModel?.(i + 1, opened.length);
-      models.push({ name: source.name, file: source.file, kind: source.kind, ...score.metrics, counts: score.counts, perClass: score.perClass, top1: score.top1 });
+      models.push(modelResult(source, await scoreSourceAsync(source, labels, original, numClasses, { ...opts, signal })));
+      opts.onProgress?.(i + 1, opened.length);
     }
-    return { numClasses, models };
+    result = { numClasses, models };
   } finally {
     for (const o of opened) o.close();
   }
+  throwIfAborted(signal);
+  if (opts.perClassOut) {
+    writeCsv(opts.perClassOut, PER_CLASS_HEADER, perClassRows(result.models, result.numClasses, synsets, Boolean(opts.original)));
+  }
+  return result;
 }
 
 export function openAll(files: string[]): OpenedSource[] {

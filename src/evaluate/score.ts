@@ -7,6 +7,8 @@ import type { Backend } from '../native/addon';
 import type { LabelIndex } from './label-index';
 import { Scorer, ranksNeeded, type ModelScore } from './scorer';
 import { checkTop1, rowsPerChunk, type PredictionSource, type ScoreChunk, type ScoresSource } from './sources';
+import { throwIfAborted } from '../util/abort';
+import { topkRowsAsync } from '../util/kernels';
 import { topkRowsSync } from './topk';
 
 export interface ScoreOptions {
@@ -14,6 +16,8 @@ export interface ScoreOptions {
   threads?: number;
   /** Rows per chunk for score matrices (default: ~16 MiB per chunk). */
   chunkRows?: number;
+  /** Stops between chunks with an AbortError. */
+  signal?: AbortSignal;
 }
 
 type Prepared = { done: ModelScore } | { scorer: Scorer; k: number; where: string; rows: number };
@@ -63,7 +67,11 @@ export function scoreSource(
   return p.scorer.result();
 }
 
-/** Scores a source, reading file chunks ahead while the current one is ranked. */
+/**
+ * Scores a source chunk by chunk, awaiting the top-k kernel on each, so the
+ * event loop runs between chunks; files are read one chunk ahead while the
+ * current one is ranked.
+ */
 export async function scoreSourceAsync(
   source: PredictionSource,
   labels: LabelIndex,
@@ -74,6 +82,12 @@ export async function scoreSourceAsync(
   const p = prepare(source, labels, original, numClasses, opts);
   if ('done' in p) return p.done;
   const s = source as ScoresSource;
-  for await (const chunk of s.chunksAsync ? s.chunksAsync(p.rows) : s.chunks(p.rows)) addChunk(p, chunk, numClasses, opts);
+  throwIfAborted(opts.signal);
+  for await (const chunk of s.chunksAsync ? s.chunksAsync(p.rows) : s.chunks(p.rows)) {
+    const top = await topkRowsAsync(chunk.scores, chunk.rows, numClasses, p.k, {
+      backend: opts.backend, threads: opts.threads, file: p.where, rowOffset: chunk.start, signal: opts.signal,
+    });
+    p.scorer.add(chunk.start, chunk.rows, top, p.k);
+  }
   return p.scorer.result();
 }

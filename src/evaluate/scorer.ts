@@ -1,31 +1,31 @@
 /**
  * Accumulates the ReaL metrics of one model over chunks of ranked
  * predictions. Definitions (timm's for top-1/top-5):
- * - real_top1: the top-1 class is in the image's ReaL set;
- * - real_top5: any of the top 5 is in the set (needs scores);
- * - real_strict: the top-|S| classes are exactly the set S (needs scores);
- * - original_top1/top5: against the original single label, on every image.
- * ReaL metrics skip images with an empty set (n_skipped).
+ * - realTop1: the top-1 class is in the image's ReaL set;
+ * - realTop5: any of the top 5 is in the set (needs scores);
+ * - realStrict: the top-|S| classes are exactly the set S (needs scores);
+ * - originalTop1/top5: against the original single label, on every image.
+ * ReaL metrics skip images with an empty set (nSkipped).
  */
 import type { LabelIndex } from './label-index';
 
 export interface Metrics {
-  real_top1: number | null;
-  real_top5: number | null;
-  original_top1: number | null;
-  original_top5: number | null;
-  real_strict: number | null;
-  n_scored: number;
-  n_skipped: number;
+  realTop1: number | null;
+  realTop5: number | null;
+  originalTop1: number | null;
+  originalTop5: number | null;
+  realStrict: number | null;
+  nScored: number;
+  nSkipped: number;
 }
 
 /** Raw hit counts behind the metrics (numerators). */
 export interface MetricCounts {
-  real_top1: number;
-  real_top5: number | null;
-  real_strict: number | null;
-  original_top1: number | null;
-  original_top5: number | null;
+  realTop1: number;
+  realTop5: number | null;
+  realStrict: number | null;
+  originalTop1: number | null;
+  originalTop5: number | null;
   n: number;
 }
 
@@ -134,21 +134,21 @@ export class Scorer {
     const frac = (x: number, d: number) => (d > 0 ? x / d : null);
     const orig = this.original !== null;
     const counts: MetricCounts = {
-      real_top1: this.real1,
-      real_top5: this.ranked ? this.real5 : null,
-      real_strict: this.ranked ? this.strict : null,
-      original_top1: orig ? this.orig1 : null,
-      original_top5: orig && this.ranked ? this.orig5 : null,
+      realTop1: this.real1,
+      realTop5: this.ranked ? this.real5 : null,
+      realStrict: this.ranked ? this.strict : null,
+      originalTop1: orig ? this.orig1 : null,
+      originalTop5: orig && this.ranked ? this.orig5 : null,
       n,
     };
     const metrics: Metrics = {
-      real_top1: frac(this.real1, scored),
-      real_top5: this.ranked ? frac(this.real5, scored) : null,
-      original_top1: orig ? frac(this.orig1, n) : null,
-      original_top5: orig && this.ranked ? frac(this.orig5, n) : null,
-      real_strict: this.ranked ? frac(this.strict, scored) : null,
-      n_scored: scored,
-      n_skipped: n - scored,
+      realTop1: frac(this.real1, scored),
+      realTop5: this.ranked ? frac(this.real5, scored) : null,
+      originalTop1: orig ? frac(this.orig1, n) : null,
+      originalTop5: orig && this.ranked ? frac(this.orig5, n) : null,
+      realStrict: this.ranked ? frac(this.strict, scored) : null,
+      nScored: scored,
+      nSkipped: n - scored,
     };
     return { metrics, counts, perClass: this.pc, top1: this.top1 };
   }

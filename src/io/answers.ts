@@ -13,10 +13,11 @@ import { parse as parseCsv } from 'csv-parse';
 import { FormatError, ValidationError } from '../errors';
 import { DEFAULT_ALPHABET, type CompactAnswers, type Mode } from '../aggregate/problem';
 import type { NdArray } from './npy';
+import { readLabelStudio } from './label-studio';
 import { NpzReader } from './npz';
 import { openTextStream, pipeTextTo } from './text';
 
-export type AnswerFormat = 'npz' | 'csv' | 'jsonl';
+export type AnswerFormat = 'npz' | 'csv' | 'jsonl' | 'label-studio';
 export type OnDuplicate = 'error' | 'first' | 'last';
 
 export interface AnswerTable extends CompactAnswers {
@@ -66,18 +67,19 @@ export function answerFormat(file: string): AnswerFormat {
   if (lower.endsWith('.npz')) return 'npz';
   if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
   if (lower.endsWith('.csv')) return 'csv';
-  throw new FormatError('unknown answers format (expected .npz, .csv or .jsonl)', file);
+  if (lower.endsWith('.json')) return 'label-studio';
+  throw new FormatError('unknown answers format (expected .npz, .csv, .jsonl or a Label Studio .json export)', file);
 }
 
-/** The default mode of a format: verification for raters.npz, categorical for long tables. */
+/** The default mode of a format: verification for raters.npz and Label Studio (IMAGE:LABEL questions), categorical for long tables. */
 export function defaultMode(format: AnswerFormat): Mode {
-  return format === 'npz' ? 'verification' : 'categorical';
+  return format === 'npz' || format === 'label-studio' ? 'verification' : 'categorical';
 }
 
 export async function readAnswers(file: string, opts: ReadAnswersOptions = {}): Promise<AnswerTable> {
   const format = opts.format ?? answerFormat(file);
   if (format === 'npz') return readRatersNpz(file, opts);
-  const rows = format === 'csv' ? await readCsvRows(file) : await readJsonlRows(file);
+  const rows = format === 'csv' ? await readCsvRows(file) : format === 'label-studio' ? readLabelStudio(file) : await readJsonlRows(file);
   return buildTable(file, format, rows, opts);
 }
 
@@ -361,7 +363,7 @@ function resolveDuplicates(file: string, c: Compact, Q: number, W: number, polic
   if (firstBad >= 0) {
     const unit = format === 'npz' ? 'row' : 'line';
     throw new ValidationError(
-      `line ${c.lines[firstBad]}: worker '${rows.worker[firstBad]}' answered task '${rows.task[firstBad]}' twice (first on ${unit} ${c.lines[firstBadOf]}; use --on-duplicate first|last to keep one)`,
+      `line ${c.lines[firstBad]}: worker '${rows.worker[firstBad]}' answered task '${rows.task[firstBad]}' twice (first on ${unit} ${c.lines[firstBadOf]}; use \`onDuplicate\` first|last to keep one)`,
       file,
     );
   }

@@ -13,7 +13,6 @@ import type Piscina from 'piscina';
 import { FormatError, RealabelError, UnsupportedError, UsageError, ValidationError } from '../errors';
 import { writeFileAtomicSync } from '../io/atomic';
 import { createPool, resolveWorkers } from '../util/workers';
-import { Progress } from '../util/progress';
 import { now, since } from '../util/timer';
 import { listImages } from './images';
 import { checkDeclared, checkModelFile, checkProbe, type ModelIo } from './model-check';
@@ -42,12 +41,10 @@ export interface LogitsOptions extends PreprocessInput {
   classes?: number;
   inputName?: string;
   outputName?: string;
-  /** Draw a progress bar on stderr (only on a TTY). */
-  progress?: boolean;
   /** Stops the run between chunks; the partial output stays for `resume`. */
   signal?: AbortSignal;
-  /** Called after each chunk is durable. */
-  onChunk?: (rowsDone: number, rows: number) => void;
+  /** Called after each chunk is durable: rows written so far (resumed ones included), of `rows`. */
+  onProgress?: (rowsDone: number, rows: number) => void;
 }
 
 export interface LogitsResult {
@@ -69,7 +66,7 @@ export interface LogitsResult {
 /** Thrown when `signal` aborts a run; the partial output is kept for `resume`. */
 export class InterruptedError extends RealabelError {
   constructor(out: string) {
-    super('E_INTERRUPTED', `interrupted; partial output kept, rerun with --resume to continue`, out);
+    super('E_INTERRUPTED', `interrupted; partial output kept, rerun with \`resume\` to continue`, out);
   }
 }
 
@@ -88,11 +85,11 @@ export async function logits(opts: LogitsOptions): Promise<LogitsResult> {
   const pre = resolvePreprocess(opts);
   const intraOpThreads = opts.intraOpThreads ?? 1;
   if (!Number.isInteger(intraOpThreads) || intraOpThreads < 1) throw new UsageError('intraOpThreads must be a positive integer');
-  if (opts.batch !== undefined && (!Number.isInteger(opts.batch) || opts.batch < 1)) throw new UsageError('--batch must be a positive integer');
+  if (opts.batch !== undefined && (!Number.isInteger(opts.batch) || opts.batch < 1)) throw new UsageError('`batch` must be a positive integer');
   checkModelFile(opts.model);
   const outDir = path.dirname(path.resolve(opts.out));
   if (!fs.existsSync(outDir)) throw new FormatError('output folder does not exist', outDir);
-  if (fs.existsSync(opts.out) && fs.statSync(opts.out).isDirectory()) throw new UsageError(`--out ${opts.out} is a folder; give a file name`);
+  if (fs.existsSync(opts.out) && fs.statSync(opts.out).isDirectory()) throw new UsageError(`\`out\` ${opts.out} is a folder; give a file name`);
   const list = listImages(opts.images);
   const timings: Record<string, number> = { list: since(t0) };
 
@@ -148,7 +145,7 @@ async function planRun(pool: Piscina, opts: LogitsOptions, pre: PreprocessOption
   const io = checkDeclared(declared, { ...opts, inputSize: pre.inputSize, layout: pre.layout });
   let batch = opts.batch ?? io.fixedBatch ?? DEFAULT_BATCH;
   if (io.fixedBatch !== undefined && batch !== io.fixedBatch) {
-    throw new UsageError(`${opts.model}: model input '${io.inputName}' has a fixed batch size of ${io.fixedBatch}; use --batch ${io.fixedBatch}`);
+    throw new UsageError(`${opts.model}: model input '${io.inputName}' has a fixed batch size of ${io.fixedBatch}; use \`batch\` ${io.fixedBatch}`);
   }
   const probeBatch = io.fixedBatch ?? Math.min(2, batch);
   const s = pre.inputSize;
@@ -173,12 +170,11 @@ async function runBatches(
   intraOpThreads: number,
 ): Promise<{ ms: Record<string, number> }> {
   const n = list.files.length;
-  const { batch, classes } = plan;
+  const { batch } = plan;
   const firstBatch = part.rowsDone / batch;
   if (part.rowsDone < n && !Number.isInteger(firstBatch)) throw new Error(`internal: resume point ${part.rowsDone} is not a multiple of the batch size ${batch}`);
   const nb = Math.ceil(n / batch);
   const window = 2 * pool.options.maxThreads;
-  const progress = new Progress('logits', n - part.rowsDone, { json: !opts.progress });
   const ms = { decode: 0, normalise: 0, infer: 0, write: 0 };
   const pending = new Map<number, Promise<BatchResult>>();
   const submit = (k: number): void => {
@@ -208,10 +204,8 @@ async function runBatches(
     ms.decode += res.ms.decode;
     ms.normalise += res.ms.normalise;
     ms.infer += res.ms.infer;
-    progress.tick(res.logits.length / classes);
-    opts.onChunk?.(part.rowsDone, n);
+    opts.onProgress?.(part.rowsDone, n);
   }
-  progress.finish();
   for (const key of Object.keys(ms) as Array<keyof typeof ms>) ms[key] = Math.round(ms[key] * 1000) / 1000;
   return { ms };
 }
@@ -243,7 +237,7 @@ function badRows(res: BatchResult, start: number, list: { files: string[]; names
   if (!opts.skipBad) {
     const first = res.bad[0];
     const Err = first.code === 'E_UNSUPPORTED' ? UnsupportedError : FormatError;
-    throw new Err(`${first.message} (rows before it are kept: fix or remove the file, or pass --skip-bad, then rerun with --resume)`, list.files[start + first.index]);
+    throw new Err(`${first.message} (rows before it are kept: fix or remove the file, or pass \`skipBad\`, then rerun with \`resume\`)`, list.files[start + first.index]);
   }
   const classes = res.classes;
   return res.bad.map((b) => {

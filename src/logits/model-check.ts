@@ -37,7 +37,7 @@ function pick(list: ValueInfo[], wanted: string | undefined, what: 'input' | 'ou
     return v;
   }
   if (what === 'input' && list.length !== 1) {
-    throw new UsageError(`${model}: model has ${list.length} inputs (${names(list)}); choose one with --input-name`);
+    throw new UsageError(`${model}: model has ${list.length} inputs (${names(list)}); choose one with \`inputName\``);
   }
   if (list.length === 0) throw new ValidationError(`model has no ${what}s`, model);
   return list[0];
@@ -64,7 +64,7 @@ export function checkDeclared(
   }
   const shape = input.shape ?? [];
   const want = layout === 'nhwc' ? ['N', s, s, 3] : ['N', 3, s, s];
-  const wantText = `[N, ${want.slice(1).join(', ')}] (${layout.toUpperCase()}, --input-size ${s})`;
+  const wantText = `[N, ${want.slice(1).join(', ')}] (${layout.toUpperCase()}, \`inputSize\` ${s})`;
   if (shape.length !== 4) {
     throw new ValidationError(`model input '${input.name}' has shape ${shapeText(shape)}, expected ${wantText}`, model);
   }
@@ -72,7 +72,7 @@ export function checkDeclared(
     const d = fixedDim(shape[i]);
     if (d !== undefined && d !== want[i]) {
       const other = layout === 'nhwc' ? fixedDim(shape[1]) === 3 : fixedDim(shape[3]) === 3;
-      const hint = other ? `; try --layout ${layout === 'nhwc' ? 'nchw' : 'nhwc'}` : '';
+      const hint = other ? `; try \`layout\` ${layout === 'nhwc' ? 'nchw' : 'nhwc'}` : '';
       throw new ValidationError(`model input '${input.name}' has shape ${shapeText(shape)}, expected ${wantText}${hint}`, model);
     }
   }
@@ -98,7 +98,7 @@ export function checkProbe(
     );
   }
   if (opts.classes !== undefined && dims[1] !== opts.classes) {
-    throw new ValidationError(`model output '${io.outputName}' has ${dims[1]} classes, expected ${opts.classes} (--classes)`, model);
+    throw new ValidationError(`model output '${io.outputName}' has ${dims[1]} classes, expected ${opts.classes} (\`classes\`)`, model);
   }
   return dims[1];
 }

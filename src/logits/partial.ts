@@ -107,7 +107,7 @@ export class PartialOutput {
       if (diff.length > 0 || previous.rows !== rows || previous.classes !== classes) {
         throw new UsageError(
           `${paths.state}: cannot resume, the run differs in ${diff.join(', ') || 'its output shape'}; ` +
-            'run without --resume to start over',
+            'run without `resume` to start over',
         );
       }
       const expected = header.length + previous.rowsDone * classes * 4;
@@ -190,5 +190,5 @@ function readState(file: string): State | undefined {
   } catch {
     // fall through: an unreadable state means nothing can be trusted
   }
-  throw new UsageError(`${file}: unreadable resume state; delete it or run without --resume`);
+  throw new UsageError(`${file}: unreadable resume state; delete it or run without \`resume\``);
 }

@@ -43,15 +43,15 @@ export function resolvePreprocess(opts: PreprocessInput = {}): PreprocessOptions
     layout: opts.layout ?? 'nchw',
     kernel: opts.kernel ?? 'linear',
   };
-  if (!Number.isInteger(p.inputSize) || p.inputSize < 1) throw new UsageError(`--input-size must be a positive integer, got ${p.inputSize}`);
+  if (!Number.isInteger(p.inputSize) || p.inputSize < 1) throw new UsageError(`\`inputSize\` must be a positive integer, got ${p.inputSize}`);
   if (!Number.isInteger(p.resize) || p.resize < p.inputSize) {
-    throw new UsageError(`--resize must be an integer >= --input-size (${p.inputSize}), got ${p.resize}`);
+    throw new UsageError(`\`resize\` must be an integer >= \`inputSize\` (${p.inputSize}), got ${p.resize}`);
   }
-  if (p.mean.length !== 3 || !p.mean.every(Number.isFinite)) throw new UsageError('--mean must be three finite numbers r,g,b');
+  if (p.mean.length !== 3 || !p.mean.every(Number.isFinite)) throw new UsageError('`mean` must be three finite numbers r,g,b');
   if (p.std.length !== 3 || !p.std.every((s) => Number.isFinite(s) && s > 0)) {
-    throw new UsageError('--std must be three positive numbers r,g,b');
+    throw new UsageError('`std` must be three positive numbers r,g,b');
   }
-  if (p.layout !== 'nchw' && p.layout !== 'nhwc') throw new UsageError(`--layout must be nchw or nhwc, got '${p.layout}'`);
+  if (p.layout !== 'nchw' && p.layout !== 'nhwc') throw new UsageError(`\`layout\` must be nchw or nhwc, got '${p.layout}'`);
   return p;
 }
 

@@ -8,6 +8,7 @@
  */
 import * as path from 'node:path';
 import { AbortError, ValidationError, RealabelError } from '../errors';
+import { cudaAddon, cudaUnavailable } from './cuda';
 
 type Floats = Float32Array | Float64Array;
 
@@ -166,8 +167,17 @@ export function hasNative(): boolean {
   return nativeAddon() !== null;
 }
 
-/** Backend selection for APIs that accept it: 'auto' uses native when loaded. */
-export type Backend = 'auto' | 'native' | 'ts';
+/**
+ * Backend selection for APIs that accept it: 'auto' uses the GPU when the
+ * CUDA module loaded and a GPU is present, else native when loaded, else the
+ * twins; 'cuda' requires the GPU (docs/gpu.md).
+ */
+export type Backend = 'auto' | 'native' | 'cuda' | 'ts';
+
+export const BACKENDS: readonly Backend[] = ['auto', 'native', 'cuda', 'ts'];
+
+// The CPU addon with the CUDA module's kernels in front (kernels it lacks stay on the CPU).
+let withGpu: NativeAddon | undefined;
 
 /** Options every kernel function accepts. */
 export interface KernelOptions {
@@ -179,13 +189,18 @@ export interface KernelOptions {
 
 /** The addon for `backend`, or null for the twin. */
 export function selectAddon(backend: Backend = 'auto'): NativeAddon | null {
-  if (backend !== 'auto' && backend !== 'native' && backend !== 'ts') {
-    throw new ValidationError(`backend must be 'auto', 'native' or 'ts', got '${String(backend)}'`);
+  if (!BACKENDS.includes(backend)) {
+    throw new ValidationError(`backend must be one of ${BACKENDS.map((b) => `'${b}'`).join(', ')}, got '${String(backend)}'`);
   }
   if (backend === 'ts') return null;
   const addon = nativeAddon();
   if (backend === 'native' && !addon) throw new ValidationError('backend: native core requested but not available');
-  return addon;
+  if (backend === 'native') return addon;
+  const gpu = cudaAddon();
+  if (backend === 'cuda' && !gpu) throw new ValidationError(`backend 'cuda' requested but ${cudaUnavailable()}`);
+  if (backend === 'cuda' && !addon) throw new ValidationError("backend 'cuda' needs the native core too, which is not available");
+  if (!gpu || !addon) return addon;
+  return (withGpu ??= { ...addon, ...gpu } as NativeAddon);
 }
 
 /** Where a native error happened, for the typed error it becomes. */

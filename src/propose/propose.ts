@@ -4,19 +4,25 @@
  * votes; pairs with at least `minVotes` votes are kept, plus every model's
  * top-1 and the original label of each image (see src/pool/pool.ts).
  *
- * `propose` takes in-memory matrices (a Node service); `proposeFiles` streams
- * .npy files through Piscina workers, so at most `workers` models are being
- * read at once, one row chunk each.
+ * `propose` takes in-memory matrices (a Node service) and awaits the top-K
+ * kernels one model at a time; `proposeSync` is the same on the calling
+ * thread (scripts). `proposeFiles` streams .npy files through Piscina
+ * workers, so at most `workers` models are being read at once, one row chunk
+ * each, and writes proposals.npz when `out` is given.
  */
 import * as path from 'node:path';
-import { FormatError, RealabelError, UnsupportedError, UsageError, ValidationError } from '../errors';
+import { AbortError, aboutOption, FormatError, RealabelError, UnsupportedError, UsageError, ValidationError } from '../errors';
+import { checkOutputPath } from '../io/atomic';
 import { checkLabelRange, toInt32 } from '../io/convert';
 import { NpyReader, readNpy } from '../io/npy';
 import type { Backend } from '../native/addon';
-import { poolPairsSync, type PairSource } from '../pool/pool';
+import { poolPairsSync, type PairSource, type Pooled } from '../pool/pool';
+import { checkSignal, pause, throwIfAborted } from '../util/abort';
+import { poolPairsAsync, topkAsync } from '../util/kernels';
 import { createPool, resolveWorkers, workerFailed } from '../util/workers';
 import { now, since } from '../util/timer';
-import { scanMatrix, type ModelScan } from './scan';
+import { writeProposals } from './io';
+import { argmaxRows, scanMatrix, type ModelScan } from './scan';
 import type { ScanResult, ScanTask } from './worker';
 
 export interface Proposals {
@@ -46,6 +52,10 @@ export interface ProposeOptions {
   minVotes?: number;
   threads?: number;
   backend?: Backend;
+  /** Stops the work early with an AbortError. */
+  signal?: AbortSignal;
+  /** Called after each model is scanned. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ProposeInput extends ProposeOptions {
@@ -63,14 +73,23 @@ export interface ProposeFilesInput extends ProposeOptions {
   workers?: number;
   /** Bytes of logits per row chunk a worker reads (default 16 MiB). */
   chunkBytes?: number;
-  /** Called after each model is scanned. */
-  onModel?: (done: number, total: number) => void;
+  /** proposals.npz to write (see io.ts); nothing is written when absent. */
+  out?: string;
 }
 
 export interface ProposeTimings {
   scan: number;
   pool: number;
+  write: number;
   total: number;
+}
+
+export interface ProposeFilesResult {
+  proposals: Proposals;
+  stats: ProposalStats;
+  /** The file written, when `out` was given. */
+  out?: string;
+  timingsMs: ProposeTimings;
 }
 
 /** K per model and criterion; `file`: the logits whose shape bounds it (named in the error). */
@@ -79,22 +98,38 @@ const MAX_DIM = 2 ** 31 - 1;
 function resolveK(k: number | undefined, n: number, c: number, file?: string): number {
   const value = k ?? Math.min(3 * n, n * c);
   if (!Number.isInteger(value) || value < 1 || value > n * c) {
-    const msg = `--k must be an integer in [1, N * C = ${n * c}], got ${value}`;
-    throw file ? new ValidationError(`${msg} (logits of shape (${n}, ${c}))`, file) : new UsageError(msg);
+    const msg = `\`k\` must be an integer in [1, N * C = ${n * c}], got ${value}`;
+    throw aboutOption('k', file ? new ValidationError(`${msg} (logits of shape (${n}, ${c}))`, file) : new UsageError(msg));
   }
   return value;
 }
 
 function resolveMinVotes(v: number | undefined): number {
   const value = v ?? 2;
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--min-votes must be an integer >= 1, got ${value}`);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`\`minVotes\` must be an integer >= 1, got ${value}`, 'minVotes');
   return value;
 }
 
+interface PoolScanOptions {
+  k: number;
+  minVotes: number;
+  names: string[];
+  backend?: Backend;
+  signal?: AbortSignal;
+}
+
 /** Pools the scans of all models into proposals. */
-export function poolScans(
-  scans: ModelScan[], n: number, c: number, original: Int32Array, opts: { k: number; minVotes: number; names: string[]; backend?: Backend },
-): Proposals {
+export function poolScans(scans: ModelScan[], n: number, c: number, original: Int32Array, opts: PoolScanOptions): Proposals {
+  return proposalsOf(scans, n, c, original, opts, poolPairsSync(poolInput(scans, n, c, original, opts), { backend: opts.backend }));
+}
+
+/** poolScans, awaiting the pooling kernel. */
+export async function poolScansAsync(scans: ModelScan[], n: number, c: number, original: Int32Array, opts: PoolScanOptions): Promise<Proposals> {
+  const pooled = await poolPairsAsync(poolInput(scans, n, c, original, opts), { backend: opts.backend, signal: opts.signal });
+  return proposalsOf(scans, n, c, original, opts, pooled);
+}
+
+function poolInput(scans: ModelScan[], n: number, c: number, original: Int32Array, opts: PoolScanOptions) {
   const M = scans.length;
   const sources: PairSource[] = [];
   scans.forEach((s, m) => {
@@ -102,7 +137,11 @@ export function poolScans(
     sources.push({ image: s.byProb.image, label: s.byProb.label, model: m });
   });
   const forced = [...scans.map((s) => s.top1), original];
-  const pooled = poolPairsSync({ n, c, models: M, sources, forced, minVotes: opts.minVotes }, { backend: opts.backend });
+  return { n, c, models: M, sources, forced, minVotes: opts.minVotes };
+}
+
+function proposalsOf(scans: ModelScan[], n: number, c: number, original: Int32Array, opts: PoolScanOptions, pooled: Pooled): Proposals {
+  const M = scans.length;
   const top1 = new Int32Array(M * n);
   scans.forEach((s, m) => top1.set(s.top1, m * n));
   return {
@@ -113,10 +152,10 @@ export function poolScans(
   };
 }
 
-/** Proposals from in-memory logits. */
-export function propose(input: ProposeInput): Proposals {
+/** Checks in-memory inputs; returns the resolved options. */
+function checkInput(input: ProposeInput): { k: number; minVotes: number; names: string[] } {
   const { n, c, logits, original } = input;
-  if (logits.length === 0) throw new UsageError('propose needs at least one model');
+  if (!Array.isArray(logits) || logits.length === 0) throw new UsageError('`logits` needs at least one model', 'logits');
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(c) || c < 1) throw new UsageError(`bad shape [${n}, ${c}]`);
   logits.forEach((l, m) => {
     if (l.length !== n * c) throw new ValidationError(`model ${m} has ${l.length} logits, expected N * C = ${n * c}`);
@@ -126,9 +165,53 @@ export function propose(input: ProposeInput): Proposals {
   const k = resolveK(input.k, n, c);
   const minVotes = resolveMinVotes(input.minVotes);
   const names = input.modelNames ?? logits.map((_, m) => `model_${m}`);
-  if (names.length !== logits.length) throw new UsageError(`${names.length} model names for ${logits.length} models`);
-  const scans = logits.map((l, m) => scanMatrix(l, n, c, k, { threads: input.threads, backend: input.backend, file: names[m] }));
+  if (names.length !== logits.length) throw new UsageError(`${names.length} \`modelNames\` for ${logits.length} models`, 'modelNames');
+  return { k, minVotes, names };
+}
+
+/**
+ * Proposals from in-memory logits. The top-K kernels run off the event loop;
+ * the per-row argmax runs here in slices of ~4M values with a yield between
+ * them, so a service keeps answering while it proposes.
+ */
+export async function propose(input: ProposeInput): Promise<Proposals> {
+  const signal = checkSignal(input.signal);
+  const { k, minVotes, names } = checkInput(input);
+  const { n, c, logits, original } = input;
+  const scans: ModelScan[] = [];
+  for (const [m, data] of logits.entries()) {
+    const opts = { threads: input.threads, backend: input.backend, file: names[m], signal };
+    const byLogit = await topkAsync(data, n, c, k, { ...opts, criterion: 'logit' });
+    const byProb = await topkAsync(data, n, c, k, { ...opts, criterion: 'prob' });
+    scans.push({ byLogit, byProb, top1: await argmaxSliced(data, n, c, signal) });
+    input.onProgress?.(m + 1, logits.length);
+  }
+  return poolScansAsync(scans, n, c, original, { k, minVotes, names, backend: input.backend, signal });
+}
+
+/** `propose` on the calling thread (scripts): the same proposals. */
+export function proposeSync(input: Omit<ProposeInput, 'signal'>): Proposals {
+  const { k, minVotes, names } = checkInput(input);
+  const { n, c, logits, original } = input;
+  const scans = logits.map((l, m) => {
+    const scan = scanMatrix(l, n, c, k, { threads: input.threads, backend: input.backend, file: names[m] });
+    input.onProgress?.(m + 1, logits.length);
+    return scan;
+  });
   return poolScans(scans, n, c, original, { k, minVotes, names, backend: input.backend });
+}
+
+const SLICE_VALUES = 1 << 22;
+
+async function argmaxSliced(data: Float32Array | Float64Array, n: number, c: number, signal?: AbortSignal): Promise<Int32Array> {
+  const top1 = new Int32Array(n);
+  const rows = Math.max(1, Math.floor(SLICE_VALUES / c));
+  for (let start = 0; start < n; start += rows) {
+    await pause(signal);
+    const count = Math.min(rows, n - start);
+    argmaxRows(data.subarray(start * c, (start + count) * c), count, c, top1, start);
+  }
+  return top1;
 }
 
 /** Model names from file names: base names without .npy, made unique. */
@@ -139,7 +222,7 @@ export function modelNamesFor(files: string[]): string[] {
 
 /** Opens every logits file's header: same 2-D float shape everywhere. */
 export function checkLogitFiles(files: string[]): { n: number; c: number } {
-  if (files.length === 0) throw new UsageError('--logits needs at least one file');
+  if (!Array.isArray(files) || files.length === 0) throw new UsageError('`logits` needs at least one file', 'logits');
   let first: { n: number; c: number; file: string } | undefined;
   for (const file of files) {
     const r = NpyReader.open(file);
@@ -186,13 +269,28 @@ function reviveError(e: { name: string; code?: string; message: string; file?: s
   }
 }
 
-/** Proposals from .npy files, one Piscina task per model. */
-export async function proposeFiles(input: ProposeFilesInput): Promise<{ proposals: Proposals; timings_ms: ProposeTimings }> {
+/** Proposals from .npy files, one Piscina task per model; writes proposals.npz to `out` when given. */
+export async function proposeFiles(input: ProposeFilesInput): Promise<ProposeFilesResult> {
+  const signal = checkSignal(input.signal);
   const t0 = now();
+  if (input.out) checkOutputPath(input.out);
   const { n, c } = checkLogitFiles(input.logits);
   const original = readOriginal(input.original, n, c);
   const k = resolveK(input.k, n, c, input.logits[0]);
   const minVotes = resolveMinVotes(input.minVotes);
+  const scans = await scanFiles(input, k, signal);
+  const tScan = since(t0);
+  let t = now();
+  const proposals = await poolScansAsync(scans, n, c, original, { k, minVotes, names: modelNamesFor(input.logits), backend: input.backend, signal });
+  const tPool = since(t);
+  t = now();
+  throwIfAborted(signal);
+  if (input.out) writeProposals(input.out, proposals);
+  const write = since(t);
+  return { proposals, stats: proposalStats(proposals), out: input.out, timingsMs: { scan: tScan, pool: tPool, write, total: since(t0) } };
+}
+
+async function scanFiles(input: ProposeFilesInput, k: number, signal?: AbortSignal): Promise<ModelScan[]> {
   const M = input.logits.length;
   const workers = Math.min(resolveWorkers(input.workers), M);
   // Threads per worker so workers x threads does not oversubscribe the cores.
@@ -204,28 +302,31 @@ export async function proposeFiles(input: ProposeFilesInput): Promise<{ proposal
     await Promise.all(
       input.logits.map(async (file, m) => {
         const task: ScanTask = { file, k, threads, backend: input.backend, chunkBytes: input.chunkBytes ?? 16 << 20 };
-        const r = (await pool.run(task).catch((err: unknown) => Promise.reject(workerFailed(err, file)))) as ScanResult;
+        const r = (await pool.run(task, { signal }).catch((err: unknown) => Promise.reject(failed(err, file, signal)))) as ScanResult;
         if (!r.ok) throw reviveError(r.error);
         scans[m] = r.scan;
-        input.onModel?.(++done, M);
+        input.onProgress?.(++done, M);
       }),
     );
   } finally {
     await pool.destroy();
   }
-  const tScan = since(t0);
-  const t1 = now();
-  const proposals = poolScans(scans, n, c, original, { k, minVotes, names: modelNamesFor(input.logits), backend: input.backend });
-  return { proposals, timings_ms: { scan: tScan, pool: since(t1), total: since(t0) } };
+  return scans;
+}
+
+/** A task that failed because the caller aborted is an AbortError, not a worker failure. */
+function failed(err: unknown, file: string, signal?: AbortSignal): Error {
+  if (signal?.aborted) return new AbortError();
+  return workerFailed(err, file);
 }
 
 export interface ProposalStats {
   P: number;
   images: number;
   models: number;
-  proposals_per_image: { mean: number; max: number };
+  proposalsPerImage: { mean: number; max: number };
   /** Images where every model's top-1 equals the original label. */
-  all_top1_equal_original: number;
+  allTop1EqualOriginal: number;
 }
 
 export function proposalStats(p: Proposals): ProposalStats {
@@ -242,7 +343,7 @@ export function proposalStats(p: Proposals): ProposalStats {
   }
   return {
     P: p.image.length, images: p.n, models: M,
-    proposals_per_image: { mean: p.image.length / p.n, max }, all_top1_equal_original: agree,
+    proposalsPerImage: { mean: p.image.length / p.n, max }, allTop1EqualOriginal: agree,
   };
 }
 

@@ -48,7 +48,7 @@ export function readGold(file: string, opts: { minYes?: number } = {}): Gold {
     throw new FormatError(`'info' must be strings [${Q}, 2], got ${info.dtype} (${info.shape.join(', ')})`, file);
   }
   if (!Number.isInteger(minYes) || minYes < 1 || minYes > R) {
-    throw new ValidationError(`--min-yes must be in [1, ${R}] (the experts in this file), got ${minYes}`, file);
+    throw new ValidationError(`\`minYes\` must be in [1, ${R}] (the experts in this file), got ${minYes}`, file);
   }
   const names = info.data as string[];
   const image = new Int32Array(Q);

@@ -47,7 +47,7 @@ function hasBit(mask: Uint32Array, words: number, p: number, m: number): boolean
 export function buildProblem(p: Proposals, gold: GoldQuestions, opts: { minVotes?: number; unknown?: UnknownPairs } = {}): SubsetProblem {
   const minVotes = opts.minVotes ?? p.minVotes;
   if (!Number.isInteger(minVotes) || minVotes < p.minVotes) {
-    throw new UsageError(`--min-votes ${minVotes} is below the proposals' min_votes ${p.minVotes}: pairs with fewer votes were not kept`);
+    throw new UsageError(`\`minVotes\` ${minVotes} is below the proposals' min_votes ${p.minVotes}: pairs with fewer votes were not kept`);
   }
   const key = (im: number, lb: number) => im * p.c + lb;
   const truth = new Map<number, number>();

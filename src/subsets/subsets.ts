@@ -192,7 +192,7 @@ export function paretoFront(winners: Scored[]): Scored[] {
 /** Searches the subsets of a built problem. */
 export function searchSubsets(pr: SubsetProblem, opts: SelectOptions = {}): SelectResult {
   const target = opts.recall ?? 0.97;
-  if (!(target >= 0 && target <= 1)) throw new UsageError(`--recall must be in [0, 1], got ${target}`);
+  if (!(target >= 0 && target <= 1)) throw new UsageError(`\`recall\` must be in [0, 1], got ${target}`);
   if (pr.positives === 0) throw new UsageError('the gold set has no positives: recall is undefined');
   const mode = opts.search ?? 'auto';
   const exhaustive = mode === 'exhaustive' || (mode === 'auto' && pr.models <= EXHAUSTIVE_MAX_MODELS);

@@ -25,6 +25,8 @@ export interface NounSynset {
   words: string[];
   /** Offsets of its hypernyms (`@` and `@i` pointers), in file order. */
   hypernyms: number[];
+  /** The definition after ` | ` (what the rating app shows under a label). */
+  gloss: string;
 }
 
 /** The `data.noun` shipped with `wordnet@2.0.0` (WordNet 3.0). */
@@ -155,5 +157,5 @@ export function parseNounLine(line: string, offset: number, file?: string): Noun
     if (t[i + 3] === undefined || !/^\d{8}$/.test(off)) bad('truncated pointer list');
     if ((sym === '@' || sym === '@i') && pos === 'n') hypernyms.push(Number(off));
   }
-  return { offset, words, hypernyms };
+  return { offset, words, hypernyms, gloss: bar >= 0 ? line.slice(bar + 3).trim() : '' };
 }

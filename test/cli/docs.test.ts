@@ -14,7 +14,7 @@ function section(name: string): string {
   return end < 0 ? rest : rest.slice(0, end);
 }
 
-const commands = buildProgram().commands.filter((c) => c.name() !== 'demo');
+const commands = buildProgram().commands.filter((c) => c.name() !== 'demo' && c.name() !== 'serve');
 
 test.each(commands.map((c) => [c.name(), c] as const))('README.md documents realabel %s and all its flags', (name, cmd) => {
   const text = section(name);
@@ -29,4 +29,12 @@ test('docs/cli.md documents realabel demo and all its flags', () => {
   const text = cliDoc.slice(cliDoc.indexOf('## `realabel demo`'), cliDoc.indexOf('## Try it on the real release'));
   for (const opt of demo.options) if (opt.long) expect(text).toContain(`\`${opt.long}`);
   expect(text).not.toContain('DEMO_SUMMARY');
+});
+
+test('docs/serve.md documents realabel serve, its subcommands and all their flags', () => {
+  const serve = buildProgram().commands.find((c) => c.name() === 'serve')!;
+  const text = fs.readFileSync(path.resolve(__dirname, '..', '..', 'docs', 'serve.md'), 'utf8');
+  const all = [serve, ...serve.commands, ...serve.commands.flatMap((c) => c.commands)];
+  for (const cmd of all) for (const opt of cmd.options) if (opt.long && opt.long !== '--help') expect([cmd.name(), text.includes(`\`${opt.long}`)]).toEqual([cmd.name(), true]);
+  for (const example of ['realabel serve ', 'realabel serve raters add ', 'realabel serve export ']) expect(text).toContain(example);
 });

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'realabel.js');
 const COMMAND_ORDER = [
-  'topk', 'propose', 'select-models', 'tasks', 'aggregate', 'reproduce-real', 'evaluate', 'analyze', 'clean', 'export', 'logits', 'simulate', 'demo',
+  'topk', 'propose', 'select-models', 'tasks', 'serve', 'aggregate', 'reproduce-real', 'evaluate', 'analyze', 'clean', 'export', 'logits', 'simulate', 'demo',
 ];
 
 function run(args: string[]) {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { demo, type DemoResult } from '../../src/demo/demo';
 import { labelChanges, recovery } from '../../src/demo/compare';
-import { evaluate } from '../../src/evaluate/evaluate';
+import { evaluateSync } from '../../src/evaluate/evaluate';
 import { toInt32 } from '../../src/io/convert';
 import { readLabelSets } from '../../src/io/labels';
 import { readNpy } from '../../src/io/npy';
@@ -101,10 +101,10 @@ test('the summary agrees with the stage files', () => {
   r.models_table.forEach((row, m) => {
     const scores = readNpy(path.join(r.out, 'simulate', `${row.model}.npy`)).data as Float32Array;
     const input = [{ scores, numClasses: SIZE.classes }];
-    const ev = evaluate({ labels: sets, predictions: input, original }).models[0];
-    expect(row.real_top1).toBe(ev.real_top1);
-    expect(row.original_top1).toBe(ev.original_top1);
-    expect(row.true_top1).toBe(evaluate({ labels: truth, predictions: input }).models[0].real_top1);
+    const ev = evaluateSync({ labels: sets, predictions: input, original }).models[0];
+    expect(row.real_top1).toBe(ev.realTop1);
+    expect(row.original_top1).toBe(ev.originalTop1);
+    expect(row.true_top1).toBe(evaluateSync({ labels: truth, predictions: input }).models[0].realTop1);
     expect(row.model).toBe(`model_0${m}`);
   });
   // ReaL accuracy orders the models at least as the truth does as often as original accuracy.
@@ -122,8 +122,8 @@ test('the same seed gives the same files, whatever the workers and threads', asy
 });
 
 test('bad sizes are user errors naming the option', async () => {
-  await expect(demo({ out: path.join(dir, 'c'), images: 10 })).rejects.toThrow(/--images must be an integer in \[100/);
-  await expect(demo({ out: path.join(dir, 'c'), models: 30 })).rejects.toThrow(/--models/);
+  await expect(demo({ out: path.join(dir, 'c'), images: 10 })).rejects.toThrow(/`images` must be an integer in \[100/);
+  await expect(demo({ out: path.join(dir, 'c'), models: 30 })).rejects.toThrow(/`models`/);
   fs.writeFileSync(path.join(dir, 'file'), 'x');
   await expect(demo({ out: path.join(dir, 'file'), images: 100 })).rejects.toMatchObject({ name: 'UsageError', message: expect.stringMatching(/file: --out is a file/) });
 });

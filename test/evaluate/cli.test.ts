@@ -17,7 +17,11 @@ describeData('realabel evaluate (CLI)', () => {
   it('prints the published metrics as JSON, one row per model under models', () => {
     const one = runCli(['evaluate', '--labels', REAL, '--predictions', CLEANLAB, '--original', ORIG, '--json']);
     expect(one.code).toBe(0);
-    const j = JSON.parse(one.stdout);
+    const oneJson = JSON.parse(one.stdout);
+    // One shape whatever the model count: the rows under models.
+    expect(oneJson.models).toHaveLength(1);
+    expect([oneJson.n_scored, oneJson.n_skipped, oneJson.num_classes]).toEqual([oneJson.models[0].n_scored, oneJson.models[0].n_skipped, 1000]);
+    const j = oneJson.models[0];
     for (const k of ['real_top1', 'real_top5', 'original_top1', 'original_top5', 'real_strict', 'n_scored', 'n_skipped']) expect(j).toHaveProperty(k);
     expect(j.real_top1).toBeCloseTo(0.776139, 6);
     expect(j.original_top1).toBeCloseTo(0.72732, 6);

@@ -22,17 +22,17 @@ describeData('evaluate on the published files', () => {
   it('reproduces the published ReaL and original accuracy of the cleanlab model', async () => {
     const r = await evaluateFiles({ labels: REAL, predictions: [CLEANLAB], original: ORIG });
     const m = r.models[0];
-    expect(m.counts.real_top1).toBe(36352);
-    expect(m.n_scored).toBe(46837);
-    expect(m.n_skipped).toBe(50000 - 46837);
-    expect(m.real_top1!.toFixed(6)).toBe('0.776139');
-    expect(m.original_top1!.toFixed(6)).toBe('0.727320');
-    expect(m.real_top5).toBeNull();
+    expect(m.counts.realTop1).toBe(36352);
+    expect(m.nScored).toBe(46837);
+    expect(m.nSkipped).toBe(50000 - 46837);
+    expect(m.realTop1!.toFixed(6)).toBe('0.776139');
+    expect(m.originalTop1!.toFixed(6)).toBe('0.727320');
+    expect(m.realTop5).toBeNull();
   });
 
   it('scores the original labels themselves at 0.900228', async () => {
     const r = await evaluateFiles({ labels: REAL, predictions: [ORIG] });
-    expect(r.models[0].real_top1!.toFixed(6)).toBe('0.900228');
+    expect(r.models[0].realTop1!.toFixed(6)).toBe('0.900228');
   });
 
   it('gives the same top-1 from a score matrix as from the top-1 file, in f2, f4 and f8', async () => {
@@ -62,9 +62,9 @@ describeData('evaluate on the published files', () => {
     const [top1, ...scored] = r.models;
     for (const m of scored) {
       expect(m.kind).toBe('scores');
-      expect(m.counts.real_top1).toBe(top1.counts.real_top1);
-      expect(m.counts.original_top1).toBe(top1.counts.original_top1);
-      expect(m.original_top5).toBe(1);
+      expect(m.counts.realTop1).toBe(top1.counts.realTop1);
+      expect(m.counts.originalTop1).toBe(top1.counts.originalTop1);
+      expect(m.originalTop5).toBe(1);
       expect(Array.from(m.top1)).toEqual(Array.from(top1.top1));
       expect(m.counts).toEqual(scored[0].counts);
     }
@@ -76,7 +76,7 @@ describeData('evaluate on the published files', () => {
     }
     // Top-5 here: prediction, original, then the odd classes 1, 3, 5.
     const naive5 = sets.filter((s, i) => s.length > 0 && [pred[i], orig[i], 1, 3, 5, 7].filter((x, k, a) => a.indexOf(x) === k).slice(0, 5).some((x) => s.includes(x))).length;
-    expect(scored[0].counts.real_top5).toBe(naive5);
+    expect(scored[0].counts.realTop5).toBe(naive5);
   });
 
   it('stops cleanly at a NaN in an early chunk while the next one is being read', async () => {

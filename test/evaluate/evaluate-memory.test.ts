@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { evaluate } from '../../src/evaluate/evaluate';
+import { evaluateSync } from '../../src/evaluate/evaluate';
 
 /** Straightforward definitions, written independently of the Scorer. */
 function naive(sets: number[][], scores: Float64Array, c: number, original: number[]) {
@@ -18,7 +18,7 @@ function naive(sets: number[][], scores: Float64Array, c: number, original: numb
     const top = new Set(order.slice(0, s.size));
     if ([...s].every((x) => top.has(x))) strict++;
   }
-  return { real_top1: r1 / scored, real_top5: r5 / scored, real_strict: strict / scored, original_top1: o1 / n, original_top5: o5 / n, n_scored: scored, n_skipped: n - scored };
+  return { realTop1: r1 / scored, realTop5: r5 / scored, realStrict: strict / scored, originalTop1: o1 / n, originalTop5: o5 / n, nScored: scored, nSkipped: n - scored };
 }
 
 describe('evaluate (in memory)', () => {
@@ -33,16 +33,16 @@ describe('evaluate (in memory)', () => {
       5, 4, 3, 2, 1, 0, // 4 is rank 4 → top-5 hit only
       0, 1, 1, 1, 1, 9, // top1 5 in set; top2 {5, 1} ≠ {0, 5}
     ]);
-    const r = evaluate({ labels, predictions: [{ scores, numClasses: c }], original: [1, 2, 0, 4, 5] });
+    const r = evaluateSync({ labels, predictions: [{ scores, numClasses: c }], original: [1, 2, 0, 4, 5] });
     const m = r.models[0];
     expect(m.kind).toBe('scores');
-    expect(m.n_scored).toBe(4);
-    expect(m.n_skipped).toBe(1);
-    expect(m.real_top1).toBeCloseTo(3 / 4, 15);
-    expect(m.real_top5).toBeCloseTo(4 / 4, 15);
-    expect(m.real_strict).toBeCloseTo(2 / 4, 15); // rows 0 and 1
-    expect(m.original_top1).toBeCloseTo(3 / 5, 15); // rows 0, 2, 4
-    expect(m.original_top5).toBeCloseTo(5 / 5, 15);
+    expect(m.nScored).toBe(4);
+    expect(m.nSkipped).toBe(1);
+    expect(m.realTop1).toBeCloseTo(3 / 4, 15);
+    expect(m.realTop5).toBeCloseTo(4 / 4, 15);
+    expect(m.realStrict).toBeCloseTo(2 / 4, 15); // rows 0 and 1
+    expect(m.originalTop1).toBeCloseTo(3 / 5, 15); // rows 0, 2, 4
+    expect(m.originalTop5).toBeCloseTo(5 / 5, 15);
     expect(Array.from(m.top1)).toEqual([1, 3, 0, 0, 5]);
     // Per class: class 5 is in one set (row 4) and hit; class 0 is in row 4's set too.
     expect(m.perClass.realN[0]).toBe(1);
@@ -68,7 +68,7 @@ describe('evaluate (in memory)', () => {
           if (sets.every((x) => x.length === 0)) sets[0] = [0];
           const want = naive(sets, scores, c, original);
           for (const backend of ['ts', 'auto'] as const) {
-            const m = evaluate({ labels: sets, predictions: [{ scores, numClasses: c }], original, backend }).models[0];
+            const m = evaluateSync({ labels: sets, predictions: [{ scores, numClasses: c }], original, backend }).models[0];
             for (const key of Object.keys(want) as Array<keyof typeof want>) expect(m[key]).toBeCloseTo(want[key], 12);
           }
         },
@@ -78,19 +78,19 @@ describe('evaluate (in memory)', () => {
   });
 
   it('top-1 predictions give top-1 metrics only', () => {
-    const r = evaluate({ labels: [[1], [2, 3], []], predictions: [[1, 3, 0], Int32Array.from([0, 2, 0])], original: [1, 2, 0], numClasses: 4, names: ['a', 'b'] });
+    const r = evaluateSync({ labels: [[1], [2, 3], []], predictions: [[1, 3, 0], Int32Array.from([0, 2, 0])], original: [1, 2, 0], numClasses: 4, names: ['a', 'b'] });
     expect(r.models.map((m) => m.name)).toEqual(['a', 'b']);
-    expect(r.models[0]).toMatchObject({ kind: 'top1', real_top1: 1, real_top5: null, real_strict: null, original_top1: 2 / 3, original_top5: null, n_scored: 2, n_skipped: 1 });
-    expect(r.models[1]).toMatchObject({ real_top1: 0.5, original_top1: 2 / 3 });
+    expect(r.models[0]).toMatchObject({ kind: 'top1', realTop1: 1, realTop5: null, realStrict: null, originalTop1: 2 / 3, originalTop5: null, nScored: 2, nSkipped: 1 });
+    expect(r.models[1]).toMatchObject({ realTop1: 0.5, originalTop1: 2 / 3 });
   });
 
   it('reports bad input with the culprit named', () => {
     const labels = [[1], [2]];
-    expect(() => evaluate({ labels, predictions: [[1, 2, 3]], numClasses: 5, names: ['p.npy'] })).toThrow('p.npy: has 3 predictions but the label file has 2 images');
-    expect(() => evaluate({ labels: [[1], [7]], predictions: [[1, 2]], numClasses: 5 })).toThrow('labels: image 1: label 7 is not a class index in [0, 5)');
-    expect(() => evaluate({ labels, predictions: [[1, 5]], numClasses: 5 })).toThrow('model 1: prediction 5 at image 1');
-    expect(() => evaluate({ labels, predictions: [[1, 2]], original: [0], numClasses: 5 })).toThrow('original: has 1 labels');
-    expect(() => evaluate({ labels, predictions: [] })).toThrow(/non-empty/);
-    expect(() => evaluate({ labels: [[1], [0]], predictions: [{ scores: new Float32Array(5), numClasses: 2 }] })).toThrow(/do not form rows/);
+    expect(() => evaluateSync({ labels, predictions: [[1, 2, 3]], numClasses: 5, names: ['p.npy'] })).toThrow('p.npy: has 3 predictions but the label file has 2 images');
+    expect(() => evaluateSync({ labels: [[1], [7]], predictions: [[1, 2]], numClasses: 5 })).toThrow('labels: image 1: label 7 is not a class index in [0, 5)');
+    expect(() => evaluateSync({ labels, predictions: [[1, 5]], numClasses: 5 })).toThrow('model 1: prediction 5 at image 1');
+    expect(() => evaluateSync({ labels, predictions: [[1, 2]], original: [0], numClasses: 5 })).toThrow('original: has 1 labels');
+    expect(() => evaluateSync({ labels, predictions: [] })).toThrow(/non-empty/);
+    expect(() => evaluateSync({ labels: [[1], [0]], predictions: [{ scores: new Float32Array(5), numClasses: 2 }] })).toThrow(/do not form rows/);
   });
 });

@@ -137,7 +137,7 @@ describe('logits over a folder', () => {
     const out = await logits(base('fixed.npy', { model: m, batch: undefined }));
     expect(out.batch).toBe(4);
     expect(maxAbsDiff(readF4(out.out).data, readF4(res.out).data)).toBeLessThan(1e-6);
-    await expect(logits(base('fixed.npy', { model: m, batch: 8 }))).rejects.toThrow(/fixed batch size of 4; use --batch 4/);
+    await expect(logits(base('fixed.npy', { model: m, batch: 8 }))).rejects.toThrow(/fixed batch size of 4; use `batch` 4/);
   });
 });
 
@@ -206,7 +206,7 @@ describe('model/input mismatches are reported before any image is read', () => {
     await expect(run({ inputSize: 48, resize: 48 })).rejects.toThrow(/has shape \[N, 3, 32, 32\], expected \[N, 3, 48, 48\]/);
   });
   test('wrong layout, with a hint', async () => {
-    await expect(run({ layout: 'nhwc' })).rejects.toThrow(/try --layout nchw/);
+    await expect(run({ layout: 'nhwc' })).rejects.toThrow(/try `layout` nchw/);
   });
   test('wrong number of classes', async () => {
     await expect(run({ classes: 1000 })).rejects.toThrow(/has 5 classes, expected 1000/);
@@ -230,7 +230,7 @@ describe('model/input mismatches are reported before any image is read', () => {
 describe('resume', () => {
   test('an aborted run resumes to the same bytes as a clean run', async () => {
     const controller = new AbortController();
-    const opts = base('resumed.npy', { batch: 2, workers: 2, signal: controller.signal, onChunk: (done) => done >= 4 && controller.abort() });
+    const opts = base('resumed.npy', { batch: 2, workers: 2, signal: controller.signal, onProgress: (done) => done >= 4 && controller.abort() });
     await expect(logits(opts)).rejects.toMatchObject({ name: 'InterruptedError' });
     expect(fs.existsSync(opts.out)).toBe(false);
     const state = JSON.parse(fs.readFileSync(`${opts.out}.partial.json`, 'utf8'));
@@ -238,7 +238,7 @@ describe('resume', () => {
     expect(state.rowsDone).toBeLessThan(names.length);
     // Garbage after the recorded rows (a chunk in flight at the interruption) is discarded.
     fs.appendFileSync(`${opts.out}.partial`, Buffer.alloc(13, 0xab));
-    const res = await logits({ ...opts, signal: undefined, onChunk: undefined, resume: true });
+    const res = await logits({ ...opts, signal: undefined, onProgress: undefined, resume: true });
     expect(res.resumedFrom).toBe(state.rowsDone);
     const clean = await logits(base('clean.npy', { batch: 2 }));
     expect(fs.readFileSync(res.out).equals(fs.readFileSync(clean.out))).toBe(true);
@@ -246,12 +246,12 @@ describe('resume', () => {
 
   test('resuming with different options is refused, naming the difference', async () => {
     const controller = new AbortController();
-    const opts = base('refused.npy', { signal: controller.signal, onChunk: () => controller.abort() });
+    const opts = base('refused.npy', { signal: controller.signal, onProgress: () => controller.abort() });
     await expect(logits(opts)).rejects.toMatchObject({ name: 'InterruptedError' });
     await expect(logits({ ...opts, signal: undefined, resume: true, resize: 48 })).rejects.toThrow(/cannot resume.*resize \(was 40, now 48\)/);
     await expect(logits({ ...opts, signal: undefined, resume: true, batch: 8 })).rejects.toThrow(/batch \(was 4, now 8\)/);
     // without --resume it starts over
-    const res = await logits({ ...opts, signal: undefined, onChunk: undefined });
+    const res = await logits({ ...opts, signal: undefined, onProgress: undefined });
     expect(res.resumedFrom).toBe(0);
     expect(fs.readFileSync(res.out).equals(fs.readFileSync(await clean()))).toBe(true);
   });

@@ -34,9 +34,9 @@ describe('sizes follow torchvision Resize + CenterCrop', () => {
     expect(cropOffset(224, 224)).toBe(0);
   });
   test('options are validated', () => {
-    expect(() => resolvePreprocess({ resize: 100, inputSize: 224 })).toThrow(/--resize/);
-    expect(() => resolvePreprocess({ std: [1, 0, 1] })).toThrow(/--std/);
-    expect(() => resolvePreprocess({ mean: [1, 2] })).toThrow(/--mean/);
+    expect(() => resolvePreprocess({ resize: 100, inputSize: 224 })).toThrow(/`resize`/);
+    expect(() => resolvePreprocess({ std: [1, 0, 1] })).toThrow(/`std`/);
+    expect(() => resolvePreprocess({ mean: [1, 2] })).toThrow(/`mean`/);
   });
 });
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { readNpz } from '../../src/io/npz';
 import { encodeNpy, writeNpy } from '../../src/io/npy';
 import { readProposals, writeProposals } from '../../src/propose/io';
-import { propose, proposeFiles, proposalStats, type Proposals } from '../../src/propose/propose';
+import { proposeSync, proposeFiles, proposalStats, type Proposals } from '../../src/propose/propose';
 import { simulate } from '../../src/simulate/simulate';
 import { simulateToDir } from '../../src/simulate/write';
 import { tmpDir } from '../helpers/tmp';
@@ -42,45 +42,45 @@ describe('propose (in memory)', () => {
     [60, 9, 5, 200, 3],
   ])('equals the dense reference (N=%i, C=%i, M=%i, K=%s, minVotes=%i)', (n, c, models, k, minVotes) => {
     const sim = simulate({ images: n, classes: c, models, seed: n + c, accuracy: [0.4, 0.8] });
-    const p = propose({ logits: sim.logits, n, c, original: sim.original, k, minVotes });
+    const p = proposeSync({ logits: sim.logits, n, c, original: sim.original, k, minVotes });
     expect(p.k).toBe(k ?? 3 * n);
     expectMatchesReference(p, sim.logits, p.k, minVotes);
     // The all-TypeScript path (top-K and pooling twins) gives the same bytes.
-    expect(propose({ logits: sim.logits, n, c, original: sim.original, k, minVotes, backend: 'ts' })).toEqual(p);
+    expect(proposeSync({ logits: sim.logits, n, c, original: sim.original, k, minVotes, backend: 'ts' })).toEqual(p);
   });
 
   it('uses more than one mask word above 32 models', () => {
     const n = 30;
     const c = 6;
     const sim = simulate({ images: n, classes: c, models: 35, seed: 5 });
-    const p = propose({ logits: sim.logits, n, c, original: sim.original });
+    const p = proposeSync({ logits: sim.logits, n, c, original: sim.original });
     expect(p.words).toBe(2);
     expectMatchesReference(p, sim.logits, 3 * n, 2);
   });
 
   it('reports the stats', () => {
     const sim = simulate({ images: 200, classes: 10, models: 3, seed: 1, accuracy: 0.9, labelNoise: 0 });
-    const p = propose({ logits: sim.logits, n: 200, c: 10, original: sim.original });
+    const p = proposeSync({ logits: sim.logits, n: 200, c: 10, original: sim.original });
     const s = proposalStats(p);
     const perImage = new Array(200).fill(0);
     p.image.forEach((i) => perImage[i]++);
     expect(s.P).toBe(p.image.length);
-    expect(s.proposals_per_image.max).toBe(Math.max(...perImage));
+    expect(s.proposalsPerImage.max).toBe(Math.max(...perImage));
     expect(Math.min(...perImage)).toBeGreaterThanOrEqual(1); // the original label is always proposed
     let agree = 0;
     for (let i = 0; i < 200; i++) if ([0, 1, 2].every((m) => p.top1[m * 200 + i] === sim.original[i])) agree++;
-    expect(s.all_top1_equal_original).toBe(agree);
+    expect(s.allTop1EqualOriginal).toBe(agree);
     expect(agree).toBeGreaterThan(50);
   });
 
   it('rejects inconsistent input', () => {
     const sim = simulate({ images: 20, classes: 5, models: 2, seed: 1 });
     const base = { logits: sim.logits, n: 20, c: 5, original: sim.original };
-    expect(() => propose({ ...base, logits: [sim.logits[0], sim.logits[1].subarray(5)] })).toThrow('model 1 has 95 logits');
-    expect(() => propose({ ...base, original: Int32Array.from(sim.original, (x, i) => (i === 3 ? 5 : x)) })).toThrow(
+    expect(() => proposeSync({ ...base, logits: [sim.logits[0], sim.logits[1].subarray(5)] })).toThrow('model 1 has 95 logits');
+    expect(() => proposeSync({ ...base, original: Int32Array.from(sim.original, (x, i) => (i === 3 ? 5 : x)) })).toThrow(
       'original label 5 at index 3 is out of range [0, 5)',
     );
-    expect(() => propose({ ...base, k: 101 })).toThrow('--k must be an integer in [1, N * C = 100]');
+    expect(() => proposeSync({ ...base, k: 101 })).toThrow('`k` must be an integer in [1, N * C = 100]');
   });
 });
 
@@ -101,16 +101,16 @@ describe('propose (files, workers)', () => {
   });
 
   it('streams files (small chunks, 1 or 2 workers) to the same proposals as in memory', async () => {
-    const mem = propose({ logits: sim.logits, n, c, original: sim.original, modelNames: ['model_00', 'model_01', 'model_02'] });
+    const mem = proposeSync({ logits: sim.logits, n, c, original: sim.original, modelNames: ['model_00', 'model_01', 'model_02'] });
     for (const workers of [1, 2]) {
-      const { proposals, timings_ms } = await proposeFiles({ logits: files, original, workers, chunkBytes: 7 * c * 4 });
+      const { proposals, timingsMs } = await proposeFiles({ logits: files, original, workers, chunkBytes: 7 * c * 4 });
       expect(proposals).toEqual(mem);
-      expect(timings_ms.total).toBeGreaterThan(0);
+      expect(timingsMs.total).toBeGreaterThan(0);
     }
   });
 
   it('reads f8 and big-endian f4 logits like little-endian f4', async () => {
-    const mem = propose({ logits: sim.logits, n, c, original: sim.original, modelNames: ['model_00', 'model_01', 'model_02'] });
+    const mem = proposeSync({ logits: sim.logits, n, c, original: sim.original, modelNames: ['model_00', 'model_01', 'model_02'] });
     const f8 = files.map((f, m) => {
       const out = path.join(dir, 'f8', path.basename(f));
       fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -135,7 +135,7 @@ describe('propose (files, workers)', () => {
   });
 
   it('round-trips proposals.npz with the documented layout', () => {
-    const p = propose({ logits: sim.logits, n, c, original: sim.original, modelNames: ['a', 'bb', 'ccc'] });
+    const p = proposeSync({ logits: sim.logits, n, c, original: sim.original, modelNames: ['a', 'bb', 'ccc'] });
     const file = path.join(dir, 'p.npz');
     writeProposals(file, p);
     const raw = readNpz(file);

@@ -1,6 +1,6 @@
 /** Simulated models + a gold set built from their truth, and a brute-force subset search. */
 import { poolPairsSync, type PairSource } from '../../src/pool/pool';
-import { propose, type Proposals } from '../../src/propose/propose';
+import { proposeSync, type Proposals } from '../../src/propose/propose';
 import { scanMatrix, type ModelScan } from '../../src/propose/scan';
 import type { Gold } from '../../src/subsets/gold';
 import { simulate, type SimulateOptions } from '../../src/simulate/simulate';
@@ -26,7 +26,7 @@ export function scenario(opts: SimulateOptions & { goldImages: number; minVotes?
   const { n, c } = sim.plan;
   const k = 3 * n;
   const scans = sim.logits.map((l) => scanMatrix(l, n, c, k, { backend: 'ts' }));
-  const proposals = propose({ logits: sim.logits, n, c, original: sim.original, minVotes: opts.minVotes });
+  const proposals = proposeSync({ logits: sim.logits, n, c, original: sim.original, minVotes: opts.minVotes });
   const rng = new Rng(opts.seed ?? 0, 99);
   const images = new Set<number>();
   while (images.size < Math.min(opts.goldImages, n)) images.add(rng.int(n));

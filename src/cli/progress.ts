@@ -12,6 +12,11 @@ export class Progress {
     this.enabled = Boolean(process.stderr.isTTY) && !opts.json && total > 0;
   }
 
+  /** Sets the count done (an `onProgress(done, total)` callback passes it straight here). */
+  update(done: number): void {
+    this.tick(done - this.done);
+  }
+
   tick(n = 1): void {
     this.done += n;
     const now = Date.now();
