@@ -213,8 +213,10 @@ class GoldConfusionJob {
 };
 REALABEL_KERNEL("aggGoldConfusion", GoldConfusionJob);
 
-// aggScore(question, worker, answer, numQuestions, prior[K], confusion[W*K*A], numWorkers, numAnswers, threads)
-// -> {posterior: Float64Array(Q*K), logLikelihood}
+// aggScore(question, worker, answer, numQuestions, prior[K], confusion[W*K*A], numWorkers, numAnswers, threads
+//          [, blockStarts: Int32Array(B+1)]) -> {posterior: Float64Array(Q*K), logLikelihood[, blockLogLikelihood(B)]}
+// blockStarts (0 = first <= ... <= last = Q) fixes the question blocks whose
+// log-likelihoods are returned one by one (the sharded EM, src/cluster).
 class ScoreJob {
  public:
   explicit ScoreJob(Args& args) {
@@ -242,15 +244,28 @@ class ScoreJob {
                            3 * ans_.n + prior.length + conf.length);
     prior_ = prior.data;
     confusion_ = conf.data;
+    if (!args.At(9).IsUndefined()) {
+      starts_ = args.Array<int32_t>(9, "blockStarts");
+      aggregate::CheckBlockStarts(starts_.data, starts_.length, ans_.Q);
+    }
   }
   void Run() {
     posterior_.resize(static_cast<size_t>(ans_.Q) * ans_.K);
-    ll_ = aggregate::ScorePass(ans_, prior_, confusion_, threads_, posterior_.data());
+    if (!starts_.data) {
+      ll_ = aggregate::ScorePass(ans_, prior_, confusion_, threads_, posterior_.data());
+      return;
+    }
+    block_ll_.resize(static_cast<size_t>(starts_.length - 1));
+    aggregate::ScorePassBlocks(ans_, prior_, confusion_, threads_, posterior_.data(), starts_.data,
+                               static_cast<int32_t>(block_ll_.size()), block_ll_.data());
+    ll_ = 0;
+    for (double b : block_ll_) ll_ += b;
   }
   Napi::Value Result(Napi::Env env) {
     Napi::Object r = Napi::Object::New(env);
     r.Set("posterior", NewArray(env, posterior_));
     r.Set("logLikelihood", Napi::Number::New(env, ll_));
+    if (starts_.data) r.Set("blockLogLikelihood", NewArray(env, block_ll_));
     return r;
   }
 
@@ -258,7 +273,8 @@ class ScoreJob {
   aggregate::Answers ans_{};
   const double *prior_ = nullptr, *confusion_ = nullptr;
   int threads_ = 1;
-  std::vector<double> posterior_;
+  View<int32_t> starts_;
+  std::vector<double> posterior_, block_ll_;
   double ll_ = 0;
 };
 REALABEL_KERNEL("aggScore", ScoreJob);

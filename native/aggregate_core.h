@@ -88,6 +88,20 @@ void GoldConfusion(const Answers& ans, const int32_t* truth, double smoothing, d
 // One scoring pass (an E-step) with the given prior [K] and confusion
 // [W*K*A]; returns the log-likelihood of the answers.
 double ScorePass(const Answers& ans, const double* prior, const double* confusion, int threads, double* posterior);
+// The same pass over caller-given question blocks [starts[b], starts[b+1])
+// (ascending, starts[0] = 0, starts[blocks] = Q; CheckBlockStarts): block b's
+// log-likelihood goes to block_ll[b]. A shard of the sharded EM (src/cluster)
+// uses the EM's own block bounds, so its per-block sums equal the
+// single-machine ones.
+void CheckBlockStarts(const int32_t* starts, int64_t length, int64_t Q);
+void ScorePassBlocks(const Answers& ans, const double* prior, const double* confusion, int threads, double* posterior,
+                     const int32_t* starts, int32_t blocks, double* block_ll);
+// The same pass over caller-given question blocks [starts[b], starts[b+1])
+// (ascending, starts[0] = 0, starts[blocks] = Q): block b's log-likelihood
+// goes to block_ll[b]. A shard of the sharded EM (src/cluster) uses the EM's
+// own block bounds, so its per-block sums equal the single-machine ones.
+void ScorePassBlocks(const Answers& ans, const double* prior, const double* confusion, int threads, double* posterior,
+                     const int32_t* starts, int32_t blocks, double* block_ll);
 
 }  // namespace aggregate
 }  // namespace realabel

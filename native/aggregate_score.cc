@@ -68,6 +68,25 @@ void GoldConfusion(const Answers& ans, const int32_t* truth, double smoothing, d
 
 double ScorePass(const Answers& ans, const double* prior, const double* confusion, int threads, double* posterior) {
   constexpr int kBlocks = 64;
+  std::vector<int32_t> starts(kBlocks + 1);
+  for (int b = 0; b <= kBlocks; ++b) starts[b] = static_cast<int32_t>(BlockStart(ans.Q, b, kBlocks));
+  std::vector<double> bll(kBlocks, 0);
+  ScorePassBlocks(ans, prior, confusion, threads, posterior, starts.data(), kBlocks, bll.data());
+  double ll = 0;
+  for (int b = 0; b < kBlocks; ++b) ll += bll[b];
+  return ll;
+}
+
+void CheckBlockStarts(const int32_t* starts, int64_t length, int64_t Q) {
+  const int64_t nb = length - 1;
+  if (nb < 1 || starts[0] != 0 || starts[nb] != Q) throw ArgError("blockStarts: expected 0, ..., numQuestions");
+  for (int64_t b = 0; b < nb; ++b) {
+    if (starts[b + 1] < starts[b]) throw ArgError("blockStarts: must not decrease");
+  }
+}
+
+void ScorePassBlocks(const Answers& ans, const double* prior, const double* confusion, int threads, double* posterior,
+                     const int32_t* starts, int32_t kBlocks, double* bll) {
   const int32_t K = ans.K, A = ans.A;
   const Csr csr = QuestionCsr(ans);
   std::vector<double> prob(static_cast<size_t>(ans.W) * A * K), logc, logp;
@@ -100,15 +119,13 @@ double ScorePass(const Answers& ans, const double* prior, const double* confusio
     prm.logc = logc.data();
     prm.logp = logp.data();
   }
-  std::vector<double> bll(kBlocks, 0), psum(static_cast<size_t>(kBlocks) * K, 0);
-  threads = std::max(1, std::min(threads, kBlocks));
+  std::vector<double> psum(static_cast<size_t>(kBlocks) * K, 0);
+  threads = std::max(1, std::min<int>(threads, std::max<int32_t>(kBlocks, 1)));
   std::atomic<int> next_block{0};
   auto work = [&](int) {
     std::vector<double> p(K);
     for (int b; (b = next_block.fetch_add(1)) < kBlocks && !AbortRequested();) {
-      const int32_t q0 = static_cast<int32_t>(BlockStart(ans.Q, b, kBlocks));
-      const int32_t q1 = static_cast<int32_t>(BlockStart(ans.Q, b + 1, kBlocks));
-      bll[b] = EStepAnyK<Sink::kNone>(csr, q0, q1, prm, nullptr, posterior, psum.data() + static_cast<size_t>(b) * K,
+      bll[b] = EStepAnyK<Sink::kNone>(csr, starts[b], starts[b + 1], prm, nullptr, posterior, psum.data() + static_cast<size_t>(b) * K,
                                   SinkArgs{}, p.data())
                    .ll;
     }
@@ -119,9 +136,6 @@ double ScorePass(const Answers& ans, const double* prior, const double* confusio
     RunTeam(threads, work);
   }
   CheckAbort();
-  double ll = 0;
-  for (int b = 0; b < kBlocks; ++b) ll += bll[b];
-  return ll;
 }
 
 }  // namespace aggregate

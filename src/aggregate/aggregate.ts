@@ -19,10 +19,11 @@ import { checkSignal, throwIfAborted } from '../util/abort';
 import { goldScoreAsync, majorityVoteAsync } from '../util/kernels';
 import { DEFAULT_MAX_ITER, DEFAULT_TOL, fitEmAsync } from './ds';
 import type { EmResult } from './em';
-import type { PseudoRater } from './gold';
+import { goldParams, type GoldScoreInput, type PseudoRater } from './gold';
+import { aggregateOnCluster, checkClusterInput } from '../cluster/aggregate';
 import { prCurve, prCurveCsv, thresholdForPrecision, type PrPoint } from './pr';
 import { modeSpec, type Mode, type ModeSpec } from './problem';
-import { alignTruth, expertPlurality, expertTruth, labelSets, originalLabelAnswers, questionPairs, readOriginalLabels, REAL_THRESHOLD } from './real';
+import { alignTruth, expertPlurality, expertTruth, labelSetsAsync, originalLabelAnswers, questionPairs, readOriginalLabels, REAL_THRESHOLD, type QuestionPairs } from './real';
 import { readGoldTruth, type GoldTruth } from './truth';
 
 export type Method = 'mv' | 'ds' | 'one-coin' | 'gold';
@@ -69,6 +70,11 @@ export interface AggregateOptions {
   backend?: Backend;
   /** Stops between phases and kernel calls with an AbortError; nothing is written once it has fired. */
   signal?: AbortSignal;
+  /** redis://HOST:PORT: fit on realabel cluster workers (src/cluster); the outputs are byte-identical. */
+  cluster?: string;
+  /** Cluster shards (default two per live worker) and the shared folder for their outputs. */
+  clusterShards?: number;
+  clusterScratch?: string;
 }
 
 export interface AggregateResult {
@@ -100,6 +106,7 @@ export interface AggregateResult {
 export async function aggregate(opts: AggregateOptions): Promise<AggregateResult> {
   const signal = checkSignal(opts.signal);
   checkOptions(opts);
+  if (opts.cluster) await checkClusterInput(opts.cluster, opts.answers, opts.original, Boolean(opts.pseudoRaters?.length), opts.backend);
   let t0 = now();
   const answers = isAnswersInput(opts.answers)
     ? answerTable({ ...opts.answers, alphabet: opts.answers.alphabet ?? opts.alphabet }, 'answers')
@@ -115,7 +122,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
 
   t0 = now();
   throwIfAborted(signal);
-  const fit = await fitMethod(opts, answers, spec, gold, original);
+  const fit = opts.cluster ? await fitOnCluster(opts, answers, spec, gold, original) : await fitMethod(opts, answers, spec, gold, original);
   const scores = mode === 'verification' ? column(fit.posterior, 2, 1) : null;
   let threshold = opts.threshold ?? REAL_THRESHOLD;
   let thresholdFrom: AggregateResult['thresholdFrom'] = 'option';
@@ -140,7 +147,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
       }
     }
   }
-  const sets = scores && original ? labelSets(questionPairs(answers), scores, threshold, original, originalName(opts)) : null;
+  const sets = scores && original ? await labelSetsAsync(pairsOf(opts, answers), scores, threshold, original, originalName(opts), signal) : null;
   const fitMs = since(t0);
 
   t0 = now();
@@ -170,6 +177,13 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
     outputs,
     timingsMs: { read, fit: fitMs, write },
   };
+}
+
+/** The (image, label) of every question: given in memory, or parsed from the task names. */
+function pairsOf(opts: AggregateOptions, answers: AnswerTable): QuestionPairs {
+  const given = opts.answers;
+  if (isAnswersInput(given) && given.image && given.label && !given.tasks) return { image: given.image, label: given.label };
+  return questionPairs(answers);
 }
 
 /** The original labels' name in error messages. */
@@ -249,11 +263,27 @@ async function fitMethod(opts: AggregateOptions, answers: AnswerTable, spec: Mod
       return { posterior: r.posterior, em: r };
     }
     case 'gold': {
-      const pseudo = (opts.pseudoRaters ?? []).map((p) => pseudoRater(p, answers, gold!, spec, original!, opts));
-      const r = await goldScoreAsync({ answers, gold: gold!.answers, truth: gold!.truth, spec, pseudoRaters: pseudo, smoothing: opts.smoothing ?? 1, threads, backend, signal });
+      const r = await goldScoreAsync({ ...goldInput(opts, answers, spec, gold!, original), signal });
       return { posterior: r.posterior, logLikelihood: r.logLikelihood };
     }
   }
+}
+
+function goldInput(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold, original: Int32Array | null): GoldScoreInput {
+  const pseudo = (opts.pseudoRaters ?? []).map((p) => pseudoRater(p, answers, gold, spec, original!, opts));
+  return { answers, gold: gold.answers, truth: gold.truth, spec, pseudoRaters: pseudo, smoothing: opts.smoothing ?? 1, threads: opts.threads, backend: opts.backend };
+}
+
+/** The same fit on cluster workers (src/cluster/aggregate.ts). */
+function fitOnCluster(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Promise<Fit> {
+  const g = opts.method === 'gold' ? goldParams(goldInput(opts, answers, spec, gold!, original)) : null;
+  return aggregateOnCluster({
+    cluster: opts.cluster!, method: opts.method, answersFile: opts.answers as string, mode: spec.mode, alphabet: opts.alphabet, onDuplicate: opts.onDuplicate,
+    table: answers, spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, tol: opts.tol ?? DEFAULT_TOL, smoothing: opts.smoothing ?? (opts.method === 'gold' ? 1 : 0),
+    threads: opts.threads, backend: opts.backend, shards: opts.clusterShards,
+    scratch: opts.clusterScratch ?? (opts.out ? path.dirname(path.resolve(opts.out)) : undefined),
+    gold: g ? { prior: g.prior, confusion: g.confusion, pseudo: (opts.pseudoRaters ?? []).map((p) => ({ classes: p.classes })), original: opts.original as string | undefined } : undefined,
+  });
 }
 
 function pseudoRater(p: PseudoRaterSpec, main: AnswerTable, gold: Gold, spec: ModeSpec, original: Int32Array, opts: AggregateOptions): PseudoRater {

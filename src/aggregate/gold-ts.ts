@@ -46,9 +46,9 @@ export function goldConfusionTs(
 /** One E-step with fixed parameters; see scorePass in gold.ts. */
 export function scorePassTs(
   question: Int32Array, worker: Int32Array, answer: Int32Array, numQuestions: number,
-  prior: Float64Array, confusion: Float64Array, numWorkers: number, numAnswers: number,
-): { posterior: Float64Array; logLikelihood: number } {
-  const BLOCKS = 64;
+  prior: Float64Array, confusion: Float64Array, numWorkers: number, numAnswers: number, blockStarts?: Int32Array,
+): { posterior: Float64Array; logLikelihood: number; blockLogLikelihood?: Float64Array } {
+  const BLOCKS = blockStarts ? blockStarts.length - 1 : 64;
   const K = prior.length;
   const A = numAnswers;
   const csr = questionCsr(question, worker, answer, numQuestions, A);
@@ -69,11 +69,13 @@ export function scorePassTs(
   };
   const posterior = new Float64Array(numQuestions * K);
   const psum = new Float64Array(BLOCKS * K);
+  const bll = new Float64Array(BLOCKS);
   let ll = 0;
   for (let b = 0; b < BLOCKS; b++) {
-    const q0 = blockStart(numQuestions, b, BLOCKS);
-    const q1 = blockStart(numQuestions, b + 1, BLOCKS);
-    ll += eStep(csr, q0, q1, prm, null, posterior, psum, b * K).ll;
+    const q0 = blockStarts ? blockStarts[b] : blockStart(numQuestions, b, BLOCKS);
+    const q1 = blockStarts ? blockStarts[b + 1] : blockStart(numQuestions, b + 1, BLOCKS);
+    bll[b] = eStep(csr, q0, q1, prm, null, posterior, psum, b * K).ll;
+    ll += bll[b];
   }
-  return { posterior, logLikelihood: ll };
+  return blockStarts ? { posterior, logLikelihood: ll, blockLogLikelihood: bll } : { posterior, logLikelihood: ll };
 }

@@ -75,18 +75,30 @@ function checkGoldTwin(gold: CompactAnswers, truth: Int32Array, numClasses: numb
 export interface ScorePassOptions extends KernelOptions {
   /** Native threads (0 = all cores); never changes the result. */
   threads?: number;
+  /**
+   * Question block bounds (0, ..., numQuestions) whose log-likelihoods come
+   * back one by one as blockLogLikelihood (a shard of the sharded EM, src/cluster).
+   */
+  blockStarts?: Int32Array;
+}
+
+export interface ScorePassResult {
+  posterior: Float64Array;
+  logLikelihood: number;
+  /** Per block of `blockStarts`, when given. */
+  blockLogLikelihood?: Float64Array;
 }
 
 /** One scoring pass (an E-step) with fixed prior and confusions, on the calling thread. */
 export function scorePassSync(
   ans: CompactAnswers, prior: Float64Array, confusion: Float64Array, opts: ScorePassOptions = {},
-): { posterior: Float64Array; logLikelihood: number } {
-  const args = scoreArgs(ans, prior, confusion, opts.threads ?? 0);
+): ScorePassResult {
+  const args = scoreArgs(ans, prior, confusion, opts);
   return withBackend(opts.backend, {
     native: (addon) => addon.aggScore(...args),
     twin: () => {
-      checkScoreTwin(ans, prior, confusion);
-      return scorePassTs(ans.question, ans.worker, ans.answer, ans.numQuestions, prior, confusion, ans.numWorkers, ans.alphabet.length);
+      checkScoreTwin(ans, prior, confusion, opts.blockStarts);
+      return scorePassTs(ans.question, ans.worker, ans.answer, ans.numQuestions, prior, confusion, ans.numWorkers, ans.alphabet.length, opts.blockStarts);
     },
   });
 }
@@ -94,24 +106,25 @@ export function scorePassSync(
 /** One scoring pass off the event loop (native on libuv's pool, the twin in a worker). */
 export async function scorePass(
   ans: CompactAnswers, prior: Float64Array, confusion: Float64Array, opts: ScorePassOptions = {},
-): Promise<{ posterior: Float64Array; logLikelihood: number }> {
-  const args = scoreArgs(ans, prior, confusion, opts.threads ?? 0);
+): Promise<ScorePassResult> {
+  const args = scoreArgs(ans, prior, confusion, opts);
   return withBackend(opts.backend, {
     native: (addon) => runNativeAsync(opts.signal, (flag) => addon.aggScoreAsync(...args, flag)),
     twin: () => {
-      checkScoreTwin(ans, prior, confusion);
-      const twinArgs = [ans.question, ans.worker, ans.answer, ans.numQuestions, prior, confusion, ans.numWorkers, ans.alphabet.length];
-      return runTwin<{ posterior: Float64Array; logLikelihood: number }>('aggScore', twinArgs, opts.signal);
+      checkScoreTwin(ans, prior, confusion, opts.blockStarts);
+      const twinArgs = [ans.question, ans.worker, ans.answer, ans.numQuestions, prior, confusion, ans.numWorkers, ans.alphabet.length, opts.blockStarts];
+      return runTwin<ScorePassResult>('aggScore', twinArgs, opts.signal);
     },
   });
 }
 
-function scoreArgs(ans: CompactAnswers, prior: Float64Array, confusion: Float64Array, threads: number) {
-  return [ans.question, ans.worker, ans.answer, ans.numQuestions, prior, confusion, ans.numWorkers, ans.alphabet.length, threads] as const;
+function scoreArgs(ans: CompactAnswers, prior: Float64Array, confusion: Float64Array, opts: ScorePassOptions) {
+  const { question, worker, answer, numQuestions, numWorkers, alphabet } = ans;
+  return [question, worker, answer, numQuestions, prior, confusion, numWorkers, alphabet.length, opts.threads ?? 0, opts.blockStarts] as const;
 }
 
 /** The checks native runs in C++, for the twin. */
-function checkScoreTwin(ans: CompactAnswers, prior: Float64Array, confusion: Float64Array): void {
+function checkScoreTwin(ans: CompactAnswers, prior: Float64Array, confusion: Float64Array, blockStarts?: Int32Array): void {
   const A = ans.alphabet.length;
   if (prior.length < 1) throw new ValidationError('prior: expected at least one class');
   checkSizes(ans.numQuestions, ans.numWorkers, A, prior.length);
@@ -121,6 +134,11 @@ function checkScoreTwin(ans: CompactAnswers, prior: Float64Array, confusion: Flo
   }
   for (const x of [...prior, ...confusion]) {
     if (!(x >= 0 && Number.isFinite(x))) throw new ValidationError('prior and confusion must be finite non-negative numbers');
+  }
+  if (blockStarts) {
+    const nb = blockStarts.length - 1;
+    if (nb < 1 || blockStarts[0] !== 0 || blockStarts[nb] !== ans.numQuestions) throw new ValidationError('blockStarts: expected 0, ..., numQuestions');
+    for (let b = 0; b < nb; b++) if (blockStarts[b + 1] < blockStarts[b]) throw new ValidationError('blockStarts: must not decrease');
   }
 }
 
@@ -164,14 +182,19 @@ export interface GoldScoreResult {
 
 /** Gold calibration + one scoring pass, on the calling thread. */
 export function goldScoreSync(input: GoldScoreInput): GoldScoreResult {
+  const p = goldParams(input);
+  const { posterior, logLikelihood } = scorePassSync(p.main, p.prior, p.confusion, { threads: input.threads, backend: input.backend });
+  return { posterior, prior: p.prior, confusion: p.confusion, counts: p.counts, logLikelihood };
+}
+
+/** The calibration alone (on the calling thread): prior, confusions (pseudo-raters last) and the main answers with the pseudo-raters'. */
+export function goldParams(input: GoldScoreInput): { prior: Float64Array; confusion: Float64Array; counts: Float64Array; main: CompactAnswers } {
   const plan = goldPlan(input);
   const { backend } = input;
   const smoothing = plan.smoothing;
   const humans = goldConfusionSync(input.gold, input.truth, plan.K, { smoothing, backend });
   const pseudo = plan.pseudo.map((p) => goldConfusionSync(p.answers, p.truth, plan.K, { smoothing, backend }));
-  const { main, confusion, counts } = plan.combine(humans, pseudo);
-  const { posterior, logLikelihood } = scorePassSync(main, plan.prior, confusion, { threads: input.threads, backend });
-  return { posterior, prior: plan.prior, confusion, counts, logLikelihood };
+  return { prior: plan.prior, ...plan.combine(humans, pseudo) };
 }
 
 /** Gold calibration + one scoring pass, off the event loop. */
@@ -252,7 +275,7 @@ function pseudoAnswers(byQuestion: Int32Array, w: number, alphabet: string[]): C
  * answers already grouped by question stay grouped (the kernel then skips its
  * sort), others get the pseudo answers appended.
  */
-function withPseudo(ans: CompactAnswers, pseudo: PseudoRater[]): CompactAnswers {
+export function withPseudo(ans: CompactAnswers, pseudo: Pick<PseudoRater, 'name' | 'main'>[]): CompactAnswers {
   for (const p of pseudo) {
     if (p.main.length !== ans.numQuestions) {
       throw new ValidationError(`pseudo-rater ${p.name}: ${p.main.length} answers for ${ans.numQuestions} questions`);

@@ -53,9 +53,8 @@ export function answerTable(input: AnswersInput, what: string): AnswerTable {
   const numQuestions = input.numQuestions ?? input.tasks?.length ?? image?.length ?? maxPlusOne(question);
   const numWorkers = input.numWorkers ?? input.workers?.length ?? maxPlusOne(worker);
   const alphabet = (input.alphabet ?? DEFAULT_ALPHABET).slice();
-  const tasks = input.tasks ?? Array.from({ length: numQuestions }, (_, q) => (image && label ? `${image[q]}:${label[q]}` : String(q)));
   const workers = input.workers ?? Array.from({ length: numWorkers }, (_, w) => String(w));
-  if (tasks.length !== numQuestions) throw new ValidationError(`${tasks.length} task names for ${numQuestions} questions`, what);
+  if (input.tasks && input.tasks.length !== numQuestions) throw new ValidationError(`${input.tasks.length} task names for ${numQuestions} questions`, what);
   if (image && image.length !== numQuestions) throw new ValidationError(`${image.length} (image, label) pairs for ${numQuestions} questions`, what);
   if (workers.length !== numWorkers) throw new ValidationError(`${workers.length} worker names for ${numWorkers} workers`, what);
   for (let i = 0; i < question.length; i++) {
@@ -63,7 +62,32 @@ export function answerTable(input: AnswersInput, what: string): AnswerTable {
     if (!(worker[i] >= 0 && worker[i] < numWorkers)) throw new ValidationError(`worker[${i}] = ${worker[i]} is out of range [0, ${numWorkers})`, what);
     if (!(answer[i] >= 0 && answer[i] < alphabet.length)) throw new ValidationError(`answer[${i}] = ${answer[i]} is out of range [0, ${alphabet.length})`, what);
   }
-  return { question, worker, answer, numQuestions, numWorkers, alphabet, file: what, format: 'npz', tasks, workers };
+  const table: AnswerTable = { question, worker, answer, numQuestions, numWorkers, alphabet, file: what, format: 'npz', tasks: input.tasks ?? [], workers };
+  if (!input.tasks) lazyTaskNames(table, image, label);
+  return table;
+}
+
+/**
+ * Default task names (`IMAGE:LABEL`, else the index) are made on first use:
+ * a service's aggregate never reads them (it passes image and label), and
+ * making 10^5 strings would hold the event loop for no use.
+ */
+function lazyTaskNames(table: AnswerTable, image?: Int32Array, label?: Int32Array): void {
+  Object.defineProperty(table, 'tasks', {
+    configurable: true,
+    enumerable: true,
+    get(): string[] {
+      const tasks = taskNames(table.numQuestions, image, label);
+      Object.defineProperty(table, 'tasks', { value: tasks, enumerable: true, writable: true, configurable: true });
+      return tasks;
+    },
+  });
+}
+
+function taskNames(Q: number, image?: Int32Array, label?: Int32Array): string[] {
+  const tasks = new Array<string>(Q);
+  for (let q = 0; q < Q; q++) tasks[q] = image && label ? `${image[q]}:${label[q]}` : String(q);
+  return tasks;
 }
 
 /** Original labels given in memory: integers >= 0. */

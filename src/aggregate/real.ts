@@ -27,6 +27,7 @@ import { now, since } from '../util/timer';
 import { goldScoreSync, type PseudoRater } from './gold';
 import { originalOf } from './memory';
 import { modeSpec } from './problem';
+import { pause } from '../util/abort';
 import { pythonSetOrder } from './python-set';
 
 export const REAL_THRESHOLD = 0.8;
@@ -116,20 +117,67 @@ export function originalLabelAnswers(pairs: QuestionPairs, original: Int32Array,
  * rated pairs keep their original label.
  */
 export function labelSets(pairs: QuestionPairs, scores: Float64Array, threshold: number, original: Int32Array, originalFile?: string): LabelSets {
-  const rated = new Map<number, Array<[number, number]>>();
-  pairs.image.forEach((img, q) => {
-    if (img >= original.length) throw new ValidationError(`image index ${img} is beyond the ${original.length} original labels`, originalFile);
-    let list = rated.get(img);
-    if (!list) rated.set(img, (list = []));
-    list.push([pairs.label[q], scores[q]]);
-  });
+  const rated = ratedByImage(pairs, original.length, originalFile);
   const sets: LabelSets = Array.from(original, (l) => [l]);
-  for (const [img, list] of rated) {
-    const best = new Map<number, number>();
-    for (const [l, s] of list) best.set(l, Math.max(best.get(l) ?? -Infinity, s));
-    sets[img] = pythonSetOrder(list.map(([l]) => l)).filter((l) => best.get(l)! >= threshold);
+  fillSets(sets, rated, pairs.label, scores, threshold, 0, rated.images.length);
+  return sets;
+}
+
+/** labelSets in slices of images, yielding to the event loop between them. */
+export async function labelSetsAsync(
+  pairs: QuestionPairs, scores: Float64Array, threshold: number, original: Int32Array, originalFile?: string, signal?: AbortSignal,
+): Promise<LabelSets> {
+  const rated = ratedByImage(pairs, original.length, originalFile);
+  const sets: LabelSets = Array.from(original, (l) => [l]);
+  for (let from = 0; from < rated.images.length; from += SET_SLICE) {
+    await pause(signal);
+    fillSets(sets, rated, pairs.label, scores, threshold, from, Math.min(rated.images.length, from + SET_SLICE));
   }
   return sets;
+}
+
+const SET_SLICE = 1024;
+
+/** Questions grouped by image (a stable counting sort: question order kept within an image). */
+interface RatedIndex {
+  /** Rated images, ascending. */
+  images: Int32Array;
+  /** Questions of image i: order[start[i]] .. order[start[i + 1] - 1]. */
+  start: Int32Array;
+  order: Int32Array;
+}
+
+function ratedByImage(pairs: QuestionPairs, n: number, originalFile?: string): RatedIndex {
+  const count = new Int32Array(n + 1);
+  for (const img of pairs.image) {
+    if (!(img >= 0 && img < n)) throw new ValidationError(`image index ${img} is beyond the ${n} original labels`, originalFile);
+    count[img + 1]++;
+  }
+  let rated = 0;
+  for (let i = 1; i <= n; i++) {
+    if (count[i] > 0) rated++;
+    count[i] += count[i - 1];
+  }
+  const order = new Int32Array(pairs.image.length);
+  const next = count.slice(0, n);
+  pairs.image.forEach((img, q) => (order[next[img]++] = q));
+  const images = new Int32Array(rated);
+  for (let i = 0, j = 0; i < n; i++) if (count[i + 1] > count[i]) images[j++] = i;
+  return { images, start: count, order };
+}
+
+function fillSets(sets: LabelSets, r: RatedIndex, label: Int32Array, scores: Float64Array, threshold: number, from: number, to: number): void {
+  for (let j = from; j < to; j++) {
+    const img = r.images[j];
+    const labels: number[] = [];
+    const best = new Map<number, number>();
+    for (let at = r.start[img]; at < r.start[img + 1]; at++) {
+      const q = r.order[at];
+      labels.push(label[q]);
+      best.set(label[q], Math.max(best.get(label[q]) ?? -Infinity, scores[q]));
+    }
+    sets[img] = pythonSetOrder(labels).filter((l) => best.get(l)! >= threshold);
+  }
 }
 
 /** Reads ORIG.npy: the original label of every image. */

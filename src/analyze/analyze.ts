@@ -4,7 +4,9 @@
  */
 import { UsageError } from '../errors';
 import type { Backend } from '../native/addon';
-import { DEFAULT_CLASSES, checkOriginal, scoreAll, type ModelResult } from '../evaluate/evaluate';
+import { DEFAULT_CLASSES, checkOriginal, modelResult, scoreAll, type ModelResult } from '../evaluate/evaluate';
+import { scoreSourceAsync } from '../evaluate/score';
+import { checkSignal } from '../util/abort';
 import { indexLabelSets, type LabelIndex } from '../evaluate/label-index';
 import { isScoreInput, sourceFromInput, type PredictionInput } from '../evaluate/sources';
 import { displayNames } from './names';
@@ -91,15 +93,29 @@ export interface AnalyzeTuning {
   topPairs?: number;
 }
 
-export function analyze(opts: AnalyzeOptions): AnalysisResult {
+/** The analyses of in-memory inputs; models are scored chunk by chunk, the event loop running in between. */
+export async function analyze(opts: AnalyzeOptions & { signal?: AbortSignal }): Promise<AnalysisResult> {
+  const signal = checkSignal(opts.signal);
+  const { c, labels, original, sources } = inputs(opts);
+  const models: ModelResult[] = [];
+  for (const s of sources) models.push(modelResult(s, await scoreSourceAsync(s, labels, original, c, { ...opts, signal })));
+  return analyzeScored(labels, original, models, classInfo(c, opts.synsets), opts);
+}
+
+/** `analyze` on the calling thread (scripts): the same result. */
+export function analyzeSync(opts: AnalyzeOptions): AnalysisResult {
+  const { c, labels, original, sources } = inputs(opts);
+  return analyzeScored(labels, original, scoreAll(sources, labels, original, c, opts), classInfo(c, opts.synsets), opts);
+}
+
+function inputs(opts: AnalyzeOptions) {
   const preds = opts.predictions ?? [];
   const c = opts.numClasses ?? (opts.synsets?.length || preds.filter(isScoreInput)[0]?.numClasses || DEFAULT_CLASSES);
   const labels = indexLabelSets(opts.labels, c, 'labels');
-  if (!opts.original) throw new UsageError('analyze: original labels are required');
+  if (!opts.original) throw new UsageError('`original` labels are required', 'original');
   const original = checkOriginal(opts.original, labels.n, c, 'original');
   const sources = preds.map((p, i) => sourceFromInput(p, opts.names?.[i] ?? `model ${i + 1}`));
-  const models = scoreAll(sources, labels, original, c, opts);
-  return analyzeScored(labels, original, models, classInfo(c, opts.synsets), opts);
+  return { c, labels, original, sources };
 }
 
 export function classInfo(c: number, synsets?: Array<{ wnid: string; name: string }>): ClassInfo[] {

@@ -5,7 +5,8 @@ import { scoreSourceAsync } from '../evaluate/score';
 import { readSynsets } from '../io/synsets';
 import type { Backend } from '../native/addon';
 import { UsageError } from '../errors';
-import { checkSignal } from '../util/abort';
+import { checkSignal, throwIfAborted } from '../util/abort';
+import { writeReport, type WrittenReport } from './write-report';
 import { analyzeScored, classInfo, type AnalysisResult, type AnalyzeTuning } from './analyze';
 
 export interface AnalyzeFilesOptions extends AnalyzeTuning {
@@ -16,13 +17,30 @@ export interface AnalyzeFilesOptions extends AnalyzeTuning {
   numClasses?: number;
   backend?: Backend;
   threads?: number;
-  /** Stops between chunks with an AbortError. */
+  /** Report folder to write (report.html, CSVs, figures; see write-report.ts); nothing is written when absent. */
+  out?: string;
+  /** With `out`: also a PNG of every figure. */
+  png?: boolean;
+  /** Stops between chunks with an AbortError (nothing written). */
   signal?: AbortSignal;
   /** Called after each model is scored. */
   onProgress?: (done: number, total: number) => void;
 }
 
-export async function analyzeFiles(opts: AnalyzeFilesOptions): Promise<AnalysisResult> {
+export interface AnalyzeFilesResult extends AnalysisResult {
+  /** The report written to `out`. */
+  written?: WrittenReport;
+}
+
+export async function analyzeFiles(opts: AnalyzeFilesOptions): Promise<AnalyzeFilesResult> {
+  const result = await analyzeInputs(opts);
+  throwIfAborted(opts.signal);
+  if (!opts.out) return result;
+  const inputs = { labels: opts.labels, original: opts.original, synsets: opts.synsets };
+  return { ...result, written: await writeReport(result, opts.out, { png: opts.png, inputs }) };
+}
+
+async function analyzeInputs(opts: AnalyzeFilesOptions): Promise<AnalysisResult> {
   const synsets = opts.synsets ? readSynsets(opts.synsets) : undefined;
   const opened = openAll(opts.predictions ?? []);
   try {

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { aggregate, type AggregateOptions, type PseudoRaterSpec } from '../aggregate/aggregate';
 import type { Backend } from '../native/addon';
-import { action, backendOption, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
+import { action, backendOption, clusterOption, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
 
 interface Opts {
   answers: string;
@@ -26,6 +26,7 @@ interface Opts {
   json?: boolean;
   threads: number;
   backend: Backend;
+  cluster?: string;
 }
 
 export function register(program: Command): void {
@@ -53,6 +54,7 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON summary on stdout');
   backendOption(cmd);
   threadsOption(cmd);
+  clusterOption(cmd);
   cmd.action(action(run, { pseudoRaters: '--pseudo-rater' }));
   examples(cmd, [
     'realabel aggregate --answers raters.npz --method ds --out scores.npz --original orig.npy --labels-out real.json --json',

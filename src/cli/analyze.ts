@@ -1,7 +1,6 @@
 /** `realabel analyze`: the paper's analyses as CSVs, figures and one HTML report. */
 import type { Command } from 'commander';
 import { analyzeFiles } from '../analyze/files';
-import { writeReport } from '../analyze/write-report';
 import { Progress } from './progress';
 import { action, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
 
@@ -39,7 +38,7 @@ export function register(program: Command): void {
   examples(cmd, [
     'realabel analyze --labels real.json --original val_labels.npy --predictions m1.npy m2.npy --synsets synset.txt --out report/',
   ]);
-  cmd.action(action(async (opts: Opts) => run(opts)));
+  cmd.action(action(run, { numClasses: '--classes', coOccurring: '--cooccurring', topPairs: '--pairs' }));
 }
 
 async function run(opts: Opts): Promise<void> {
@@ -55,10 +54,12 @@ async function run(opts: Opts): Promise<void> {
     coOccurring: opts.cooccurring,
     topPairs: opts.pairs,
     threads: opts.threads,
+    out: opts.out,
+    png: opts.png,
     onProgress: (done) => progress.update(done),
   });
   progress.finish();
-  const written = await writeReport(result, opts.out, { png: opts.png, inputs: { labels: opts.labels, original: opts.original, synsets: opts.synsets } });
+  const written = result.written!;
   if (opts.json) {
     printJson({
       report: written.report,

@@ -1,9 +1,7 @@
 /** `realabel clean`: keep training images whose label agrees with a cross-validated prediction. */
 import { Option, type Command } from 'commander';
 import type { CleanResult } from '../clean/clean';
-import { cleanFiles, keepFormat, writeKeep } from '../clean/files';
-import { readSynsets } from '../io/synsets';
-import { displayNames } from '../analyze/names';
+import { cleanFiles } from '../clean/files';
 import { action, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
 
 interface Opts {
@@ -40,23 +38,20 @@ sums to 1 (within 1e-3), else as logits (probability = softmax).`);
     'realabel clean --labels train_labels.npy --predictions cv_probs.npy --min-prob 0.5 --out keep.npy',
     'realabel clean --labels train_labels.npy --predictions cv_top1.npy --out keep.txt --json',
   ]);
-  cmd.action(action(async (opts: Opts) => run(opts)));
+  cmd.action(action(run, { numClasses: '--classes' }));
 }
 
-function run(opts: Opts): void {
-  keepFormat(opts.out);
-  const names = opts.synsets ? displayNames(readSynsets(opts.synsets)) : undefined;
-  const result = cleanFiles({
+async function run(opts: Opts): Promise<void> {
+  const result = await cleanFiles({
     labels: opts.labels, predictions: opts.predictions, minProb: opts.minProb, scores: opts.scores,
-    numClasses: opts.classes ?? names?.length, threads: opts.threads,
+    numClasses: opts.classes, synsets: opts.synsets, out: opts.out, threads: opts.threads,
   });
-  writeKeep(opts.out, result.keep);
-  if (opts.json) printJson(jsonOf(result, opts.out, names));
-  else process.stdout.write(summary(result, opts.out, names));
+  if (opts.json) printJson(jsonOf(result, opts.out, result.classNames));
+  else process.stdout.write(summary(result, opts.out, result.classNames));
 }
 
 function jsonOf(r: CleanResult, out: string, names?: string[]) {
-  const { keep: _keep, per_class, ...rest } = r;
+  const { keep: _keep, per_class, out: _out, classNames: _names, ...rest } = r as CleanResult & { out?: string; classNames?: string[] };
   return { ...rest, out, per_class: per_class.map((p) => ({ ...p, ...(names ? { name: names[p.class] } : {}) })) };
 }
 

@@ -22,4 +22,5 @@ export const COMMANDS: Array<() => Register> = [
   () => require('./logits').register,
   () => require('./simulate').register,
   () => require('./demo').register,
+  () => require('./cluster').register,
 ];

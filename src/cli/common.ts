@@ -95,6 +95,11 @@ export function workersOption(cmd: Command): Command {
   return cmd.option('--workers <n>', 'worker threads in the pool (0 = all cores)', parseIntArg('--workers', 0, 1024), 0);
 }
 
+/** Adds `--cluster redis://HOST:PORT` (run on `realabel cluster worker` processes; same output bytes). */
+export function clusterOption(cmd: Command): Command {
+  return cmd.option('--cluster <url>', 'run sharded over realabel cluster workers on this Redis (redis://HOST:PORT); the output is byte-identical');
+}
+
 /** Appends an "Examples:" block to a command's --help. */
 export function examples(cmd: Command, lines: string[]): Command {
   return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);

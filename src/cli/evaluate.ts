@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { EvaluateResult, ModelResult } from '../evaluate/evaluate';
 import { evaluateFiles } from '../evaluate/files';
 import { Progress } from './progress';
-import { action, examples, parseIntArg, printJson, threadsOption } from './common';
+import { action, clusterOption, examples, parseIntArg, printJson, threadsOption } from './common';
 
 interface Opts {
   labels: string;
@@ -14,6 +14,7 @@ interface Opts {
   synsets?: string;
   classes?: number;
   threads: number;
+  cluster?: string;
 }
 
 export function register(program: Command): void {
@@ -28,6 +29,7 @@ export function register(program: Command): void {
     .option('--classes <n>', 'number of classes for top-1 predictions (default: score width, else 1000)', parseIntArg('--classes', 1, 1 << 24))
     .option('--json', 'print the metrics as JSON: {"models": [one row per model], "n_scored", "n_skipped", "num_classes"}');
   threadsOption(cmd);
+  clusterOption(cmd);
   examples(cmd, [
     'realabel evaluate --labels real.json --predictions logits.npy --original val_labels.npy',
     'realabel evaluate --labels real.json --predictions a.npy b.npy c.npy --json --per-class per_class.csv',
@@ -39,7 +41,7 @@ async function run(opts: Opts): Promise<void> {
   const progress = new Progress('evaluate', opts.predictions.length, { json: opts.json });
   const result = await evaluateFiles({
     labels: opts.labels, predictions: opts.predictions, original: opts.original, synsets: opts.synsets, perClassOut: opts.perClass,
-    numClasses: opts.classes, threads: opts.threads, onProgress: (done) => progress.update(done),
+    numClasses: opts.classes, threads: opts.threads, cluster: opts.cluster, onProgress: (done) => progress.update(done),
   });
   progress.finish();
   if (opts.json) printJson(jsonOf(result));

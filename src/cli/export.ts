@@ -1,10 +1,7 @@
 /** `realabel export`: label sets as multi-hot targets (.npy) or JSON lines. */
 import { Option, type Command } from 'commander';
-import { exportLabels, type ExportFormat } from '../export/export';
-import { writeFileAtomicSync } from '../io/atomic';
-import { readLabelSets } from '../io/labels';
-import { writeNpy } from '../io/npy';
-import { readSynsets } from '../io/synsets';
+import type { ExportFormat } from '../export/export';
+import { exportFiles } from '../export/files';
 import { action, examples, parseIntArg, printJson } from './common';
 
 interface Opts {
@@ -30,16 +27,11 @@ export function register(program: Command): void {
     'realabel export --labels real.json --format multihot --out real_multihot.npy',
     'realabel export --labels real.json --format jsonl --synsets synset.txt --out real.jsonl',
   ]);
-  cmd.action(action(async (opts: Opts) => run(opts)));
+  cmd.action(action(run, { numClasses: '--classes' }));
 }
 
-function run(opts: Opts): void {
-  const sets = readLabelSets(opts.labels, { numClasses: opts.classes });
-  const names = opts.synsets ? readSynsets(opts.synsets, { expected: opts.classes }).map((s) => s.name) : undefined;
-  const r = exportLabels({ labels: sets, format: opts.format, numClasses: opts.classes, names, file: opts.labels });
-  if (r.format === 'multihot') writeNpy(opts.out, { dtype: 'u1', shape: r.shape, data: r.data });
-  else writeFileAtomicSync(opts.out, r.text);
-  const info = { out: opts.out, format: opts.format, n: sets.length, num_classes: opts.classes, labels: sets.reduce((s, x) => s + x.length, 0) };
-  if (opts.json) printJson(info);
-  else process.stdout.write(`wrote ${info.n} label sets (${info.labels} labels) as ${opts.format} to ${opts.out}\n`);
+async function run(opts: Opts): Promise<void> {
+  const r = await exportFiles({ labels: opts.labels, format: opts.format, out: opts.out, numClasses: opts.classes, synsets: opts.synsets });
+  if (opts.json) printJson(r);
+  else process.stdout.write(`wrote ${r.n} label sets (${r.labels} labels) as ${r.format} to ${r.out}\n`);
 }

@@ -68,6 +68,9 @@ export function register(program: Command): void {
   ]);
   cmd.action(
     action(async (o: Opts) => {
+      // libvips prints decoder warnings on stderr; the CLI reports bad images itself. Set before the
+      // worker threads start (they copy this environment), never by the library (a host's choice).
+      process.env.VIPS_WARNING ??= '0';
       const controller = new AbortController();
       // First Ctrl-C (or SIGTERM) stops between chunks, so the partial output and its state stay
       // consistent for --resume; a second one exits at once (--resume still works: rows past the

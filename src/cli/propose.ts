@@ -3,9 +3,10 @@ import type { Command } from 'commander';
 import { proposeFiles } from '../propose/propose';
 import { Progress } from './progress';
 import type { Backend } from '../native/addon';
-import { action, backendOption, examples, parseIntArg, printJson, threadsOption, workersOption } from './common';
+import { action, backendOption, clusterOption, examples, parseIntArg, printJson, threadsOption, workersOption } from './common';
 
 interface Opts {
+  cluster?: string;
   logits: string[];
   original: string;
   k?: number;
@@ -30,6 +31,7 @@ export function register(program: Command): void {
   workersOption(cmd);
   threadsOption(cmd);
   backendOption(cmd);
+  clusterOption(cmd);
   examples(cmd, ['realabel propose --logits a.npy b.npy c.npy --original original.npy --out proposals.npz --json']);
   cmd.action(action(run));
 }

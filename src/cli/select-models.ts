@@ -1,11 +1,7 @@
 /** `realabel select-models`: the subset of models whose pooled proposals best fit expert gold answers. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { writeFileAtomicSync } from '../io/atomic';
-import { readProposals } from '../propose/io';
-import { checkOutputPath } from '../io/atomic';
-import { readGold } from '../subsets/gold';
-import { paretoCsv, selectModels, type SubsetReport } from '../subsets/subsets';
-import { now, since } from '../util/timer';
+import { selectModelsFiles } from '../subsets/files';
+import type { SubsetReport } from '../subsets/subsets';
 import { action, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
 
 interface Opts {
@@ -52,31 +48,21 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON on stdout');
   threadsOption(cmd);
   examples(cmd, ['realabel select-models --proposals proposals.npz --gold golden.npz --recall 0.97 --pareto pareto.csv --json']);
-  cmd.action(
-    action(async (opts: Opts) => {
-      if (opts.pareto) checkOutputPath(opts.pareto);
-      const t0 = now();
-      const proposals = readProposals(opts.proposals);
-      const gold = readGold(opts.gold, { minYes: opts.minYes });
-      const tRead = since(t0);
-      const t1 = now();
-      const result = selectModels(proposals, gold, {
-        recall: opts.recall, minVotes: opts.minVotes, unknown: opts.unknown, search: opts.search, threads: opts.threads,
-      });
-      const tSearch = since(t1);
-      if (opts.pareto) writeFileAtomicSync(opts.pareto, paretoCsv(result));
-      if (opts.json) {
-        printJson({ ...result, timings_ms: { read: tRead, search: tSearch, total: since(t0) } });
-        return;
-      }
-      const out = [
-        `${result.search} search over ${result.subsets_evaluated} subsets; gold: ${result.gold.images} images, ` +
-          `${result.gold.questions} questions, ${result.gold.positives} positives (${result.gold.proposable_positives} proposable)`,
-        result.best ? line('best', result.best) : `no subset reaches recall ${opts.recall} (max ${result.max_recall.toFixed(4)})`,
-        line('all models', result.all_models),
-        `Pareto front: ${result.pareto.length} subsets${opts.pareto ? ` -> ${opts.pareto}` : ''}`,
-      ];
-      process.stdout.write(`${out.join('\n')}\n`);
-    }),
-  );
+  cmd.action(action(run, { paretoOut: '--pareto' }));
+}
+
+async function run(opts: Opts): Promise<void> {
+  const { result, timingsMs } = await selectModelsFiles({ ...opts, paretoOut: opts.pareto });
+  if (opts.json) {
+    printJson({ ...result, timingsMs });
+    return;
+  }
+  const out = [
+    `${result.search} search over ${result.subsets_evaluated} subsets; gold: ${result.gold.images} images, ` +
+      `${result.gold.questions} questions, ${result.gold.positives} positives (${result.gold.proposable_positives} proposable)`,
+    result.best ? line('best', result.best) : `no subset reaches recall ${opts.recall} (max ${result.max_recall.toFixed(4)})`,
+    line('all models', result.all_models),
+    `Pareto front: ${result.pareto.length} subsets${opts.pareto ? ` -> ${opts.pareto}` : ''}`,
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
 }

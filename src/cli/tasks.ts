@@ -1,11 +1,6 @@
 /** `realabel tasks`: split the proposals into rating tasks along WordNet. */
 import { Option, type Command } from 'commander';
-import { writeFileAtomicSync } from '../io/atomic';
-import { readSynsets } from '../io/synsets';
-import { tasksToCsv, tasksToJsonl } from '../tasks/format';
-import { readProposalPairs } from '../tasks/read';
-import { tasks } from '../tasks/tasks';
-import { now, since } from '../util/timer';
+import { tasksFiles } from '../tasks/files';
 import { action, examples, parseIntArg, printJson } from './common';
 
 interface Opts {
@@ -37,22 +32,12 @@ export function register(program: Command): void {
 }
 
 async function run(opts: Opts): Promise<void> {
-  const t0 = now();
-  let t = now();
-  const input = await readProposalPairs(opts.proposals);
-  const classes = readSynsets(opts.synsets, { expected: opts.classes });
-  const read = since(t);
-  const result = tasks(input, { classes, maxLabels: opts.maxLabels, file: opts.proposals, classesFile: opts.synsets });
-  t = now();
-  const text = opts.format === 'csv' ? tasksToCsv(result.tasks, opts.maxLabels) : tasksToJsonl(result.tasks);
-  writeFileAtomicSync(opts.out, text);
-  const write = since(t);
-  const s = result.summary;
+  const r = await tasksFiles(opts);
+  const s = r.summary;
   if (opts.json) {
-    printJson({ ...s, out: opts.out, format: opts.format, timings_ms: { read, hierarchy: s.timings_ms.hierarchy, split: s.timings_ms.split, coherence: s.timings_ms.coherence, write, total: since(t0) } });
+    const { timings_ms: _stages, ...summary } = s;
+    printJson({ ...summary, out: opts.out, format: r.format, timingsMs: r.timingsMs });
   } else {
-    process.stdout.write(
-      `${s.tasks} tasks for ${s.rated_images} rated images (${s.unrated_images} unrated keep their original label) -> ${opts.out}\n`,
-    );
+    process.stdout.write(`${s.tasks} tasks for ${s.rated_images} rated images (${s.unrated_images} unrated keep their original label) -> ${opts.out}\n`);
   }
 }

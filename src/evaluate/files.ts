@@ -3,7 +3,10 @@
  * the original labels and each predictions file, with every error naming
  * the file it is about, and writes the per-class table when asked.
  */
+import * as path from 'node:path';
 import { ValidationError } from '../errors';
+import { checkClusterBackend } from '../cluster/connection';
+import { evaluateOnCluster } from '../cluster/evaluate';
 import { checkOutputPath } from '../io/atomic';
 import { toInt32 } from '../io/convert';
 import { readLabelSets } from '../io/labels';
@@ -39,6 +42,8 @@ export interface EvaluateFilesOptions {
   signal?: AbortSignal;
   /** Called after each model is scored. */
   onProgress?: (done: number, total: number) => void;
+  /** redis://HOST:PORT: score on realabel cluster workers (src/cluster); the same result. */
+  cluster?: string;
 }
 
 export interface LoadedInputs {
@@ -49,6 +54,7 @@ export interface LoadedInputs {
 
 export async function evaluateFiles(opts: EvaluateFilesOptions): Promise<EvaluateResult> {
   const signal = checkSignal(opts.signal);
+  if (opts.cluster) await checkClusterBackend(opts.cluster, opts.backend);
   if (opts.perClassOut) checkOutputPath(opts.perClassOut);
   const synsets = opts.synsets ? readSynsets(opts.synsets) : undefined;
   const opened = openAll(opts.predictions);
@@ -58,12 +64,16 @@ export async function evaluateFiles(opts: EvaluateFilesOptions): Promise<Evaluat
     if (synsets && synsets.length !== numClasses) {
       throw new ValidationError(`lists ${synsets.length} classes but the predictions have ${numClasses}`, opts.synsets);
     }
-    const models: ModelResult[] = [];
-    for (const [i, { source }] of opened.entries()) {
-      models.push(modelResult(source, await scoreSourceAsync(source, labels, original, numClasses, { ...opts, signal })));
-      opts.onProgress?.(i + 1, opened.length);
+    if (opts.cluster) {
+      result = await evaluateOnCluster({ ...opts, cluster: opts.cluster, opened, numClasses, n: labels.n, scratch: opts.perClassOut && path.dirname(path.resolve(opts.perClassOut)) });
+    } else {
+      const models: ModelResult[] = [];
+      for (const [i, { source }] of opened.entries()) {
+        models.push(modelResult(source, await scoreSourceAsync(source, labels, original, numClasses, { ...opts, signal })));
+        opts.onProgress?.(i + 1, opened.length);
+      }
+      result = { numClasses, models };
     }
-    result = { numClasses, models };
   } finally {
     for (const o of opened) o.close();
   }

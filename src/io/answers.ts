@@ -8,14 +8,15 @@
  *   (a header is required; extra columns are ignored).
  * Bad rows are errors naming the file and line.
  */
-import * as readline from 'node:readline';
-import { parse as parseCsv } from 'csv-parse';
 import { FormatError, ValidationError } from '../errors';
 import { DEFAULT_ALPHABET, type CompactAnswers, type Mode } from '../aggregate/problem';
 import type { NdArray } from './npy';
 import { readLabelStudio } from './label-studio';
 import { NpzReader } from './npz';
-import { openTextStream, pipeTextTo } from './text';
+import * as fs from 'node:fs';
+import { cellText, readCsv } from './csv';
+import { ByteInterner, Interner } from './interner';
+import { BytePieces } from './text';
 
 export type AnswerFormat = 'npz' | 'csv' | 'jsonl' | 'label-studio';
 export type OnDuplicate = 'error' | 'first' | 'last';
@@ -79,7 +80,7 @@ export function defaultMode(format: AnswerFormat): Mode {
 export async function readAnswers(file: string, opts: ReadAnswersOptions = {}): Promise<AnswerTable> {
   const format = opts.format ?? answerFormat(file);
   if (format === 'npz') return readRatersNpz(file, opts);
-  const rows = format === 'csv' ? await readCsvRows(file) : format === 'label-studio' ? readLabelStudio(file) : await readJsonlRows(file);
+  const rows = format === 'csv' ? await readCsvRows(file) : format === 'label-studio' ? internRows(readLabelStudio(file)) : await readJsonlRows(file);
   return buildTable(file, format, rows, opts);
 }
 
@@ -115,7 +116,8 @@ export async function readRatersNpz(file: string, opts: ReadAnswersOptions = {})
     const names = info.data as string[];
     const tasks = new Array<string>(Q);
     for (let q = 0; q < Q; q++) tasks[q] = cols >= 2 ? `${names[q * cols]}:${names[q * cols + 1]}` : names[q * cols];
-    const out = new Builder(Math.max(1024, Q * 2));
+    // Room for 8 answers per question (ReaL has 5): regrowing copies fresh memory, costly here.
+    const out = new Builder(Math.max(1024, Q * 8));
     let alphabet: string[] = [];
     let rows = 0;
     for await (const { start, rows: chunk } of reader.chunksAsync('tensor', 1, { reuse: true })) {
@@ -134,7 +136,7 @@ export async function readRatersNpz(file: string, opts: ReadAnswersOptions = {})
     if (R === 0) alphabet = (opts.alphabet ?? DEFAULT_ALPHABET).slice();
     return {
       // Rater-major as streamed; grouped by question (stable) for the kernels.
-      ...groupByQuestion(out.finish(), Q),
+      ...groupByQuestion(out.finish(false), Q),
       numQuestions: Q,
       numWorkers: known ? opts.knownWorkers!.length : R,
       alphabet,
@@ -203,123 +205,162 @@ function notOneHot(file: string, d: ArrayLike<number | bigint>, r: number, q: nu
 
 // ---------------------------------------------------------------- CSV / JSONL
 
-interface RawRows {
-  task: string[];
-  worker: string[];
-  label: string[];
-  line: number[];
+/**
+ * Rows as read, each name interned on first sight (so a task's index is the
+ * order of its first row, as in the table): the columns hold indices into
+ * `tasks`, `workers` and `labels`.
+ */
+class RawRows<I extends { names: string[] }> {
+  readonly tasks: I;
+  readonly workers: I;
+  readonly labels: I;
+  readonly cols: Builder;
+
+  /** `capacity`: rows expected (a bound from the file size spares regrowing). */
+  constructor(interner: () => I, capacity: number) {
+    this.tasks = interner();
+    this.workers = interner();
+    this.labels = interner();
+    this.cols = new Builder(Math.max(1024, capacity));
+  }
+}
+
+/** Rows given as parallel string lists (a Label Studio export). */
+function internRows(r: { task: string[]; worker: string[]; label: string[]; line: number[] }): RawRows<Interner> {
+  const rows = new RawRows(() => new Interner(), r.task.length);
+  for (let i = 0; i < r.task.length; i++) rows.cols.push(rows.tasks.id(r.task[i]), rows.workers.id(r.worker[i]), rows.labels.id(r.label[i]), r.line[i]);
+  return rows;
+}
+
+/** At most one row per this many bytes ("a,b,c" and a line break). */
+const MIN_ROW_BYTES = 6;
+
+function rowBound(file: string): number {
+  try {
+    return Math.min(2 ** 27, Math.ceil(fs.statSync(file).size / MIN_ROW_BYTES));
+  } catch {
+    return 0; // the reader reports the problem
+  }
 }
 
 const FIELDS = ['task', 'worker', 'label'] as const;
 
-async function readCsvRows(file: string): Promise<RawRows> {
-  const rows: RawRows = { task: [], worker: [], label: [], line: [] };
-  const parser = pipeTextTo(file, parseCsv({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }));
+/** Lets other work run between pieces of a long read (reading stays synchronous per piece). */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function readCsvRows(file: string): Promise<RawRows<ByteInterner>> {
+  const rows = new RawRows(() => new ByteInterner(), rowBound(file));
   let idx: number[] | null = null;
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (!idx) {
-        idx = FIELDS.map((f) => record.indexOf(f));
-        const missing = FIELDS.filter((_, j) => idx![j] < 0);
-        if (missing.length) {
-          throw new FormatError(`line ${info.lines}: the header lacks column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (need task, worker, label)`, file);
-        }
-        continue;
+  await readCsv(file, (r) => {
+    if (!idx) {
+      const header = Array.from({ length: r.count }, (_, i) => cellText(r, i));
+      idx = FIELDS.map((f) => header.indexOf(f));
+      const missing = FIELDS.filter((_, j) => idx![j] < 0);
+      if (missing.length) {
+        throw new FormatError(`line ${r.line}: the header lacks column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (need task, worker, label)`, file);
       }
-      const vals = idx.map((j) => record[j]);
-      FIELDS.forEach((f, j) => {
-        if (vals[j] === undefined || vals[j] === '') throw new FormatError(`line ${info.lines}: missing field '${f}'`, file);
-      });
-      rows.task.push(vals[0]);
-      rows.worker.push(vals[1]);
-      rows.label.push(vals[2]);
-      rows.line.push(info.lines);
+      return;
     }
-  } catch (err) {
-    if (err instanceof FormatError) throw err;
-    const e = err as { message?: string; lines?: number };
-    throw new FormatError(`${e.lines ? `line ${e.lines}: ` : ''}not valid CSV (${e.message ?? String(err)})`, file);
-  }
+    const [t, w, l] = idx;
+    if (t >= r.count || r.from[t] === r.to[t]) missingField(file, r.line, 'task');
+    if (w >= r.count || r.from[w] === r.to[w]) missingField(file, r.line, 'worker');
+    if (l >= r.count || r.from[l] === r.to[l]) missingField(file, r.line, 'label');
+    rows.cols.push(
+      rows.tasks.idOf(r.bytes[t], r.from[t], r.to[t]),
+      rows.workers.idOf(r.bytes[w], r.from[w], r.to[w]),
+      rows.labels.idOf(r.bytes[l], r.from[l], r.to[l]),
+      r.line,
+    );
+  });
   if (!idx) throw new FormatError('is empty (a header task,worker,label is required)', file);
   return rows;
 }
 
-async function readJsonlRows(file: string): Promise<RawRows> {
-  const input = openTextStream(file);
-  input.on('error', () => undefined); // surfaces through the loop below; ignored once it has stopped
-  const lines = readline.createInterface({ input, crlfDelay: Infinity });
-  try {
-    return await jsonlRows(file, lines);
-  } finally {
-    lines.close();
-    input.destroy();
-  }
+function utf8(b: Buffer, from: number, to: number): string {
+  return b.toString('utf8', from, to);
 }
 
-async function jsonlRows(file: string, lines: AsyncIterable<string>): Promise<RawRows> {
-  const rows: RawRows = { task: [], worker: [], label: [], line: [] };
-  let n = 0;
-  for await (const text of lines) {
-    n++;
-    if (text.trim() === '') continue;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(text);
-    } catch (err) {
-      throw new FormatError(`line ${n}: not valid JSON (${(err as Error).message})`, file);
+function missingField(file: string, line: number, field: string): never {
+  throw new FormatError(`line ${line}: missing field '${field}'`, file);
+}
+
+async function readJsonlRows(file: string): Promise<RawRows<Interner>> {
+  const rows = new RawRows(() => new Interner(), rowBound(file) / 4);
+  let line = 0;
+  const take = (text: string) => {
+    const v = jsonlRow(file, text, ++line);
+    if (v) rows.cols.push(rows.tasks.id(v[0]), rows.workers.id(v[1]), rows.labels.id(v[2]), line);
+  };
+  // Pieces end at line breaks (only the last may not).
+  const pieces = new BytePieces(file);
+  for (let b = pieces.next(); b; b = pieces.next()) {
+    let from = 0;
+    for (let nl = b.indexOf(10); nl >= 0; nl = b.indexOf(10, from)) {
+      take(utf8(b, from, nl));
+      from = nl + 1;
     }
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new FormatError(`line ${n}: expected a JSON object`, file);
-    const vals = FIELDS.map((f) => {
-      const v = (obj as Record<string, unknown>)[f];
-      if (v === undefined || v === null || v === '') throw new FormatError(`line ${n}: missing field '${f}'`, file);
-      if (typeof v === 'string') return v;
-      if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-      throw new FormatError(`line ${n}: field '${f}' must be a string or a number`, file);
-    });
-    rows.task.push(vals[0]);
-    rows.worker.push(vals[1]);
-    rows.label.push(vals[2]);
-    rows.line.push(n);
+    if (from < b.length) take(utf8(b, from, b.length));
+    await breathe();
   }
   return rows;
 }
 
-function buildTable(file: string, format: AnswerFormat, rows: RawRows, opts: ReadAnswersOptions): AnswerTable {
-  const mode = opts.mode ?? defaultMode(format);
-  const alphabet = opts.alphabet ?? (mode === 'verification' ? DEFAULT_ALPHABET : categoricalAlphabet(rows.label));
-  const labelIndex = indexOf(alphabet);
-  const taskIndex = new Map<string, number>();
-  const workerIndex = opts.knownWorkers ? indexOf(opts.knownWorkers) : new Map<string, number>();
-  const n = rows.task.length;
-  const out = new Builder(Math.max(16, n));
-  for (let i = 0; i < n; i++) {
-    const a = labelIndex.get(rows.label[i]);
-    if (a === undefined) {
-      throw new ValidationError(`line ${rows.line[i]}: label '${rows.label[i]}' is not in the alphabet (${alphabet.join(', ')})`, file);
-    }
-    let w = workerIndex.get(rows.worker[i]);
-    if (w === undefined) {
-      if (opts.knownWorkers) throw new ValidationError(`line ${rows.line[i]}: worker '${rows.worker[i]}' is not among the known workers`, file);
-      w = workerIndex.size;
-      workerIndex.set(rows.worker[i], w);
-    }
-    let q = taskIndex.get(rows.task[i]);
-    if (q === undefined) {
-      q = taskIndex.size;
-      taskIndex.set(rows.task[i], q);
-    }
-    out.push(q, w, a, rows.line[i]);
+/** One JSONL line's (task, worker, label), or null for a blank line. */
+function jsonlRow(file: string, text: string, n: number): [string, string, string] | null {
+  if (text.trim() === '') return null;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (err) {
+    throw new FormatError(`line ${n}: not valid JSON (${(err as Error).message})`, file);
   }
-  const compact = resolveDuplicates(file, out.finish(), taskIndex.size, workerIndex.size, opts.onDuplicate ?? 'error', rows, format);
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new FormatError(`line ${n}: expected a JSON object`, file);
+  const o = obj as Record<string, unknown>;
+  return [jsonField(file, n, o, 'task'), jsonField(file, n, o, 'worker'), jsonField(file, n, o, 'label')];
+}
+
+function jsonField(file: string, n: number, o: Record<string, unknown>, f: string): string {
+  const v = o[f];
+  if (v === undefined || v === null || v === '') missingField(file, n, f);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  throw new FormatError(`line ${n}: field '${f}' must be a string or a number`, file);
+}
+
+function buildTable(file: string, format: AnswerFormat, rows: RawRows<{ names: string[] }>, opts: ReadAnswersOptions): AnswerTable {
+  const mode = opts.mode ?? defaultMode(format);
+  const alphabet = opts.alphabet ?? (mode === 'verification' ? DEFAULT_ALPHABET : categoricalAlphabet(rows.labels.names));
+  const labelIndex = indexOf(alphabet);
+  const answerOf = rows.labels.names.map((l) => labelIndex.get(l) ?? -1);
+  // Without known workers, first-appearance order is already the table's order.
+  const known = opts.knownWorkers ? indexOf(opts.knownWorkers) : null;
+  const workerOf = known ? rows.workers.names.map((w) => known.get(w) ?? -1) : null;
+  // Raw ids become table indices in place.
+  const out = rows.cols.finish();
+  const n = out.question.length;
+  for (let i = 0; i < n; i++) {
+    const a = answerOf[out.answer[i]];
+    if (a < 0) {
+      throw new ValidationError(`line ${out.lines[i]}: label '${rows.labels.names[out.answer[i]]}' is not in the alphabet (${alphabet.join(', ')})`, file);
+    }
+    const w = workerOf ? workerOf[out.worker[i]] : out.worker[i];
+    if (w < 0) throw new ValidationError(`line ${out.lines[i]}: worker '${rows.workers.names[out.worker[i]]}' is not among the known workers`, file);
+    out.answer[i] = a;
+    out.worker[i] = w;
+  }
+  const numWorkers = known ? known.size : rows.workers.names.length;
+  const workers = known ? [...known.keys()] : rows.workers.names;
+  const names = { task: (i: number) => rows.tasks.names[out.question[i]], worker: (i: number) => workers[out.worker[i]] };
+  const compact = resolveDuplicates(file, out, rows.tasks.names.length, numWorkers, opts.onDuplicate ?? 'error', names, format);
   return {
     ...compact,
-    numQuestions: taskIndex.size,
-    numWorkers: workerIndex.size,
+    numQuestions: rows.tasks.names.length,
+    numWorkers,
     alphabet: alphabet.slice(),
     file,
     format,
-    tasks: [...taskIndex.keys()],
-    workers: [...workerIndex.keys()],
+    tasks: rows.tasks.names.slice(),
+    workers: workers.slice(),
   };
 }
 
@@ -336,7 +377,15 @@ type Compact = { question: Int32Array; worker: Int32Array; answer: Int32Array; l
  * Finds answers to the same (task, worker) by a counting sort on worker then
  * task (no hash of pairs). 'error' reports the earliest repeated line.
  */
-function resolveDuplicates(file: string, c: Compact, Q: number, W: number, policy: OnDuplicate, rows: RawRows, format: AnswerFormat): Compact {
+function resolveDuplicates(
+  file: string,
+  c: Compact,
+  Q: number,
+  W: number,
+  policy: OnDuplicate,
+  names: { task(i: number): string; worker(i: number): string },
+  format: AnswerFormat,
+): Compact {
   const n = c.question.length;
   const byWorker = countingOrder(c.worker, W, null);
   const order = countingOrder(c.question, Q, byWorker);
@@ -363,7 +412,7 @@ function resolveDuplicates(file: string, c: Compact, Q: number, W: number, polic
   if (firstBad >= 0) {
     const unit = format === 'npz' ? 'row' : 'line';
     throw new ValidationError(
-      `line ${c.lines[firstBad]}: worker '${rows.worker[firstBad]}' answered task '${rows.task[firstBad]}' twice (first on ${unit} ${c.lines[firstBadOf]}; use \`onDuplicate\` first|last to keep one)`,
+      `line ${c.lines[firstBad]}: worker '${names.worker(firstBad)}' answered task '${names.task(firstBad)}' twice (first on ${unit} ${c.lines[firstBadOf]}; use \`onDuplicate\` first|last to keep one)`,
       file,
     );
   }
@@ -446,7 +495,9 @@ class Builder {
     this.l = g(this.l);
   }
 
-  finish(): Compact {
-    return { question: this.q.slice(0, this.n), worker: this.w.slice(0, this.n), answer: this.a.slice(0, this.n), lines: this.l.slice(0, this.n) };
+  /** `copy` false: views of the builder's arrays, for a caller that copies anyway. */
+  finish(copy = true): Compact {
+    const take = (x: Int32Array) => (copy ? x.slice(0, this.n) : x.subarray(0, this.n));
+    return { question: take(this.q), worker: take(this.w), answer: take(this.a), lines: take(this.l) };
   }
 }

@@ -111,6 +111,7 @@ function decodeStrings(dtype: DType, raw: Uint8Array, count: number): string[] {
   }
   const chars = dtype.itemsize / 4;
   const units = utf32Units(raw.subarray(0, count * dtype.itemsize), dtype.bigEndian);
+  if (count > 64 && !units.some((u) => u > 0xffff)) return decodeBmpStrings(units, count, chars);
   for (let i = 0; i < count; i++) {
     const base = i * chars;
     let end = base + chars;
@@ -118,6 +119,33 @@ function decodeStrings(dtype: DType, raw: Uint8Array, count: number): string[] {
     out[i] = codesToString(units.subarray(base, end));
   }
   return out;
+}
+
+/**
+ * UTF-32 strings with no character beyond U+FFFF: every code unit is one
+ * UTF-16 unit, so the whole array decodes as one string and each item is a
+ * slice of it (370,000 ReaL file names took 0.3 s one String.fromCharCode at
+ * a time).
+ */
+function decodeBmpStrings(units: Uint32Array, count: number, chars: number): string[] {
+  const u16 = new Uint16Array(units.length);
+  u16.set(units);
+  // Lone surrogates must survive as they were (codesToString keeps them): no TextDecoder.
+  const all = u16ToString(u16);
+  const out = new Array<string>(count);
+  for (let i = 0; i < count; i++) {
+    const base = i * chars;
+    let end = base + chars;
+    while (end > base && units[end - 1] === 0) end--;
+    out[i] = all.slice(base, end);
+  }
+  return out;
+}
+
+function u16ToString(u16: Uint16Array): string {
+  const parts: string[] = [];
+  for (let at = 0; at < u16.length; at += 4096) parts.push(String.fromCharCode.apply(null, u16.subarray(at, at + 4096) as unknown as number[]));
+  return parts.join('');
 }
 
 function utf32Units(raw: Uint8Array, bigEndian: boolean): Uint32Array {

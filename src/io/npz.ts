@@ -1,15 +1,16 @@
 /**
  * NumPy `.npz` archives: read whole members, stream a member in row chunks
  * (so a large tensor is never held whole), and write archives atomically.
- * Sync methods use fflate; the `*Async` methods use Node's native zlib and
- * are several times faster on large members (raters.npz).
+ * Sync methods inflate with the addon's zlib straight into the caller's
+ * (reused) buffers, the fastest path (fflate when the addon is missing); the
+ * `*Async` methods use Node's zlib streams in the libuv pool.
  */
 import * as fs from 'node:fs';
 import { FormatError } from '../errors';
 import { withTempFileSync } from './atomic';
 import { decodeData, decodeElements, encodeNpyChunks, type NdArray } from './npy';
 import { headerLength, parseHeader, type NpyHeader } from './npy-header';
-import { AsyncMemberStream, MemberStream, readDirectory, writeZip, type ByteReader, type ZipEntry } from './zip';
+import { AsyncMemberStream, hasDirectInflate, openMemberSync, readDirectory, writeZip, type ByteReader, type ZipEntry } from './zip';
 import { openRead } from './files';
 
 type Opened<S> = { stream: S; header: NpyHeader; where: string };
@@ -68,20 +69,24 @@ export class NpzReader {
     return header;
   }
 
-  private openSync(name: string): Opened<MemberStream> {
+  private openSync(name: string): Opened<ReturnType<typeof openMemberSync>> {
     const entry = this.entry(name);
     const where = this.where(name);
-    const stream = new MemberStream(this.fd, this.file, entry);
+    const stream = openMemberSync(this.fd, this.file, entry);
     const pre = stream.read(Math.min(12, entry.size));
     const total = headerLength(pre, where);
     const header = this.headerFrom(entry, where, pre, total > pre.length ? stream.read(total - pre.length) : undefined);
     return { stream, header, where };
   }
 
-  private async openAsync(name: string): Promise<Opened<AsyncMemberStream>> {
+  /**
+   * With the addon, the direct (synchronous) inflater, the fastest by far:
+   * the async methods then yield to the event loop between chunks instead.
+   */
+  private async openAsync(name: string): Promise<Opened<AsyncReader>> {
     const entry = this.entry(name);
     const where = this.where(name);
-    const stream = new AsyncMemberStream(this.fd, this.file, entry);
+    const stream: AsyncReader = hasDirectInflate() ? directAsync(openMemberSync(this.fd, this.file, entry)) : new AsyncMemberStream(this.fd, this.file, entry);
     const pre = await stream.read(Math.min(12, entry.size));
     const total = headerLength(pre, where);
     const rest = total > pre.length ? await stream.read(total - pre.length) : undefined;
@@ -97,6 +102,7 @@ export class NpzReader {
     const { stream, header, where } = this.openSync(name);
     const data = alignedBuffer(header.dataBytes, where);
     stream.readInto(data);
+    stream.finish?.();
     return decodeData(header, data, where, true);
   }
 
@@ -104,17 +110,24 @@ export class NpzReader {
     const { stream, header, where } = await this.openAsync(name);
     const data = alignedBuffer(header.dataBytes, where);
     await stream.readInto(data);
+    stream.finish?.();
     await stream.close();
     return decodeData(header, data, where, true);
   }
 
-  /** Rows of a C-ordered member along axis 0, `rowsPerChunk` at a time. */
-  *chunks(name: string, rowsPerChunk: number): Iterable<{ start: number; rows: NdArray }> {
+  /**
+   * Rows of a C-ordered member along axis 0, `rowsPerChunk` at a time.
+   * `reuse`: as for chunksAsync.
+   */
+  *chunks(name: string, rowsPerChunk: number, opts: { reuse?: boolean } = {}): Iterable<{ start: number; rows: NdArray }> {
     const { stream, header, where } = this.openSync(name);
-    for (const { start, count, bytes } of rowPlan(header, where, rowsPerChunk)) {
+    for (const { start, count, bytes } of rowPlan(header, where, rowsPerChunk, opts.reuse)) {
       stream.readInto(bytes);
+      // The last chunk is checked before it is handed out.
+      if (start + count >= rowCount(header)) stream.finish?.();
       yield { start, rows: chunkArray(header, count, bytes) };
     }
+    if (rowCount(header) === 0) stream.finish?.();
   }
 
   /**
@@ -126,8 +139,11 @@ export class NpzReader {
     try {
       for (const { start, count, bytes } of rowPlan(header, where, rowsPerChunk, opts.reuse)) {
         await stream.readInto(bytes);
+        if (start + count >= rowCount(header)) stream.finish?.();
         yield { start, rows: chunkArray(header, count, bytes) };
+        if (stream.direct) await new Promise<void>((resolve) => setImmediate(resolve));
       }
+      if (rowCount(header) === 0) stream.finish?.();
     } finally {
       await stream.close();
     }
@@ -136,6 +152,22 @@ export class NpzReader {
   close(): void {
     fs.closeSync(this.fd);
   }
+}
+
+type AsyncReader = {
+  readInto(t: Uint8Array): Promise<void> | void;
+  read(n: number): Promise<Uint8Array> | Uint8Array;
+  close(): Promise<void>;
+  finish?(): void;
+  direct?: boolean;
+};
+
+function directAsync(s: ReturnType<typeof openMemberSync>): AsyncReader {
+  return { readInto: (t) => s.readInto(t), read: (k) => s.read(k), finish: () => s.finish?.(), close: async () => {}, direct: true };
+}
+
+function rowCount(header: NpyHeader): number {
+  return header.shape.length === 0 ? 1 : header.shape[0];
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

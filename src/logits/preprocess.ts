@@ -75,7 +75,6 @@ let sharpModule: SharpFn | undefined;
 /** Loads sharp lazily (the CLI's other commands never need libvips). */
 function loadSharp(): SharpFn {
   if (!sharpModule) {
-    process.env.VIPS_WARNING ??= '0';
     sharpModule = require('sharp') as SharpFn; // CommonJS: the module is the function
   }
   return sharpModule;

@@ -9,7 +9,6 @@
  */
 import * as ort from 'onnxruntime-node';
 import { RealabelError } from '../errors';
-import { workerFaultHook } from '../util/fault';
 import { loadRgb, normaliseInto, normaliseTable, type PreprocessOptions } from './preprocess';
 
 export interface SessionSpec {
@@ -156,7 +155,6 @@ async function preprocessBatch(task: Pick<BatchTask, 'files' | 'pre' | 'padTo'>,
 
 /** The default task: one batch of images → logits. */
 export default async function runBatch(task: BatchTask): Promise<BatchResult> {
-  workerFaultHook('logits');
   const ms: BatchTimings = { decode: 0, normalise: 0, infer: 0 };
   const s = await session(task);
   const { input, bad } = await preprocessBatch(task, ms);

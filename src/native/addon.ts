@@ -93,7 +93,7 @@ export interface NativeKernels {
   ];
   aggScore: [
     question: Int32Array, worker: Int32Array, answer: Int32Array, numQuestions: number, prior: Float64Array,
-    confusion: Float64Array, numWorkers: number, numAnswers: number, threads: number,
+    confusion: Float64Array, numWorkers: number, numAnswers: number, threads: number, blockStarts: Int32Array | undefined,
   ];
   evalTopkRows: [scores: Floats, n: number, c: number, k: number, out: Int32Array, threads: number];
 }
@@ -108,7 +108,7 @@ export interface NativeResults {
   aggMajorityVote: Float64Array;
   aggEm: NativeEmResult[];
   aggGoldConfusion: { confusion: Float64Array; counts: Float64Array };
-  aggScore: { posterior: Float64Array; logLikelihood: number };
+  aggScore: { posterior: Float64Array; logLikelihood: number; blockLogLikelihood?: Float64Array };
   evalTopkRows: undefined;
 }
 
@@ -129,7 +129,16 @@ export interface NativeAddon extends SyncKernels, AsyncKernels {
   sumF32(data: Float32Array, threads: number, isa?: number): number;
   /** Best SIMD variant: 1 scalar, 2 AVX2, 3 AVX-512. */
   topkIsa(): number;
+  /** CRC-32 continued over bytes (native/io.cc). */
+  ioCrc32(crc: number, bytes: Uint8Array): number;
+  /** A raw-deflate inflater for ioInflate. */
+  ioInflaterCreate(): NativeInflater;
+  /** Inflates from input into output: [consumed, produced, ended]. */
+  ioInflate(handle: NativeInflater, input: Uint8Array, output: Uint8Array): [number, number, boolean];
 }
+
+/** An opaque inflater handle (a type-tagged Napi::External). */
+export type NativeInflater = { readonly __brand: 'realabel.Inflater' };
 
 let cached: NativeAddon | null | undefined;
 let warned = false;
@@ -138,6 +147,11 @@ const CANDIDATES = ['build/Release/realabel.node', 'build/Debug/realabel.node'];
 
 export function nativeAddon(): NativeAddon | null {
   if (cached !== undefined) return cached;
+  // The library reads the environment only here (REALABEL_NATIVE, REALABEL_ADDON):
+  // the addon loads once per process and per worker thread, at the first kernel
+  // call, before any option could choose it, so a whole process (CI's sanitizer
+  // build, benches forcing the twins) is switched without threading `backend`
+  // through every call.
   if (process.env.REALABEL_NATIVE === '0') return (cached = null);
   const root = path.resolve(__dirname, '..', '..');
   let lastError: unknown;

@@ -22,6 +22,8 @@ import { poolPairsAsync, topkAsync } from '../util/kernels';
 import { createPool, resolveWorkers, workerFailed } from '../util/workers';
 import { now, since } from '../util/timer';
 import { writeProposals } from './io';
+import { checkClusterBackend } from '../cluster/connection';
+import { scanOnCluster } from '../cluster/propose';
 import { argmaxRows, scanMatrix, type ModelScan } from './scan';
 import type { ScanResult, ScanTask } from './worker';
 
@@ -75,6 +77,8 @@ export interface ProposeFilesInput extends ProposeOptions {
   chunkBytes?: number;
   /** proposals.npz to write (see io.ts); nothing is written when absent. */
   out?: string;
+  /** redis://HOST:PORT: scan the models on realabel cluster workers (src/cluster); the same bytes. */
+  cluster?: string;
 }
 
 export interface ProposeTimings {
@@ -274,11 +278,14 @@ export async function proposeFiles(input: ProposeFilesInput): Promise<ProposeFil
   const signal = checkSignal(input.signal);
   const t0 = now();
   if (input.out) checkOutputPath(input.out);
+  if (input.cluster) await checkClusterBackend(input.cluster, input.backend);
   const { n, c } = checkLogitFiles(input.logits);
   const original = readOriginal(input.original, n, c);
   const k = resolveK(input.k, n, c, input.logits[0]);
   const minVotes = resolveMinVotes(input.minVotes);
-  const scans = await scanFiles(input, k, signal);
+  const scans = input.cluster
+    ? await scanOnCluster({ ...input, cluster: input.cluster, k, scratch: input.out && path.dirname(path.resolve(input.out)) })
+    : await scanFiles(input, k, signal);
   const tScan = since(t0);
   let t = now();
   const proposals = await poolScansAsync(scans, n, c, original, { k, minVotes, names: modelNamesFor(input.logits), backend: input.backend, signal });

@@ -6,7 +6,6 @@
 import { FormatError, RealabelError } from '../errors';
 import { NpyReader, checkReadSize } from '../io/npy';
 import type { Backend } from '../native/addon';
-import { workerFaultHook } from '../util/fault';
 import { ModelScanner, type ModelScan } from './scan';
 
 export interface ScanTask {
@@ -58,7 +57,6 @@ export function scanFile(task: ScanTask): ModelScan & { n: number; c: number } {
 }
 
 export default function scanTask(task: ScanTask): ScanResult {
-  workerFaultHook('propose');
   try {
     const { n, c, ...scan } = scanFile(task);
     return { ok: true, scan, n, c };

@@ -56,27 +56,46 @@ const questionName = (r: Row) => r[6] ?? `${r[2]}:${r[3]}`;
 /** CSV / JSONL / Label Studio text: the main answers and the gold answers. */
 export function exportAnswers(db: Db, opts: ExportOptions): { main: string; gold: string; counts: ExportCounts } {
   if (opts.format === 'raters-npz') throw new Error('raters-npz is written by exportToFiles');
-  const read = db.transaction(() => {
-    if (opts.format === 'label-studio') return labelStudio(db, opts);
-    const main: string[] = [];
-    const gold: string[] = [];
-    const csv = opts.format === 'csv';
-    if (csv) main.push('task,worker,label'), gold.push('task,worker,label');
-    const qs = new Set<string>();
-    const raters = new Set<number>();
-    for (const r of rows(db, opts.includeBanned ?? false)) {
-      const q = questionName(r);
-      const line = csv ? `${csvField(q)},${r[4]},${ANSWERS[r[5]]}` : `{"task":${JSON.stringify(q)},"worker":"${r[4]}","label":"${ANSWERS[r[5]]}"}`;
-      (r[6] === null ? main : gold).push(line);
-      if (r[6] === null) qs.add(q);
-      raters.add(r[4]);
-    }
-    const n = (a: string[]) => a.length - (csv ? 1 : 0);
-    return { main: joinLines(main), gold: joinLines(gold), counts: counts(n(main), n(gold), qs.size, raters.size) };
-  });
-  const out = read();
-  out.counts.banned_left_out = opts.includeBanned ? 0 : countBanned(db);
+  const includeBanned = opts.includeBanned ?? false;
+  const out = db.transaction(() => (opts.format === 'label-studio' ? labelStudio(db, opts) : longForm(db, opts.format === 'csv', includeBanned)))();
+  out.counts.banned_left_out = includeBanned ? 0 : countBanned(db);
   return out;
+}
+
+const KEEP = 'a.rater_id NOT IN (SELECT id FROM raters WHERE banned_at IS NOT NULL)';
+/** Rows per SQL call of the long form (bounds the size of one string). */
+const CHUNK = 1 << 16;
+
+/**
+ * The long form, formatted by SQLite itself: one group_concat per chunk of
+ * answer ids instead of one JS object per answer (a million answers in
+ * about 0.5 s of CPU instead of 3 s).
+ */
+function longForm(db: Db, csv: boolean, includeBanned: boolean): { main: string; gold: string; counts: ExportCounts } {
+  const answerText = "CASE a.answer WHEN 0 THEN 'no' WHEN 1 THEN 'maybe' ELSE 'yes' END";
+  const question = "coalesce(g.name, t.image || ':' || a.label)";
+  const line = csv
+    ? `CASE WHEN g.name IS NULL THEN t.image || ':' || a.label WHEN instr(g.name, ',') OR instr(g.name, '"') THEN '"' || replace(g.name, '"', '""') || '"' ELSE g.name END || ',' || a.rater_id || ',' || ${answerText}`
+    : `json_object('task', ${question}, 'worker', CAST(a.rater_id AS TEXT), 'label', ${answerText})`;
+  const chunk = db.prepare(
+    `SELECT group_concat(${line}, char(10) ORDER BY a.id) FILTER (WHERE g.name IS NULL),
+            group_concat(${line}, char(10) ORDER BY a.id) FILTER (WHERE g.name IS NOT NULL)
+     FROM answers a JOIN tasks t ON t.id = a.task_id LEFT JOIN gold g ON g.task_id = a.task_id AND g.label = a.label
+     WHERE a.id >= ? AND a.id < ?${includeBanned ? '' : ` AND ${KEEP}`}`,
+  ).raw();
+  const lastId = (db.prepare('SELECT MAX(id) FROM answers').pluck().get() as number | null) ?? 0;
+  const main: string[] = [];
+  const gold: string[] = [];
+  if (csv) main.push('task,worker,label'), gold.push('task,worker,label');
+  for (let lo = 1; lo <= lastId; lo += CHUNK) {
+    const [m, g] = chunk.get(lo, lo + CHUNK) as [string | null, string | null];
+    if (m) main.push(m);
+    if (g) gold.push(g);
+  }
+  const from = `FROM answers a LEFT JOIN gold g ON g.task_id = a.task_id AND g.label = a.label${includeBanned ? '' : ` WHERE ${KEEP}`}`;
+  const c = db.prepare(`SELECT SUM(g.name IS NULL), SUM(g.name IS NOT NULL), COUNT(DISTINCT a.rater_id) ${from}`).raw().get() as Array<number | null>;
+  const questions = db.prepare(`SELECT COUNT(*) FROM (SELECT 1 ${from} ${includeBanned ? 'WHERE' : 'AND'} g.name IS NULL GROUP BY a.task_id, a.label)`).pluck().get() as number;
+  return { main: joinLines(main), gold: c[1] ? joinLines(gold) : '', counts: counts(c[0] ?? 0, c[1] ?? 0, questions, c[2] ?? 0) };
 }
 
 function joinLines(lines: string[]): string {
@@ -85,10 +104,6 @@ function joinLines(lines: string[]): string {
 
 function counts(answers: number, gold: number, questions: number, raters: number): ExportCounts {
   return { answers, gold_answers: gold, questions, raters, banned_left_out: 0 };
-}
-
-function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 interface LsTask {
@@ -148,7 +163,7 @@ function labelStudio(db: Db, opts: ExportOptions): { main: string; gold: string;
     if (side === 0) qs.add(questionName(r));
     raters.add(r[4]);
   }
-  const text = (m: Map<number, LsTask>) => `${JSON.stringify([...m.values()], null, 1)}\n`;
+  const text = (m: Map<number, LsTask>) => `${JSON.stringify([...m.values()])}\n`;
   return { main: text(tasks[0]), gold: n[1] ? text(tasks[1]) : '', counts: counts(n[0], n[1], qs.size, raters.size) };
 }
 
@@ -205,7 +220,8 @@ class NpzBuilder {
     const Q = this.questions.size;
     const tensor = new Float64Array(ids.length * Q * 3);
     for (const [rater, q, a] of this.entries) tensor[(row.get(rater)! * Q + q) * 3 + a] = 1;
-    const width = Math.max(1, ...this.info.map((s) => s.length));
+    let width = 1;
+    for (const s of this.info) width = Math.max(width, s.length); // not Math.max(...info): millions of arguments overflow the stack
     return {
       tensor: { dtype: 'f8', shape: [ids.length, Q, 3], data: tensor },
       info: { dtype: `U${width}`, shape: [Q, 2], data: this.info },

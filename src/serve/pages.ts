@@ -55,9 +55,9 @@ async function next(){
   $('#status').textContent='Loading…';
   const r=await api('GET','/api/next');
   if(r.status===401){$('#status').textContent='This link is not valid. Ask for a new invite link.';$('#view').innerHTML='';return}
-  if(r.status===204){$('#status').textContent='Nothing left to rate for you. Thank you!';$('#view').innerHTML='';cur=null;return}
+  if(r.status===204){$('#status').textContent='Nothing left to rate for you. Thank you!';$('#view').innerHTML='';cur=null;document.body.dataset.state='done';return}
   if(r.status!==200){$('#status').textContent='Error: '+(r.body&&r.body.message||r.status);return}
-  cur=r.body;started=performance.now();focus=0;
+  cur=r.body;started=performance.now();focus=0;document.body.dataset.assignment=cur.assignment;document.body.dataset.state='task';
   state=cur.labels.map(()=>({answer:cur.default_answer==='no'?'no':null,changed:false}));
   render();
 }

@@ -233,7 +233,7 @@ export class QualityService {
   /** Answers changed: recompute soon (debounced). */
   poke(): void {
     this.dirty = true;
-    if (this.timer || this.closed) return;
+    if (this.timer || this.closed || this.delayMs <= 0) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.dirty) this.refresh().catch(() => undefined);

@@ -83,6 +83,7 @@ export function registerRoutes(app: FastifyInstance): void {
   const raterOf = (req: FastifyRequest) => (req as FastifyRequest & { rater: Rater }).rater;
 
   app.get('/', async (_req, reply) => reply.type('text/plain').send('realabel rating app: raters open their invite link (/rate?token=...), admins /admin?token=...\n'));
+  app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
   app.get('/rate', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(ratePage()));
   app.get('/admin', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(adminPage()));
 

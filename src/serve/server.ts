@@ -46,6 +46,8 @@ export interface RatingServerOptions {
   /** Request body limit in bytes (default 64 KiB). */
   bodyLimit?: number;
   sync?: 'normal' | 'full';
+  /** Quality and posteriors are recomputed this long after answers change (default 1000 ms; 0: only on request). */
+  qualityDelayMs?: number;
   /** Clock (tests). */
   now?: () => number;
   logger?: boolean;
@@ -157,7 +159,7 @@ export async function createRatingServer(options: RatingServerOptions): Promise<
     resolveImage: imageResolver(options.images, options.imageList),
     examples: options.examples ? listExamples(options.examples) : new Map(),
     defaultAnswer: options.defaultAnswer ?? 'none',
-    quality: new QualityService(options.db, db, options.adaptive),
+    quality: new QualityService(options.db, db, options.adaptive, options.qualityDelayMs ?? 1000),
     now,
     skipped: prepared.skipped,
     publicUrl: options.publicUrl,

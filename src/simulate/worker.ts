@@ -3,7 +3,6 @@
  * model and writes them in place into the (pre-sized) .npy files.
  */
 import * as fs from 'node:fs';
-import { workerFaultHook } from '../util/fault';
 import { CHUNK_ROWS, generateChunk, type SimulationPlan } from './simulate';
 
 export interface SimulateTask {
@@ -15,7 +14,6 @@ export interface SimulateTask {
 }
 
 export default function simulateChunks(task: SimulateTask): number {
-  workerFaultHook('simulate');
   const { plan, files, headerBytes } = task;
   const fds = files.map((f) => fs.openSync(f, 'r+'));
   try {

@@ -89,7 +89,7 @@ export interface TasksResult {
 export function tasks(input: TasksInput, opts: TasksOptions): TasksResult {
   const t0 = now();
   const maxLabels = opts.maxLabels ?? 8;
-  if (!Number.isSafeInteger(maxLabels) || maxLabels < 1) throw new UsageError(`max-labels must be an integer >= 1, got ${maxLabels}`);
+  if (!Number.isSafeInteger(maxLabels) || maxLabels < 1) throw new UsageError(`\`maxLabels\` must be an integer >= 1, got ${maxLabels}`, 'maxLabels');
   const skip = agreeingImages(input, opts.file);
   const groups = groupByImage(input, opts);
 

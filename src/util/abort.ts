@@ -4,7 +4,7 @@
  * stage awaits `pause(signal)`, which lets timers and I/O run and stops the
  * stage with an AbortError once the caller's signal has fired.
  */
-import { AbortError } from '../errors';
+import { AbortError, UsageError } from '../errors';
 
 /** Throws an AbortError when `signal` has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -19,6 +19,6 @@ export function pause(signal?: AbortSignal): Promise<void> {
 /** Checks that `signal`, when given, is an AbortSignal (a typo should not silently disable cancellation). */
 export function checkSignal(signal: unknown): AbortSignal | undefined {
   if (signal === undefined) return undefined;
-  if (!(signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
+  if (!(signal instanceof AbortSignal)) throw new UsageError('`signal` must be an AbortSignal', 'signal');
   return signal;
 }

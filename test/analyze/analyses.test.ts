@@ -1,4 +1,4 @@
-import { analyze } from '../../src/analyze/analyze';
+import { analyzeSync } from '../../src/analyze/analyze';
 import { labelMultiplicity } from '../../src/analyze/multiplicity';
 import { displayNames } from '../../src/analyze/names';
 import { coOccurring, unbiasedOracle } from '../../src/analyze/oracle';
@@ -67,7 +67,7 @@ describe('analyze (in memory)', () => {
   it('finds the classes a model beats the oracle on', () => {
     // Class 0's images all also show class 1: the oracle gets 1/2, a model always saying 0 gets 1.
     const sets = [[0, 1], [0, 1], [1], [1]];
-    const r = analyze({ labels: sets, original: [0, 0, 1, 1], predictions: [[0, 0, 1, 1], [1, 1, 1, 1]], names: ['biased', 'fair'], numClasses: 2 });
+    const r = analyzeSync({ labels: sets, original: [0, 0, 1, 1], predictions: [[0, 0, 1, 1], [1, 1, 1, 1]], names: ['biased', 'fair'], numClasses: 2 });
     expect(r.per_class.oracle).toEqual([0.5, 1]);
     expect(r.beats_oracle[0]).toMatchObject({ model: 'biased', n_classes: 1, n_compared: 2 });
     expect(r.beats_oracle[0].classes[0]).toMatchObject({ class: 0, model_accuracy: 1, oracle_accuracy: 0.5 });

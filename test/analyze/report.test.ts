@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, type AnalysisResult } from '../../src/analyze/analyze';
+import { analyzeSync, type AnalysisResult } from '../../src/analyze/analyze';
 import { writeReport } from '../../src/analyze/write-report';
 import { readNpy, writeNpy } from '../../src/io/npy';
 import { readSynsets } from '../../src/io/synsets';
@@ -28,7 +28,7 @@ describeData('analysis report', () => {
     const original = readNpy(ORIG).data as Int16Array;
     const pred = readNpy(CLEANLAB).data as Int16Array;
     const shares = [0, 0.1, 0.2, 0.35, 0.5, 0.7];
-    result = analyze({
+    result = analyzeSync({
       labels: JSON.parse(fs.readFileSync(REAL, 'utf8')),
       original,
       predictions: gradedModels(original, pred, shares),

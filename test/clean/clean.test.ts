@@ -34,9 +34,9 @@ describeData('clean on the real CIFAR-10 cross-validated probabilities', () => {
   const labels = readNpy(LABELS).data as Uint16Array;
   const probs = readNpy(PROBS).data as Float64Array;
 
-  it('keeps the images whose label is the argmax, and reports drops per class', () => {
+  it('keeps the images whose label is the argmax, and reports drops per class', async () => {
     const want = expected(labels, probs, 10, null);
-    const r = cleanFiles({ labels: LABELS, predictions: PROBS });
+    const r = await cleanFiles({ labels: LABELS, predictions: PROBS });
     expect(r.kept).toBe(want.keep.length);
     expect(Array.from(r.keep)).toEqual(want.keep);
     expect(r.per_class.map((p) => p.dropped)).toEqual(want.dropped);
@@ -44,26 +44,26 @@ describeData('clean on the real CIFAR-10 cross-validated probabilities', () => {
     expect(r.n).toBe(10000);
   });
 
-  it('with --min-prob also drops agreeing images whose label probability is low', () => {
+  it('with --min-prob also drops agreeing images whose label probability is low', async () => {
     const want = expected(labels, probs, 10, 0.9);
-    const r = cleanFiles({ labels: LABELS, predictions: PROBS, minProb: 0.9 });
+    const r = await cleanFiles({ labels: LABELS, predictions: PROBS, minProb: 0.9 });
     expect(r.scores).toBe('probabilities');
     expect(Array.from(r.keep)).toEqual(want.keep);
     expect(r.per_class.map((p) => p.dropped)).toEqual(want.dropped);
-    expect(r.dropped_low_prob).toBe(r.dropped - cleanFiles({ labels: LABELS, predictions: PROBS }).dropped);
+    expect(r.dropped_low_prob).toBe(r.dropped - (await cleanFiles({ labels: LABELS, predictions: PROBS })).dropped);
   });
 
-  it('reads logits (softmax) and gives the same answer from both backends', () => {
+  it('reads logits (softmax) and gives the same answer from both backends', async () => {
     const logits = Float32Array.from(probs, (p) => Math.log(p) + 3);
     const file = path.join(dir, 'logits.npy');
     writeNpy(file, { dtype: 'f4', shape: [10000, 10], data: logits });
     const want = expected(labels, logits, 10, 0.75, true);
-    const r = cleanFiles({ labels: LABELS, predictions: file, minProb: 0.75 });
+    const r = await cleanFiles({ labels: LABELS, predictions: file, minProb: 0.75 });
     expect(r.scores).toBe('logits');
     expect(Array.from(r.keep)).toEqual(want.keep);
     const ts = clean({ labels, predictions: { scores: logits, numClasses: 10 }, minProb: 0.75, backend: 'ts' });
     expect(Array.from(ts.keep)).toEqual(want.keep);
-    expect(() => cleanFiles({ labels: LABELS, predictions: file, minProb: 0.75, scores: 'probabilities' })).toThrow(/logits\.npy: row 0 is not a probability distribution/);
+    await expect(cleanFiles({ labels: LABELS, predictions: file, minProb: 0.75, scores: 'probabilities' })).rejects.toThrow(/logits\.npy: row 0 is not a probability distribution/);
   });
 
   it('writes keep.txt and keep.npy from the CLI', () => {

@@ -2,9 +2,9 @@
  * A Piscina worker that dies (process.exit in its thread) or throws a plain
  * error mid-run must fail the command cleanly: a bounded run time (no hang),
  * a non-zero exit with one line on stderr, no output file, and no process
- * left behind. The fault is injected by the test hook
- * REALABEL_TEST_WORKER_FAULT=<stage>:<exit|throw>:<n> (src/util/fault.ts):
- * the n-th task of a worker thread of that stage fails.
+ * left behind. The fault is injected by the test-only preload
+ * test/helpers/worker-fault.js with REALABEL_TEST_WORKER_FAULT=<stage>:<exit|throw>:<n>:
+ * the n-th task of a worker thread of that stage fails (production workers carry no hook).
  *
  * A dead worker is an internal error (exit 2) for propose and simulate; for
  * logits it is an inference failure (exit 1) that keeps the partial output
@@ -19,6 +19,7 @@ import { writeMany } from '../logits/fixtures';
 import { buildClassifier } from '../logits/onnx-model';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'realabel.js');
+const FAULT_PRELOAD = path.resolve(__dirname, '..', 'helpers', 'worker-fault.js');
 const dir = tmpDir('realabel-workers-');
 const f = (name: string) => path.join(dir, name);
 const TIME_BOUND_MS = 60_000;
@@ -26,8 +27,10 @@ const TIME_BOUND_MS = 60_000;
 function run(args: string[], fault?: string) {
   const t0 = Date.now();
   const env: NodeJS.ProcessEnv = { ...process.env, REALABEL_DEBUG: '', ORT_DISABLE_TELEMETRY: '1' };
-  if (fault) env.REALABEL_TEST_WORKER_FAULT = fault;
-  else delete env.REALABEL_TEST_WORKER_FAULT;
+  if (fault) {
+    env.REALABEL_TEST_WORKER_FAULT = fault;
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --require=${FAULT_PRELOAD}`.trim();
+  } else delete env.REALABEL_TEST_WORKER_FAULT;
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env, timeout: TIME_BOUND_MS, killSignal: 'SIGKILL' });
   return { ...r, ms: Date.now() - t0 };
 }

@@ -101,9 +101,9 @@ function refused(fn: () => unknown, message: RegExp | string, name: 'RangeError'
 
     it('majority vote, scoring and gold confusion check the same sizes', () => {
       refused(() => a.aggMajorityVote(i32(0), i32(0), I32, 2, 2 ** 16, new Float64Array(2 * 2 ** 16)), 'numQuestions * numClasses is too large');
-      refused(() => a.aggScore(i32(0), i32(0), i32(0), 1, new Float64Array(0), new Float64Array(0), 1, 2, 1), 'prior: expected at least one class');
-      refused(() => a.aggScore(i32(0), i32(0), i32(0), 1, new Float64Array(2), new Float64Array(4), I32, 2, 1), 'numWorkers * numAnswers is too large');
-      refused(() => a.aggScore(i32(0), i32(0), i32(0), 1, new Float64Array(2), new Float64Array(3), 1, 2, 1), 'confusion: expected numWorkers * numClasses * numAnswers values');
+      refused(() => a.aggScore(i32(0), i32(0), i32(0), 1, new Float64Array(0), new Float64Array(0), 1, 2, 1, undefined), 'prior: expected at least one class');
+      refused(() => a.aggScore(i32(0), i32(0), i32(0), 1, new Float64Array(2), new Float64Array(4), I32, 2, 1, undefined), 'numWorkers * numAnswers is too large');
+      refused(() => a.aggScore(i32(0), i32(0), i32(0), 1, new Float64Array(2), new Float64Array(3), 1, 2, 1, undefined), 'confusion: expected numWorkers * numClasses * numAnswers values');
       refused(() => a.aggGoldConfusion(i32(0), i32(0), i32(0), i32(0), 2 ** 25, 2, 2, 1), 'numWorkers * numClasses * numAnswers is too large');
     });
   });

@@ -129,4 +129,4 @@ test('kill -9 under load loses no acknowledged answer', async () => {
   } finally {
     conn.close();
   }
-});
+}, 180_000);
