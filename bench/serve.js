@@ -60,8 +60,14 @@ async function makeImages(dir, n) {
   }
 }
 
+/** CPU time (user + system) of a process so far, from /proc. */
+function cpuMs(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks, USER_HZ = 100
+}
+
 function startServer(p, db) {
-  const child = spawn(process.execPath, [BIN, 'serve', '--tasks', p.tasks, '--images', p.images, '--image-list', p.list, '--synsets', p.synsets,
+  const child = spawn(process.execPath, [...(process.env.SERVE_BENCH_NODE_FLAGS ? process.env.SERVE_BENCH_NODE_FLAGS.split(' ') : []), BIN, 'serve', '--tasks', p.tasks, '--images', p.images, '--image-list', p.list, '--synsets', p.synsets,
     '--db', db, '--port', '0', '--json', '--overlap', '5'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     readline.createInterface({ input: child.stdout }).once('line', (l) => resolve({ child, ...JSON.parse(l) }));
@@ -81,6 +87,7 @@ async function http(tmp) {
       tokens.push((await r.json()).token);
     }
     for (let i = 0; i < NUM_IMAGES; i++) await (await fetch(`${url}/images/${i}`)).arrayBuffer(); // warm the cache
+    const cpu0 = cpuMs(child.pid);
     let submitted = 0;
     let refused = 0;
     let nextToken = 0;
@@ -117,7 +124,12 @@ async function http(tmp) {
       requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/images/${image++ % NUM_IMAGES}` }) }],
     });
     const [r, im] = await Promise.all([rate, images]);
+    const serverCpu = cpuMs(child.pid) - cpu0;
     return {
+      server_cpu_ms: serverCpu,
+      // Independent of how loaded the machine is: what one server core would sustain.
+      submissions_per_server_cpu_s: +(submitted / (serverCpu / 1000)).toFixed(0),
+      rater_requests_per_server_cpu_s: +((r.requests.total) / (serverCpu / 1000)).toFixed(0),
       seconds: SECONDS,
       rater_connections: tokens.length,
       image_connections: 8,

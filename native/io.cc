@@ -2,6 +2,8 @@
 //   ioCrc32(crc, bytes: Uint8Array) -> crc continued over bytes
 //   ioInflaterCreate() -> handle
 //   ioInflate(handle, input: Uint8Array, output: Uint8Array) -> [consumed, produced, ended]
+//   ioDeflaterCreate(level) -> handle
+//   ioDeflate(handle, input, output, finish: boolean) -> [consumed, produced, ended]
 #include <cstring>
 #include <memory>
 #include <new>
@@ -64,6 +66,46 @@ Napi::Value Inflate(const Napi::CallbackInfo& info) {
   return r;
 }
 REALABEL_EXPORT("ioInflate", Inflate);
+
+const napi_type_tag kDeflaterTag = {0x5d2e8f41a7c3b690ULL, 0x0b7e4c19f2d8a356ULL};
+
+Napi::Value DeflaterCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int level = static_cast<int>(ArgInt(info, 0, "level", 0, 9));
+  io::Deflater* d = nullptr;
+  try {
+    d = new io::Deflater(level);
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(env, "cannot start a deflater (out of memory)");
+  }
+  auto ext = Napi::External<io::Deflater>::New(env, d, [](Napi::Env, io::Deflater* p) { delete p; });
+  ext.TypeTag(&kDeflaterTag);
+  return ext;
+}
+REALABEL_EXPORT("ioDeflaterCreate", DeflaterCreate);
+
+Napi::Value Deflate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::External<io::Deflater>>().CheckTypeTag(&kDeflaterTag)) {
+    throw TypeErr(env, "handle: expected a deflater");
+  }
+  io::Deflater* d = info[0].As<Napi::External<io::Deflater>>().Data();
+  Napi::Uint8Array in = ArgArray<uint8_t>(info, 1, "input");
+  Napi::Uint8Array out = ArgArray<uint8_t>(info, 2, "output");
+  const bool finish = info.Length() > 3 && info[3].ToBoolean().Value();
+  io::Inflater::Step s;
+  try {
+    s = d->Run(in.Data(), in.ElementLength(), out.Data(), out.ElementLength(), finish);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+  Napi::Array r = Napi::Array::New(env, 3);
+  r.Set(uint32_t{0}, Napi::Number::New(env, static_cast<double>(s.consumed)));
+  r.Set(uint32_t{1}, Napi::Number::New(env, static_cast<double>(s.produced)));
+  r.Set(uint32_t{2}, Napi::Boolean::New(env, s.ended));
+  return r;
+}
+REALABEL_EXPORT("ioDeflate", Deflate);
 
 }  // namespace
 }  // namespace realabel

@@ -127,5 +127,36 @@ Inflater::Step Inflater::Run(const uint8_t* in, size_t inLen, uint8_t* out, size
   return s;
 }
 
+Deflater::Deflater(int level) {
+  if (deflateInit2(&z_, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::bad_alloc();
+}
+
+Deflater::~Deflater() { deflateEnd(&z_); }
+
+Inflater::Step Deflater::Run(const uint8_t* in, size_t inLen, uint8_t* out, size_t outLen, bool finish) {
+  Inflater::Step s;
+  if (ended_) {
+    s.ended = true;
+    return s;
+  }
+  const uInt maxIn = inLen > 0x40000000u ? 0x40000000u : static_cast<uInt>(inLen);
+  const uInt maxOut = outLen > 0x40000000u ? 0x40000000u : static_cast<uInt>(outLen);
+  z_.next_in = const_cast<Bytef*>(in);
+  z_.avail_in = maxIn;
+  z_.next_out = out;
+  z_.avail_out = maxOut;
+  // Finish only once the caller's last input fits in this call.
+  const int rc = deflate(&z_, finish && maxIn == inLen ? Z_FINISH : Z_NO_FLUSH);
+  s.consumed = maxIn - z_.avail_in;
+  s.produced = maxOut - z_.avail_out;
+  if (rc == Z_STREAM_END) {
+    ended_ = true;
+    s.ended = true;
+  } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+    throw std::runtime_error(z_.msg ? z_.msg : "deflate failed");
+  }
+  return s;
+}
+
 }  // namespace io
 }  // namespace realabel

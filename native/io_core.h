@@ -1,4 +1,4 @@
-// Streaming inflate and CRC-32 for .npz members, free of Node-API (io.cc binds it).
+// Streaming inflate, deflate and CRC-32 for .npz members, free of Node-API (io.cc binds it).
 // Node's zlib streams hand out a fresh buffer per output chunk, and first
 // touch of fresh memory is the dominant cost of reading on the development
 // machine (about 4-7 ms per MB, huge pages or not; see docs/io.md). Inflater
@@ -36,6 +36,25 @@ class Inflater {
   // Decodes from in[0, inLen) into out[0, outLen). Throws std::runtime_error
   // with zlib's message on corrupt data.
   Step Run(const uint8_t* in, size_t inLen, uint8_t* out, size_t outLen);
+
+ private:
+  z_stream z_{};
+  bool ended_ = false;
+};
+
+// Raw-deflate stream encoder (windowBits -15, memLevel 8, default
+// strategy: Node's deflateRawSync settings, so with the same zlib the bytes
+// are the same as a one-shot deflate of the concatenated input).
+class Deflater {
+ public:
+  explicit Deflater(int level);
+  ~Deflater();
+  Deflater(const Deflater&) = delete;
+  Deflater& operator=(const Deflater&) = delete;
+
+  // Encodes in[0, inLen) into out[0, outLen); `finish` ends the stream once
+  // all input is in (call again while !ended). Throws std::runtime_error.
+  Inflater::Step Run(const uint8_t* in, size_t inLen, uint8_t* out, size_t outLen, bool finish);
 
  private:
   z_stream z_{};

@@ -44,6 +44,13 @@ export class UnsupportedError extends RealabelError {
   }
 }
 
+/** An output path that cannot be written (missing or unwritable folder, a file in the way, a full disk). */
+export class OutputError extends RealabelError {
+  constructor(message: string, file?: string) {
+    super('E_OUTPUT', message, file);
+  }
+}
+
 /** Bad API options (the CLI reports them with their flag names). */
 export class UsageError extends RealabelError {
   /** `option`: the option the message starts with or names (see RealabelError.option). */
@@ -57,6 +64,21 @@ export class UsageError extends RealabelError {
 export function aboutOption<E extends RealabelError>(option: string, err: E): E {
   err.option = option;
   return err;
+}
+
+/**
+ * An optional package that one command needs is not installed (e.g.
+ * onnxruntime-node for `logits`): the message says what to install.
+ */
+export class MissingPackageError extends RealabelError {
+  /** The packages to install. */
+  readonly packages: string[];
+
+  constructor(packages: string[], what: string) {
+    const are = packages.length > 1 ? 'are' : 'is';
+    super('E_MISSING_PACKAGE', `${what}: ${packages.join(' and ')} ${are} not installed; run npm install ${packages.join(' ')}`);
+    this.packages = packages;
+  }
 }
 
 /**

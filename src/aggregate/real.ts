@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FormatError, ValidationError } from '../errors';
 import { readAnswers, withKnownWorkers, type AnswerTable } from '../io/answers';
+import { checkOutputFolder, intoNewFolder } from '../io/files';
 import { toInt32 } from '../io/convert';
 import { readLabelSets, writeLabelSets, type LabelSets } from '../io/labels';
 import { readNpy, type NdArray } from '../io/npy';
@@ -24,10 +25,11 @@ import { readNpzAsync, writeNpz } from '../io/npz';
 import type { Backend } from '../native/addon';
 import { parseQuestionId } from '../tasks/format';
 import { now, since } from '../util/timer';
-import { goldScoreSync, type PseudoRater } from './gold';
+import type { PseudoRater } from './gold';
 import { originalOf } from './memory';
 import { modeSpec } from './problem';
-import { pause } from '../util/abort';
+import { checkSignal, pause, throwIfAborted } from '../util/abort';
+import { goldScoreAsync } from '../util/kernels';
 import { pythonSetOrder } from './python-set';
 
 export const REAL_THRESHOLD = 0.8;
@@ -204,11 +206,13 @@ export interface ReproduceRealOptions {
   data: string | RealRelease;
   /** imagenet_val_original_labels.npy, or the labels. */
   original: string | ArrayLike<number>;
-  /** Output folder for scores.npz and real.json; nothing is written when absent. */
+  /** Output folder for scores.npz and real.json (created like mkdir -p); nothing is written when absent. */
   out?: string;
   threshold?: number;
   threads?: number;
   backend?: Backend;
+  /** Stops between phases and kernel calls with an AbortError; nothing is written once it has fired. */
+  signal?: AbortSignal;
 }
 
 export interface Agreement {
@@ -234,14 +238,14 @@ export interface ReproduceRealResult {
   /** The label sets (real.json layout). */
   sets: LabelSets;
   outputs: { scores: string; labels: string } | null;
-  timings_ms: { read: number; fit: number; write: number; compare: number };
+  timingsMs: { read: number; fit: number; write: number; compare: number };
 }
 
 export async function reproduceReal(opts: ReproduceRealOptions): Promise<ReproduceRealResult> {
+  const signal = checkSignal(opts.signal);
   const threshold = opts.threshold ?? REAL_THRESHOLD;
-  if (opts.out !== undefined && (!fs.existsSync(opts.out) || !fs.statSync(opts.out).isDirectory())) {
-    throw new ValidationError('the output folder does not exist', opts.out);
-  }
+  // The folder is created (mkdir -p) only when the outputs are written; a file in the way fails now.
+  if (opts.out !== undefined) checkOutputFolder(opts.out);
   let t0 = now();
   const originalFile = typeof opts.original === 'string' ? opts.original : 'original';
   const original = typeof opts.original === 'string' ? readOriginalLabels(opts.original) : originalOf(opts.original, originalFile);
@@ -268,17 +272,20 @@ export async function reproduceReal(opts: ReproduceRealOptions): Promise<Reprodu
     gold: originalLabelAnswers(goldPairs, original, spec.numAnswers, undefined, originalFile),
     truth: t2,
   };
-  const r = goldScoreSync({ answers: main, gold: crowdGold, truth: t3, spec, pseudoRaters: [pseudo], smoothing: 1, threads: opts.threads, backend: opts.backend });
+  const r = await goldScoreAsync({ answers: main, gold: crowdGold, truth: t3, spec, pseudoRaters: [pseudo], smoothing: 1, threads: opts.threads, backend: opts.backend, signal });
   const scores = new Float64Array(main.numQuestions);
   for (let q = 0; q < scores.length; q++) scores[q] = r.posterior[q * 2 + 1];
-  const sets = labelSets(mainPairs, scores, threshold, original, originalFile);
+  const sets = await labelSetsAsync(mainPairs, scores, threshold, original, originalFile, signal);
   const fit = since(t0);
+  throwIfAborted(signal);
 
   t0 = now();
   const outputs = opts.out === undefined ? null : { scores: path.join(opts.out, 'scores.npz'), labels: path.join(opts.out, 'real.json') };
   if (outputs) {
-    writeScores(outputs.scores, scores, main.info ?? taskNames(main.tasks));
-    writeLabelSets(outputs.labels, sets);
+    await intoNewFolder(opts.out!, () => {
+      writeScores(outputs.scores, scores, main.info ?? taskNames(main.tasks));
+      writeLabelSets(outputs.labels, sets);
+    });
   }
   const write = since(t0);
 
@@ -301,7 +308,7 @@ export async function reproduceReal(opts: ReproduceRealOptions): Promise<Reprodu
     scores,
     sets,
     outputs,
-    timings_ms: { read, fit, write, compare },
+    timingsMs: { read, fit, write, compare },
   };
 }
 

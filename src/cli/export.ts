@@ -1,7 +1,7 @@
 /** `realabel export`: label sets as multi-hot targets (.npy) or JSON lines. */
 import { Option, type Command } from 'commander';
 import type { ExportFormat } from '../export/export';
-import { exportFiles } from '../export/files';
+import { exportLabelsFiles } from '../export/files';
 import { action, examples, parseIntArg, printJson } from './common';
 
 interface Opts {
@@ -31,7 +31,7 @@ export function register(program: Command): void {
 }
 
 async function run(opts: Opts): Promise<void> {
-  const r = await exportFiles({ labels: opts.labels, format: opts.format, out: opts.out, numClasses: opts.classes, synsets: opts.synsets });
+  const r = await exportLabelsFiles({ labels: opts.labels, format: opts.format, out: opts.out, numClasses: opts.classes, synsets: opts.synsets });
   if (opts.json) printJson(r);
   else process.stdout.write(`wrote ${r.n} label sets (${r.labels} labels) as ${r.format} to ${r.out}\n`);
 }

@@ -1,9 +1,15 @@
 /** The `realabel` command line. */
 import { Command } from 'commander';
-import { COMMANDS } from './commands';
-import { reportError } from './common';
+import { COMMANDS, commandsFor } from './commands';
+import { quietOnClosedOutput, reportError } from './common';
 
-export function buildProgram(): Command {
+/**
+ * The program with every command, or, given the arguments (without node and
+ * the script), only the commands they need: start-up then loads no stage
+ * module that the invocation does not use. `setup` configures the program
+ * before its commands are added (in-process runs: exitOverride, output).
+ */
+export function buildProgram(args?: readonly string[], setup?: (program: Command) => void): Command {
   const program = new Command('realabel')
     .description('Reassessed multi-label ground truth (ReaL) for image-classification benchmarks')
     .version(require('../../package.json').version)
@@ -12,13 +18,16 @@ export function buildProgram(): Command {
     });
   // Options belong to the command they follow (`serve --db` and `serve export --db` are different flags).
   program.enablePositionalOptions();
-  for (const load of COMMANDS) load()(program);
+  // Before the commands: they copy the program's settings when created.
+  setup?.(program);
+  for (const entry of args ? commandsFor(args) : COMMANDS) entry.load()(program);
   return program;
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {
+  quietOnClosedOutput();
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram(argv.slice(2)).parseAsync(argv);
   } catch (err) {
     process.exitCode = reportError(err);
   }

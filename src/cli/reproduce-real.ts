@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .description('recompute the ReaL release (scores.npz, real.json) from raters.npz, golden.npz and raters_golden.npz')
     .requiredOption('--data <dir>', 'folder with raters.npz, golden.npz, raters_golden.npz (and the published files, to compare)')
     .requiredOption('--original <file>', 'imagenet_val_original_labels.npy')
-    .requiredOption('--out <dir>', 'existing folder for scores.npz and real.json')
+    .requiredOption('--out <dir>', 'folder for scores.npz and real.json (created when missing)')
     .option('--threshold <x>', 'score threshold of a label', parseFloatArg('--threshold', 0, 1), REAL_THRESHOLD)
     .option('--json', 'print a JSON summary on stdout');
   threadsOption(cmd);
@@ -29,20 +29,8 @@ export function register(program: Command): void {
 async function run(opts: Opts): Promise<void> {
   const r = await reproduceReal(opts);
   if (opts.json) {
-    printJson({
-      questions: r.questions,
-      answers: r.answers,
-      raters: r.raters,
-      gold_questions: r.goldQuestions,
-      gold_positives: r.goldPositives,
-      prior: r.prior,
-      images: r.images,
-      labels: r.labels,
-      images_with_labels: r.imagesWithLabels,
-      agreement: r.agreement,
-      outputs: r.outputs,
-      timings_ms: r.timings_ms,
-    });
+    const { scores: _scores, sets: _sets, ...summary } = r;
+    printJson(summary);
     return;
   }
   const lines = [`${r.labels} labels on ${r.imagesWithLabels} of ${r.images} images (${r.questions} rated pairs, ${r.answers} answers) -> ${r.outputs!.scores}, ${r.outputs!.labels}`];

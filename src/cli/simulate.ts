@@ -1,6 +1,5 @@
 /** `realabel simulate`: simulated models' logits and original labels, for tests, benches and demos. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { readLabelSets } from '../io/labels';
 import { simulateToDir } from '../simulate/write';
 import { Progress } from './progress';
 import { action, examples, parseFloatArg, parseIntArg, printJson, workersOption } from './common';
@@ -62,11 +61,10 @@ export function register(program: Command): void {
   ]);
   cmd.action(
     action(async (opts: Opts) => {
-      const truth = opts.truth ? readLabelSets(opts.truth, { numClasses: opts.classes }) : undefined;
       let bar: Progress | undefined;
       let shown = 0;
       const r = await simulateToDir(opts.out, {
-        images: opts.images, classes: opts.classes, models: opts.models, truth, seed: opts.seed,
+        images: opts.images, classes: opts.classes, models: opts.models, truth: opts.truth, seed: opts.seed,
         accuracy: opts.accuracy, confidence: opts.confidence, correlation: opts.correlation,
         labelNoise: opts.labelNoise, multiLabel: opts.multiLabel, rowOffset: opts.rowOffset, originalFit: opts.originalFit, workers: opts.workers,
         onProgress: (done, total) => {
@@ -77,7 +75,7 @@ export function register(program: Command): void {
       });
       bar?.finish();
       if (opts.json) {
-        printJson({ model_files: r.models, original: r.original, truth: r.truth, params: r.params, ...r.summary, timings_ms: r.timings_ms });
+        printJson({ modelFiles: r.models, original: r.original, truth: r.truth, params: r.params, ...r.summary, timingsMs: r.timingsMs });
       } else {
         process.stdout.write(
           `${r.summary.models} models of [${r.summary.n}, ${r.summary.c}] -> ${r.dir} ` +

@@ -29,7 +29,8 @@ import { Rng } from '../simulate/rng';
 import { simulateToDir, type SimulateFilesResult } from '../simulate/write';
 import { tasksToJsonl } from '../tasks/format';
 import { readProposalPairs } from '../tasks/read';
-import { tasks as makeTasks, type TasksSummary } from '../tasks/tasks';
+import { tasks as makeTasks } from '../tasks/tasks';
+import { checkSignal, throwIfAborted } from '../util/abort';
 import { now, since } from '../util/timer';
 import { demoClasses, synsetText } from './classes';
 import { labelChanges, modelRows, recovery, reordering, type LabelChanges, type ModelRow, type Recovery, type Reordering } from './compare';
@@ -67,6 +68,10 @@ export interface DemoOptions {
   threads?: number;
   /** Called when a stage starts. */
   onStage?: (stage: Stage, index: number, total: number) => void;
+  /** Called as each stage starts: stages done so far, of the total. */
+  onProgress?: (done: number, total: number) => void;
+  /** Stops at the next stage or kernel boundary with an AbortError. */
+  signal?: AbortSignal;
 }
 
 export interface AggregateSummary {
@@ -91,7 +96,7 @@ export interface DemoResult {
   gold: { images: number; questions: number; positives: number };
   select: { models: string[]; precision: number; recall: number; proposals_per_image: number; subsets_evaluated: number; reached_target: boolean };
   proposals_selected: ProposalRecord;
-  tasks: Pick<TasksSummary, 'tasks' | 'rated_images' | 'unrated_images' | 'rated_pairs'>;
+  tasks: { tasks: number; rated_images: number; unrated_images: number; rated_pairs: number };
   raters: { raters: number; answers: number; per_task: number; gold_raters: number; gold_answers: number; answers_per_rater: { p10: number; median: number; p90: number } };
   aggregate: { ds: AggregateSummary; gold: AggregateSummary };
   /** The original labels as one-label sets, against the truth. */
@@ -136,9 +141,12 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
     if (current) timings[current] = since(stageStart);
     current = s;
     stageStart = now();
+    throwIfAborted(signal);
     opts.onStage?.(s, STAGES.indexOf(s), STAGES.length);
+    opts.onProgress?.(STAGES.indexOf(s), STAGES.length);
   };
-  const run = { workers: o.workers, threads: o.threads };
+  const signal = checkSignal(opts.signal);
+  const run = { workers: o.workers, threads: o.threads, signal };
 
   stage('simulate');
   const classes = demoClasses(o.classes);
@@ -148,7 +156,7 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
   const sim = await simulateToDir(f('simulate'), {
     images: o.images, classes: o.classes, models: o.models, seed: o.seed, accuracy: ACCURACY, correlation: CORRELATION,
     labelNoise: LABEL_NOISE, multiLabel: MULTI_LABEL, originalFit: Array.from({ length: o.models }, () => MAX_FIT * fitRng.next()),
-    workers: o.workers,
+    workers: o.workers, signal,
   });
   Object.assign(files, { simulate: sim.params, truth: sim.truth, original: sim.original });
   const truth = readLabelSets(sim.truth);
@@ -198,15 +206,15 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
       // The paper's extra rater for animal classes: "the label is the original label", calibrated on t2.
       pseudoRaters: method === 'gold' ? [{ rule: 'original-label', classes: [0, classes.animals], goldMinYes: 2 }] : [],
       original: sim.original, out: files[`scores_${method}`], labelsOut: files[`real_${method}`], prCurve: files[`pr_${method}`],
-      threads: o.threads,
+      threads: o.threads, signal,
     });
   }
   const sets = { ds: readLabelSets(files.real_ds), gold: readLabelSets(files.real_gold) };
   const original = Int32Array.from(truth, (_, i) => all.proposals.original[i]);
 
   stage('evaluate');
-  const ev = await evaluateFiles({ labels: files.real_gold, predictions: sim.models, original: sim.original, threads: o.threads });
-  const evTrue = await evaluateFiles({ labels: sim.truth, predictions: sim.models, threads: o.threads });
+  const ev = await evaluateFiles({ labels: files.real_gold, predictions: sim.models, original: sim.original, threads: o.threads, signal });
+  const evTrue = await evaluateFiles({ labels: sim.truth, predictions: sim.models, threads: o.threads, signal });
   const rows = modelRows(
     ev.models.map((m) => m.name), ev.models.map((m) => m.realTop1 ?? 0), ev.models.map((m) => m.originalTop1 ?? 0),
     evTrue.models.map((m) => m.realTop1 ?? 0),
@@ -215,7 +223,7 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
   writeFileAtomicSync(files.evaluate, `${JSON.stringify({ labels: files.real_gold, models: rows }, null, 2)}\n`);
 
   stage('analyze');
-  const analysis = await analyzeFiles({ labels: files.real_gold, original: sim.original, predictions: sim.models, synsets: files.synsets, threads: o.threads });
+  const analysis = await analyzeFiles({ labels: files.real_gold, original: sim.original, predictions: sim.models, synsets: files.synsets, threads: o.threads, signal });
   const report = await writeReport(analysis, f('report'), { inputs: { labels: files.real_gold, original: sim.original, synsets: files.synsets } });
   files.report = report.report;
   timings.analyze = since(stageStart);
@@ -228,7 +236,7 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
     gold: { images: gold.images, questions: gold.image.length, positives: gold.positives },
     select: summarizeSelect(selected),
     proposals_selected: statsRecord(proposalStats(selectedProposals)),
-    tasks: { tasks: t.summary.tasks, rated_images: t.summary.rated_images, unrated_images: t.summary.unrated_images, rated_pairs: t.summary.rated_pairs },
+    tasks: { tasks: t.summary.tasks, rated_images: t.summary.ratedImages, unrated_images: t.summary.unratedImages, rated_pairs: t.summary.ratedPairs },
     raters: {
       raters: answers.raters, answers: answers.answers, per_task: RATERS_PER_TASK, gold_raters: answers.goldRaters, gold_answers: answers.goldAnswers,
       answers_per_rater: answers.answersPerRater,
@@ -244,6 +252,7 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
     files,
     timings_ms: timings,
   };
+  throwIfAborted(signal);
   files.summary = f('summary.json');
   writeFileAtomicSync(files.summary, `${JSON.stringify(result, null, 2)}\n`);
   return result;

@@ -24,7 +24,7 @@
  * workload.
  */
 import type { NdArray } from '../io/npy';
-import { Rng } from '../simulate/rng';
+import type { Rng } from '../simulate/rng';
 import { imageFileName } from '../io/imagenet-files';
 
 export const PRESENT_MEAN = [0.3207, 0.166, 0.5132];
@@ -52,7 +52,7 @@ export interface Rater {
 
 /** Marsaglia-Tsang gamma(shape, 1). */
 function gamma(rng: Rng, shape: number): number {
-  if (shape < 1) return gamma(rng, shape + 1) * Math.pow(1 - rng.next(), 1 / shape);
+  if (shape < 1) return gamma(rng, shape + 1) * (1 - rng.next()) ** (1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {

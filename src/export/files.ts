@@ -6,7 +6,7 @@ import { readSynsets } from '../io/synsets';
 import { checkSignal, throwIfAborted } from '../util/abort';
 import { exportLabels, type ExportFormat } from './export';
 
-export interface ExportFilesOptions {
+export interface ExportLabelsFilesOptions {
   /** Label sets (real.json format). */
   labels: string;
   format: ExportFormat;
@@ -19,7 +19,7 @@ export interface ExportFilesOptions {
   signal?: AbortSignal;
 }
 
-export interface ExportFilesResult {
+export interface ExportLabelsFilesResult {
   out: string;
   format: ExportFormat;
   /** Label sets (images). */
@@ -29,7 +29,7 @@ export interface ExportFilesResult {
   labels: number;
 }
 
-export async function exportFiles(opts: ExportFilesOptions): Promise<ExportFilesResult> {
+export async function exportLabelsFiles(opts: ExportLabelsFilesOptions): Promise<ExportLabelsFilesResult> {
   const signal = checkSignal(opts.signal);
   const numClasses = opts.numClasses ?? 1000;
   const sets = readLabelSets(opts.labels, { numClasses });

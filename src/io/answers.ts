@@ -172,7 +172,10 @@ function checkUniqueIds(file: string, ids: string[]): void {
 
 /** Collects the answers of one rater row; every (rater, question) must be all-zero or one-hot. */
 function scanOneHot(file: string, d: ArrayLike<number | bigint>, r: number, Q: number, A: number, w: number, out: Builder, base: number): void {
-  if (A === 3 && d instanceof Float64Array) return scanOneHot3(file, d.subarray(base, base + Q * 3), r, Q, w, out);
+  if (A === 3 && d instanceof Float64Array) {
+    scanOneHot3(file, d.subarray(base, base + Q * 3), r, Q, w, out);
+    return;
+  }
   for (let q = 0, at = base; q < Q; q++, at += A) {
     let hot = -1;
     for (let a = 0; a < A; a++) {

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import { FormatError } from '../errors';
 import { withTempFileSync } from './atomic';
-import { decodeData, decodeElements, encodeNpyChunks, type NdArray } from './npy';
+import { decodeData, decodeElements, encodeNpyStream, type NdArray } from './npy';
 import { headerLength, parseHeader, type NpyHeader } from './npy-header';
 import { AsyncMemberStream, hasDirectInflate, openMemberSync, readDirectory, writeZip, type ByteReader, type ZipEntry } from './zip';
 import { openRead } from './files';
@@ -235,7 +235,7 @@ export async function readNpzAsync(file: string, names?: string[]): Promise<Reco
 export function writeNpz(file: string, entries: Record<string, NdArray>, opts: { compress?: boolean } = {}): void {
   const inputs = Object.entries(entries).map(([name, arr]) => ({
     name: `${name}.npy`,
-    chunks: encodeNpyChunks(arr),
+    ...encodeNpyStream(arr),
     compress: Boolean(opts.compress),
   }));
   withTempFileSync(file, (tmp) => {

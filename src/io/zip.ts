@@ -456,36 +456,82 @@ export class AsyncMemberStream extends QueuedReader implements ByteReader {
 
 export interface ZipInput {
   name: string;
-  chunks: Uint8Array[];
+  /** The member's bytes in order (each chunk may be reused once the next is asked for). */
+  chunks: Iterable<Uint8Array>;
+  /** Their total length, known up front (it decides zip64). */
+  size: number;
   compress: boolean;
 }
 
-/** Writes a zip (zip64 where needed) to an open fd. */
+/**
+ * Writes a zip (zip64 where needed) to an open fd, streaming: each chunk is
+ * CRC'd, deflated by the addon (one raw-deflate stream per member, the same
+ * bytes as a one-shot deflateRawSync at level 6) and written as it comes,
+ * and the local header's CRC and sizes are filled in afterwards.
+ */
 export function writeZip(fd: number, inputs: ZipInput[]): void {
   let offset = 0;
   const central: Buffer[] = [];
   for (const input of inputs) {
-    // Stored members are written chunk by chunk, so they may exceed one Buffer (zip64).
-    let crc = 0;
-    let size = 0;
-    for (const c of input.chunks) {
-      crc = crc32(c, crc);
-      size += c.length;
-    }
-    const body = input.compress ? [zlib.deflateRawSync(Buffer.concat(input.chunks), { level: 6 })] : input.chunks;
-    const csize = body.reduce((a, c) => a + c.length, 0);
     const name = Buffer.from(input.name, 'utf8');
-    const z64 = size >= U32_MAX || csize >= U32_MAX || offset >= U32_MAX;
+    // Deflate adds at most 5 bytes per 16 KiB block and a few more: zip64 decided from the size alone.
+    const z64 = input.size + (input.size >>> 12) + 1024 >= U32_MAX || offset >= U32_MAX;
     const method = input.compress ? 8 : 0;
+    const headerAt = offset;
+    const placeholder = localHeader(name, method, 0, 0, input.size, z64);
+    writeAll(fd, placeholder);
+    offset += placeholder.length;
+    const { crc, size, csize } = writeMember(fd, input);
+    if (size !== input.size) throw new Error(`zip member '${input.name}': ${size} bytes written, ${input.size} declared`);
     const local = localHeader(name, method, crc, csize, size, z64);
-    central.push(centralHeader(name, method, crc, csize, size, offset, z64));
-    writeAll(fd, local);
-    for (const c of body) writeAll(fd, c);
-    offset += local.length + csize;
+    writeAllAt(fd, local, headerAt);
+    central.push(centralHeader(name, method, crc, csize, size, headerAt, z64));
+    offset += csize;
   }
   const cd = Buffer.concat(central);
   writeAll(fd, cd);
   writeAll(fd, endRecords(inputs.length, cd.length, offset));
+}
+
+/** Compressed output is written through one buffer of this size. */
+const DEFLATE_OUT_BYTES = 1 << 18;
+
+function writeMember(fd: number, input: ZipInput): { crc: number; size: number; csize: number } {
+  let crc = 0;
+  let size = 0;
+  let csize = 0;
+  const emit = (out: Uint8Array) => {
+    if (out.length) writeAll(fd, out);
+    csize += out.length;
+  };
+  const addon = nativeAddon();
+  const native = input.compress && typeof addon?.ioDeflate === 'function';
+  const handle = native ? addon!.ioDeflaterCreate(6) : null;
+  const out = native ? new Uint8Array(DEFLATE_OUT_BYTES) : null;
+  const deflate = (c: Uint8Array, finish: boolean) => {
+    for (let at = 0; ; ) {
+      const [used, produced, ended]: [number, number, boolean] = addon!.ioDeflate(handle!, c.subarray(at), out!, finish);
+      at += used;
+      emit(out!.subarray(0, produced));
+      if (ended || (!finish && at === c.length && produced < out!.length)) return;
+    }
+  };
+  const copies: Uint8Array[] = []; // without the addon: one-shot deflate at the end
+  for (const c of input.chunks) {
+    crc = crc32(c, crc);
+    size += c.length;
+    if (!input.compress) emit(c);
+    else if (native) deflate(c, false);
+    else copies.push(Uint8Array.from(c)); // chunks may be reused buffers
+  }
+  if (native) deflate(new Uint8Array(0), true);
+  else if (input.compress) emit(zlib.deflateRawSync(Buffer.concat(copies), { level: 6 }));
+  return { crc, size, csize };
+}
+
+function writeAllAt(fd: number, bytes: Uint8Array, position: number): void {
+  let off = 0;
+  while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off, position + off);
 }
 
 function localHeader(name: Buffer, method: number, crc: number, csize: number, size: number, z64: boolean): Buffer {

@@ -11,6 +11,7 @@
  */
 import type { Sharp, KernelEnum } from 'sharp';
 import { FormatError, UnsupportedError, UsageError } from '../errors';
+import { requirePackages } from '../util/optional';
 
 export type Layout = 'nchw' | 'nhwc';
 export type ResizeKernel = keyof KernelEnum;
@@ -75,6 +76,7 @@ let sharpModule: SharpFn | undefined;
 /** Loads sharp lazily (the CLI's other commands never need libvips). */
 function loadSharp(): SharpFn {
   if (!sharpModule) {
+    requirePackages('image preprocessing', ['sharp']);
     sharpModule = require('sharp') as SharpFn; // CommonJS: the module is the function
   }
   return sharpModule;

@@ -135,7 +135,14 @@ export interface NativeAddon extends SyncKernels, AsyncKernels {
   ioInflaterCreate(): NativeInflater;
   /** Inflates from input into output: [consumed, produced, ended]. */
   ioInflate(handle: NativeInflater, input: Uint8Array, output: Uint8Array): [number, number, boolean];
+  /** A raw-deflate compressor at `level` for ioDeflate. */
+  ioDeflaterCreate(level: number): NativeDeflater;
+  /** Deflates from input into output (finish: end the stream): [consumed, produced, ended]. */
+  ioDeflate(handle: NativeDeflater, input: Uint8Array, output: Uint8Array, finish: boolean): [number, number, boolean];
 }
+
+/** An opaque deflater handle (a type-tagged Napi::External). */
+export type NativeDeflater = { readonly __brand: 'realabel.Deflater' };
 
 /** An opaque inflater handle (a type-tagged Napi::External). */
 export type NativeInflater = { readonly __brand: 'realabel.Inflater' };

@@ -217,43 +217,50 @@ const WORKER = path.resolve(__dirname, '..', '..', 'dist', 'serve', 'quality-wor
 
 /**
  * Keeps the latest quality snapshot, recomputed in a worker thread at most
- * once at a time and soon after answers change (poke). With adaptive
- * re-rating it raises the target of complete tasks still inside the band.
+ * once at a time. The admin page asks for it (a snapshot younger than
+ * `maxAgeMs` is reused); with adaptive re-rating, answers also schedule a
+ * refresh (poke), spaced by at least four times the last computation, and
+ * complete tasks still inside the band get a higher target.
  */
 export class QualityService {
   private last: Quality | null = null;
+  private lastAt = 0;
+  private lastMs = 0;
   private running: Promise<Quality> | null = null;
   private dirty = true;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private worker: Worker | null = null;
 
-  constructor(private readonly dbFile: string, private readonly db: Db, private readonly adaptive?: AdaptiveOptions, private readonly delayMs = 1000) {}
+  constructor(private readonly dbFile: string, private readonly db: Db, private readonly adaptive?: AdaptiveOptions, private readonly delayMs = 1000, private readonly maxAgeMs = 2000) {}
 
-  /** Answers changed: recompute soon (debounced). */
+  /** Answers changed: with adaptive re-rating, recompute soon. */
   poke(): void {
     this.dirty = true;
-    if (this.timer || this.closed || this.delayMs <= 0) return;
+    if (!this.adaptive || this.timer || this.closed || this.delayMs <= 0) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.dirty) this.refresh().catch(() => undefined);
-    }, this.delayMs);
+    }, Math.max(this.delayMs, 4 * this.lastMs));
     this.timer.unref();
   }
 
-  /** The latest snapshot, computed now when none exists yet. */
+  /** The latest snapshot: reused while nothing changed or while it is young, else recomputed. */
   async latest(): Promise<Quality> {
-    if (this.last && !this.dirty) return this.last;
-    return this.last && this.running ? this.last : this.refresh();
+    if (this.last && (!this.dirty || Date.now() - this.lastAt < this.maxAgeMs)) return this.last;
+    return this.refresh();
   }
 
   /** Recomputes (joining a run in progress) and applies adaptive targets. */
   refresh(): Promise<Quality> {
     if (this.running) return this.running;
     this.dirty = false;
+    const started = Date.now();
     this.running = this.run()
       .then((q) => {
         this.last = q;
+        this.lastAt = Date.now();
+        this.lastMs = this.lastAt - started;
         if (this.adaptive && !this.closed) this.raiseTargets(q.in_band_tasks);
         return q;
       })

@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestError, type SubmittedAnswer } from './assign';
 import { exportAnswers, EXPORT_FORMATS, type ExportFormat } from './export';
 import { adminPage, ratePage } from './pages';
-import { addRater, raterByToken, type Rater } from './store';
+import { addRater, raterByToken, stmt, type Rater } from './store';
 
 const errorSchema = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } } };
 
@@ -145,7 +145,7 @@ export function registerRoutes(app: FastifyInstance): void {
 
   app.get('/images/:image', { schema: { params: { type: 'object', properties: { image: { type: 'string', pattern: '^\\d{1,10}$' } } } } }, async (req, reply) => {
     const image = Number((req.params as { image: string }).image);
-    const known = ctx.db.prepare('SELECT 1 FROM tasks WHERE image = ? AND skipped = 0 LIMIT 1').get(image);
+    const known = stmt(ctx.db, 'SELECT 1 FROM tasks WHERE image = ? AND skipped = 0 LIMIT 1').get(image);
     const file = known ? ctx.resolveImage(image) : undefined;
     if (!file) return fail(reply, 404, 'not_found', `image ${image} is not a task image`);
     const jpeg = await ctx.images.get(`i${image}`, file);

@@ -124,8 +124,19 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
   return db;
 }
 
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/** A prepared statement, prepared once per connection (preparing costs more than running a point query). */
+export function stmt(db: Db, sql: string): Database.Statement {
+  let m = statements.get(db);
+  if (!m) statements.set(db, (m = new Map()));
+  let s = m.get(sql);
+  if (!s) m.set(sql, (s = db.prepare(sql)));
+  return s;
+}
+
 export function getMeta(db: Db, key: string): string | undefined {
-  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  const row = stmt(db, 'SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
   return row?.value;
 }
 
@@ -254,5 +265,5 @@ export function addRater(db: Db, name: string, at = Date.now()): Rater {
 }
 
 export function raterByToken(db: Db, token: string): Rater | undefined {
-  return db.prepare('SELECT id, name, token, served, banned_at FROM raters WHERE token = ?').get(token) as Rater | undefined;
+  return stmt(db, 'SELECT id, name, token, served, banned_at FROM raters WHERE token = ?').get(token) as Rater | undefined;
 }

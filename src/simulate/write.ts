@@ -8,7 +8,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomicSync } from '../io/atomic';
-import { writeLabelSets } from '../io/labels';
+import { AbortError } from '../errors';
+import { readLabelSets, writeLabelSets } from '../io/labels';
+import { checkSignal } from '../util/abort';
 import { npyHeader, writeNpy } from '../io/npy';
 import { createPool, resolveWorkers, workerFailed } from '../util/workers';
 import { now, since } from '../util/timer';
@@ -16,9 +18,13 @@ import { CHUNK_ROWS, chunkCount, planSimulation, truthSets, type SimulateOptions
 import type { SimulateTask } from './worker';
 import { makeDirs } from '../io/files';
 
-export interface SimulateFilesOptions extends SimulateOptions {
+export interface SimulateFilesOptions extends Omit<SimulateOptions, 'truth'> {
+  /** Multi-label truth: label sets, or a file in real.json format (default: generated). */
+  truth?: SimulateOptions['truth'] | string;
   workers?: number;
   onProgress?: (chunksDone: number, chunksTotal: number) => void;
+  /** Stops the workers with an AbortError; nothing is left behind. */
+  signal?: AbortSignal;
 }
 
 export interface SimulateFilesResult {
@@ -28,7 +34,7 @@ export interface SimulateFilesResult {
   truth: string;
   params: string;
   summary: SimulationSummary;
-  timings_ms: { plan: number; logits: number; total: number };
+  timingsMs: { plan: number; logits: number; total: number };
 }
 
 export interface SimulationSummary {
@@ -97,9 +103,9 @@ async function writeLogits(plan: SimulationPlan, temps: string[], headerBytes: n
           chunkStart: Math.floor((chunks * t) / tasks), chunkEnd: Math.floor((chunks * (t + 1)) / tasks),
         };
         const what = `simulate rows ${task.chunkStart * CHUNK_ROWS}..${Math.min(plan.n, task.chunkEnd * CHUNK_ROWS) - 1}`;
-        return pool.run(task).then(
+        return pool.run<number>(task, { signal: opts.signal }).then(
           (k: number) => opts.onProgress?.((done += k), chunks),
-          (err: unknown) => Promise.reject(workerFailed(err, what)),
+          (err: unknown) => Promise.reject(opts.signal?.aborted ? new AbortError() : workerFailed(err, what)),
         );
       }),
     );
@@ -110,8 +116,10 @@ async function writeLogits(plan: SimulationPlan, temps: string[], headerBytes: n
 
 /** Simulates and writes the files into `dir` (created when missing). */
 export async function simulateToDir(dir: string, opts: SimulateFilesOptions): Promise<SimulateFilesResult> {
+  checkSignal(opts.signal);
   const t0 = now();
-  const plan = planSimulation(opts);
+  const truthSetsGiven = typeof opts.truth === 'string' ? readLabelSets(opts.truth, { numClasses: opts.classes }) : opts.truth;
+  const plan = planSimulation({ ...opts, truth: truthSetsGiven });
   const tPlan = since(t0);
   const created = makeDirs(dir);
   const names = modelFileNames(plan.models);
@@ -135,5 +143,5 @@ export async function simulateToDir(dir: string, opts: SimulateFilesOptions): Pr
   writeLabelSets(truth, truthSets(plan));
   const summary = summarize(plan, names);
   writeFileAtomicSync(params, `${JSON.stringify(summary, null, 2)}\n`);
-  return { dir, models: files, original, truth, params, summary, timings_ms: { plan: tPlan, logits: tLogits, total: since(t0) } };
+  return { dir, models: files, original, truth, params, summary, timingsMs: { plan: tPlan, logits: tLogits, total: since(t0) } };
 }

@@ -3,20 +3,19 @@
  * with one line on stderr that names the offending file and the problem, and
  * leaves nothing behind in its output folder (no output file, no temp file).
  *
- * Each case runs the built CLI (`node bin/realabel.js`, dist/ from `npm
- * test`'s pretest) in a child process, against small fixtures written here:
+ * Each case runs the CLI in this process (`runCli`: the same program as
+ * `bin/realabel.js`, its workers from dist/), against small fixtures written here:
  * truncated and garbage .npy/.npz, NaN logits, K too large, CSVs with a
  * missing column, short rows or no header, real.json that is not JSON or has
  * labels out of range, predictions of the wrong length.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeNpy, encodeNpy, type NdArray } from '../../src/io/npy';
 import { writeNpz } from '../../src/io/npz';
+import { runCli } from '../helpers/cli';
 import { tmpDir } from '../helpers/tmp';
 
-const BIN = path.resolve(__dirname, '..', '..', 'bin', 'realabel.js');
 const dir = tmpDir('realabel-failures-');
 const N = 20;
 const C = 10;
@@ -178,27 +177,26 @@ const cases: Case[] = [
   { name: 'logits: an image list that is not UTF-8', args: ['logits', '--model', 'images.onnx', '--images', 'list.txt', '--out', '{out}/l.npy', '--workers', '1'], names: 'list.txt', says: /line 2: not valid UTF-8/ },
 ];
 
-function run(args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args], {
-    cwd: dir, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL', env: { ...process.env, REALABEL_DEBUG: '', ORT_DISABLE_TELEMETRY: '1' },
-  });
+async function run(args: string[]) {
+  const r = await runCli(args, { cwd: dir });
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 let proposals = '';
 
 describe('every command fails cleanly on bad input', () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     fs.writeFileSync(f('synsets-bad.txt.csv'), fs.readFileSync(f('synsets-bad.txt')));
-    const r = run(['propose', '--logits', 'm0.npy', 'm1.npy', 'm2.npy', '--original', 'orig.npy', '--out', 'good-proposals.npz']);
+    const r = await run(['propose', '--logits', 'm0.npy', 'm1.npy', 'm2.npy', '--original', 'orig.npy', '--out', 'good-proposals.npz']);
     expect(r.stderr).toBe('');
     proposals = 'good-proposals.npz';
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))('%s', (_, c) => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     const out = fs.mkdtempSync(path.join(dir, 'out-'));
     const args = c.args.map((a) => a.replace('{out}', out).replace('{propose}', proposals));
     const before = fs.readdirSync(dir).sort();
-    const r = run(args);
+    const r = await run(args);
     const where = `realabel ${args.join(' ')}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
     expect({ status: r.status, where }).toEqual({ status: 1, where });
     // One line, naming the file and the problem.

@@ -20,7 +20,7 @@ const SIZE = { images: 2000, classes: 30, models: 5, seed: 7 };
 let r: DemoResult;
 
 beforeAll(async () => {
-  r = await demo({ ...SIZE, out: path.join(dir, 'a') });
+  r = await demo({ ...SIZE, out: path.join(dir, 'a', 'b') }); // parents created like mkdir -p
 });
 
 function ones(t: Float64Array): number {
@@ -125,5 +125,5 @@ test('bad sizes are user errors naming the option', async () => {
   await expect(demo({ out: path.join(dir, 'c'), images: 10 })).rejects.toThrow(/`images` must be an integer in \[100/);
   await expect(demo({ out: path.join(dir, 'c'), models: 30 })).rejects.toThrow(/`models`/);
   fs.writeFileSync(path.join(dir, 'file'), 'x');
-  await expect(demo({ out: path.join(dir, 'file'), images: 100 })).rejects.toMatchObject({ name: 'UsageError', message: expect.stringMatching(/file: --out is a file/) });
+  await expect(demo({ out: path.join(dir, 'file'), images: 100 })).rejects.toMatchObject({ name: 'UsageError', message: expect.stringMatching(/file: `out` is a file/) });
 });

@@ -19,19 +19,15 @@ import { readGoldTruth } from '../../src/aggregate/truth';
 import { tmpDir } from '../helpers/tmp';
 
 const dir = tmpDir('realabel-answers-fuzz-');
-const TIME_BOUND_MS = 2000;
 const RUNS = Number(process.env.REALABEL_FUZZ_RUNS ?? 600);
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: RealabelError };
 
 async function outcome<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
-  const t0 = Date.now();
   try {
     const value = await fn();
-    expect(Date.now() - t0).toBeLessThan(TIME_BOUND_MS);
     return { ok: true, value };
   } catch (err) {
-    expect(Date.now() - t0).toBeLessThan(TIME_BOUND_MS);
     if (!(err instanceof RealabelError)) throw new Error(`untyped error: ${(err as Error)?.stack ?? String(err)}`);
     return { ok: false, error: err };
   }

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** Test folders whose suites call native kernels. */
-export const NATIVE_SUITES = ['test/topk/', 'test/pool/', 'test/aggregate/', 'test/evaluate/', 'test/subsets/', 'test/propose/', 'test/native/limits'];
+const NATIVE_SUITES = ['test/topk/', 'test/pool/', 'test/aggregate/', 'test/evaluate/', 'test/subsets/', 'test/propose/', 'test/native/limits'];
 
 function runtime(name: string): string | null {
   const r = spawnSync('gcc', [`-print-file-name=${name}`], { encoding: 'utf8' });

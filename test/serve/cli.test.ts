@@ -54,7 +54,7 @@ test('serve --json prints url and admin token; raters add and export work on its
   const rater = JSON.parse(add.stdout);
   expect(rater.url).toBe(`${url}/rate?token=${rater.token}`);
   const auth = { authorization: `Bearer ${rater.token}` };
-  const task = await (await fetch(`${url}/api/next`, { headers: auth })).json();
+  const task: any = await (await fetch(`${url}/api/next`, { headers: auth })).json();
   const r = await fetch(`${url}/api/answers`, {
     method: 'POST', headers: { ...auth, 'content-type': 'application/json' },
     body: JSON.stringify({ assignment: task.assignment, answers: task.labels.map((l: { label: number }) => ({ label: l.label, answer: 'yes' })) }),
@@ -86,7 +86,7 @@ test('kill -9 under load loses no acknowledged answer', async () => {
   const tokens: string[] = [];
   for (let i = 0; i < 6; i++) {
     const r = await fetch(`${url}/api/raters`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `r${i}` }) });
-    tokens.push((await r.json()).token);
+    tokens.push(((await r.json()) as { token: string }).token);
   }
   const acknowledged: Array<{ token: string; assignment: string; stored: number }> = [];
   let killed = false;
@@ -97,13 +97,13 @@ test('kill -9 under load loses no acknowledged answer', async () => {
       try {
         const t = await fetch(`${url}/api/next`, { headers: auth });
         if (t.status !== 200) return;
-        const task = await t.json();
+        const task: any = await t.json();
         const r = await fetch(`${url}/api/answers`, {
           method: 'POST', headers: { ...auth, 'content-type': 'application/json' },
           body: JSON.stringify({ assignment: task.assignment, answers: task.labels.map((l: { label: number }) => ({ label: l.label, answer: 'no' })) }),
         });
         if (r.status === 200) {
-          acknowledged.push({ token, assignment: task.assignment, stored: (await r.json()).stored });
+          acknowledged.push({ token, assignment: task.assignment, stored: ((await r.json()) as { stored: number }).stored });
           if (acknowledged.length >= KILL_AFTER && !killed) {
             killed = true;
             process.kill(child.pid!, 'SIGKILL');

@@ -71,12 +71,9 @@ describeData('WordNet hierarchy of the 1,000 ImageNet classes', () => {
     .split('\n')
     .map((l) => l.slice(0, 9));
 
-  it('builds every class path to entity, fast', () => {
-    classHierarchy(wnids.slice(0, 10)); // warm up the module code
-    const t0 = performance.now();
+  it('builds every class path to entity', () => {
+    // Its speed is bench/tasks.js's to show: a timed bound here fails on a loaded machine.
     const h = classHierarchy(wnids);
-    const ms = performance.now() - t0;
-    expect(ms).toBeLessThan(200);
     expect(h.paths).toHaveLength(1000);
     h.paths.forEach((p, i) => {
       expect(p[0]).toBe(ENTITY_OFFSET);

@@ -1,9 +1,9 @@
-/** README.md documents every command and every one of its flags (so the reference cannot fall behind). */
+/** docs/cli.md documents every command and every one of its flags (so the reference cannot fall behind). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildProgram } from '../../src/cli/main';
 
-const doc = fs.readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
+const doc = fs.readFileSync(path.resolve(__dirname, '..', '..', 'docs', 'cli.md'), 'utf8');
 
 /** The text of `### \`realabel NAME...\`` up to the next heading of that level. */
 function section(name: string): string {
@@ -16,7 +16,7 @@ function section(name: string): string {
 
 const commands = buildProgram().commands.filter((c) => c.name() !== 'demo' && c.name() !== 'serve');
 
-test.each(commands.map((c) => [c.name(), c] as const))('README.md documents realabel %s and all its flags', (name, cmd) => {
+test.each(commands.map((c) => [c.name(), c] as const))('docs/cli.md documents realabel %s and all its flags', (name, cmd) => {
   const text = section(name);
   expect(text).not.toBe('');
   for (const opt of cmd.options) if (opt.long && opt.long !== '--help') expect(text).toContain(`\`${opt.long}`);
@@ -25,8 +25,7 @@ test.each(commands.map((c) => [c.name(), c] as const))('README.md documents real
 
 test('docs/cli.md documents realabel demo and all its flags', () => {
   const demo = buildProgram().commands.find((c) => c.name() === 'demo')!;
-  const cliDoc = fs.readFileSync(path.resolve(__dirname, '..', '..', 'docs', 'cli.md'), 'utf8');
-  const text = cliDoc.slice(cliDoc.indexOf('## `realabel demo`'), cliDoc.indexOf('## Try it on the real release'));
+  const text = doc.slice(doc.indexOf('## `realabel demo`'), doc.indexOf('## Try it on the real release'));
   for (const opt of demo.options) if (opt.long) expect(text).toContain(`\`${opt.long}`);
   expect(text).not.toContain('DEMO_SUMMARY');
 });
