@@ -11,6 +11,9 @@ const SLOW = [
   'test/native/sanitized.test.ts',
   'test/cli/determinism.test.ts',
   'test/cli/workers.test.ts',
+  'test/cli/worker-shutdown.test.ts',
+  'test/cli/output-folders.test.ts',
+  'test/cli/closed-pipe.test.ts',
   'test/cli/json.test.ts',
   'test/topk/topk-cifar.test.ts',
   'test/topk/topk.test.ts',
@@ -41,6 +44,8 @@ const project = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true }],
   },
+  // Every fast-check property runs from one fixed seed (test/helpers/fuzz-seed.js).
+  setupFiles: ['<rootDir>/test/helpers/fuzz-seed.js'],
 };
 
 /** @type {import('jest').Config} */

@@ -44,6 +44,13 @@ export class UnsupportedError extends RealabelError {
   }
 }
 
+/** An output path that cannot be written (missing or unwritable folder, a file in the way, a full disk). */
+export class OutputError extends RealabelError {
+  constructor(message: string, file?: string) {
+    super('E_OUTPUT', message, file);
+  }
+}
+
 /** Bad API options (the CLI reports them with their flag names). */
 export class UsageError extends RealabelError {
   /** `option`: the option the message starts with or names (see RealabelError.option). */

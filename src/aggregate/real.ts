@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FormatError, ValidationError } from '../errors';
 import { readAnswers, withKnownWorkers, type AnswerTable } from '../io/answers';
+import { checkOutputFolder, intoNewFolder } from '../io/files';
 import { toInt32 } from '../io/convert';
 import { readLabelSets, writeLabelSets, type LabelSets } from '../io/labels';
 import { readNpy, type NdArray } from '../io/npy';
@@ -205,7 +206,7 @@ export interface ReproduceRealOptions {
   data: string | RealRelease;
   /** imagenet_val_original_labels.npy, or the labels. */
   original: string | ArrayLike<number>;
-  /** Output folder for scores.npz and real.json; nothing is written when absent. */
+  /** Output folder for scores.npz and real.json (created like mkdir -p); nothing is written when absent. */
   out?: string;
   threshold?: number;
   threads?: number;
@@ -243,9 +244,8 @@ export interface ReproduceRealResult {
 export async function reproduceReal(opts: ReproduceRealOptions): Promise<ReproduceRealResult> {
   const signal = checkSignal(opts.signal);
   const threshold = opts.threshold ?? REAL_THRESHOLD;
-  if (opts.out !== undefined && (!fs.existsSync(opts.out) || !fs.statSync(opts.out).isDirectory())) {
-    throw new ValidationError('the output folder does not exist', opts.out);
-  }
+  // The folder is created (mkdir -p) only when the outputs are written; a file in the way fails now.
+  if (opts.out !== undefined) checkOutputFolder(opts.out);
   let t0 = now();
   const originalFile = typeof opts.original === 'string' ? opts.original : 'original';
   const original = typeof opts.original === 'string' ? readOriginalLabels(opts.original) : originalOf(opts.original, originalFile);
@@ -282,8 +282,10 @@ export async function reproduceReal(opts: ReproduceRealOptions): Promise<Reprodu
   t0 = now();
   const outputs = opts.out === undefined ? null : { scores: path.join(opts.out, 'scores.npz'), labels: path.join(opts.out, 'real.json') };
   if (outputs) {
-    writeScores(outputs.scores, scores, main.info ?? taskNames(main.tasks));
-    writeLabelSets(outputs.labels, sets);
+    await intoNewFolder(opts.out!, () => {
+      writeScores(outputs.scores, scores, main.info ?? taskNames(main.tasks));
+      writeLabelSets(outputs.labels, sets);
+    });
   }
   const write = since(t0);
 

@@ -7,6 +7,7 @@ import type { Backend } from '../native/addon';
 import { UsageError } from '../errors';
 import { checkSignal, throwIfAborted } from '../util/abort';
 import { writeReport, type WrittenReport } from './write-report';
+import { checkOutputFolder } from '../io/files';
 import { analyzeScored, classInfo, type AnalysisResult, type AnalyzeTuning } from './analyze';
 
 export interface AnalyzeFilesOptions extends AnalyzeTuning {
@@ -33,6 +34,7 @@ export interface AnalyzeFilesResult extends AnalysisResult {
 }
 
 export async function analyzeFiles(opts: AnalyzeFilesOptions): Promise<AnalyzeFilesResult> {
+  if (opts.out) checkOutputFolder(opts.out); // a file in the way fails before the analysis, not after
   const result = await analyzeInputs(opts);
   throwIfAborted(opts.signal);
   if (!opts.out) return result;

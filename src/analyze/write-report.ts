@@ -12,7 +12,7 @@ import { allCharts } from './charts';
 import { renderSvgs, svgToPng } from './render';
 import { renderReport, type RenderedChart, type ReportInputs } from './report';
 import { analysisTables } from './tables';
-import { makeDirs } from '../io/files';
+import { intoNewFolder, makeDirs } from '../io/files';
 
 export interface WriteReportOptions {
   /** Also write a PNG of every figure. */
@@ -30,14 +30,17 @@ export interface WrittenReport {
 export async function writeReport(result: AnalysisResult, dir: string, opts: WriteReportOptions = {}): Promise<WrittenReport> {
   const files = await renderFiles(result, opts);
   const out = path.resolve(dir);
-  const stage = fs.mkdtempSync(path.join(path.dirname(out), `.${path.basename(out)}.tmp-`));
-  try {
-    for (const [name, data] of files) fs.writeFileSync(path.join(stage, name), data);
-    makeDirs(out);
-    for (const [name] of files) fs.renameSync(path.join(stage, name), path.join(out, name));
-  } finally {
-    fs.rmSync(stage, { recursive: true, force: true });
-  }
+  // Files are staged beside the folder, then moved in: its parents are created first (mkdir -p).
+  await intoNewFolder(path.dirname(out), () => {
+    const stage = fs.mkdtempSync(path.join(path.dirname(out), `.${path.basename(out)}.tmp-`));
+    try {
+      for (const [name, data] of files) fs.writeFileSync(path.join(stage, name), data);
+      makeDirs(out);
+      for (const [name] of files) fs.renameSync(path.join(stage, name), path.join(out, name));
+    } finally {
+      fs.rmSync(stage, { recursive: true, force: true });
+    }
+  });
   return { dir: out, report: path.join(out, 'report.html'), files: [...files.keys()] };
 }
 

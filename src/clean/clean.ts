@@ -40,23 +40,23 @@ export interface ClassCleaning {
   kept: number;
   dropped: number;
   /** Dropped because the prediction disagrees. */
-  dropped_disagree: number;
+  droppedDisagree: number;
   /** Dropped because the prediction agrees but the label's probability is below minProb. */
-  dropped_low_prob: number;
+  droppedLowProb: number;
 }
 
 export interface CleanResult {
   n: number;
   kept: number;
   dropped: number;
-  dropped_disagree: number;
-  dropped_low_prob: number;
-  min_prob: number | null;
+  droppedDisagree: number;
+  droppedLowProb: number;
+  minProb: number | null;
   /** What the predictions were read as ('argmax': a score matrix, used for its argmax only). */
   scores: 'top1' | 'argmax' | 'probabilities' | 'logits';
   /** Indices of the kept images, ascending. */
   keep: Int32Array;
-  per_class: ClassCleaning[];
+  perClass: ClassCleaning[];
 }
 
 export function clean(opts: CleanOptions): CleanResult {
@@ -74,7 +74,7 @@ export function cleanSource(
 ): CleanResult {
   const where = source.file ?? source.name;
   const minProb = opts.minProb ?? null;
-  if (minProb !== null && !(minProb >= 0 && minProb <= 1)) throw new UsageError(`min-prob must be in [0, 1], got ${minProb}`);
+  if (minProb !== null && !(minProb >= 0 && minProb <= 1)) throw new UsageError(`\`minProb\` must be in [0, 1], got ${minProb}`, 'minProb');
   if (source.n !== labels.length) {
     throw new ValidationError(`has ${source.n} predictions but ${labelsFile} has ${labels.length} labels`, where);
   }
@@ -167,15 +167,15 @@ class Accumulator {
   }
 
   result(scores: CleanResult['scores']): CleanResult {
-    const per_class = Array.from(this.n, (n, c) => ({
+    const perClass = Array.from(this.n, (n, c) => ({
       class: c, n, kept: n - this.disagree[c] - this.lowProb[c], dropped: this.disagree[c] + this.lowProb[c],
-      dropped_disagree: this.disagree[c], dropped_low_prob: this.lowProb[c],
+      droppedDisagree: this.disagree[c], droppedLowProb: this.lowProb[c],
     }));
-    const sum = (k: 'dropped_disagree' | 'dropped_low_prob') => per_class.reduce((s, x) => s + x[k], 0);
+    const sum = (k: 'droppedDisagree' | 'droppedLowProb') => perClass.reduce((s, x) => s + x[k], 0);
     return {
       n: this.labels.length, kept: this.kept, dropped: this.labels.length - this.kept,
-      dropped_disagree: sum('dropped_disagree'), dropped_low_prob: sum('dropped_low_prob'),
-      min_prob: this.minProb, scores, keep: this.keep.slice(0, this.kept), per_class,
+      droppedDisagree: sum('droppedDisagree'), droppedLowProb: sum('droppedLowProb'),
+      minProb: this.minProb, scores, keep: this.keep.slice(0, this.kept), perClass,
     };
   }
 }

@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .requiredOption('--original <file>', '.npy of original labels, int [N]')
     .option('--predictions <files...>', '.npy per model: int [N] top-1 classes or float [N, C] scores')
     .option('--synsets <file>', 'synset.txt, to name the classes')
-    .requiredOption('--out <dir>', 'output directory (report.html, CSVs, figures)')
+    .requiredOption('--out <dir>', 'output folder (report.html, CSVs, figures; created when missing)')
     .option('--png', 'also write a PNG of every figure')
     .option('--classes <n>', 'number of classes (default: synsets, score width, else 1000)', parseIntArg('--classes', 1, 1 << 24))
     .option('--oracle-threshold <p>', 'list co-occurring classes where the oracle is below this', parseFloatArg('--oracle-threshold', 0, 1), 0.9)

@@ -51,19 +51,19 @@ async function run(opts: Opts): Promise<void> {
 }
 
 function jsonOf(r: CleanResult, out: string, names?: string[]) {
-  const { keep: _keep, per_class, out: _out, classNames: _names, ...rest } = r as CleanResult & { out?: string; classNames?: string[] };
-  return { ...rest, out, per_class: per_class.map((p) => ({ ...p, ...(names ? { name: names[p.class] } : {}) })) };
+  const { keep: _keep, perClass, out: _out, classNames: _names, ...rest } = r as CleanResult & { out?: string; classNames?: string[] };
+  return { ...rest, out, perClass: perClass.map((p) => ({ ...p, ...(names ? { name: names[p.class] } : {}) })) };
 }
 
 function summary(r: CleanResult, out: string, names?: string[]): string {
   const pct = (x: number, n: number) => (n ? `${((100 * x) / n).toFixed(2)}%` : '-');
   const lines = [
-    `kept ${r.kept} of ${r.n} images (${pct(r.kept, r.n)}); dropped ${r.dropped}: ${r.dropped_disagree} disagree` +
-      (r.min_prob !== null ? `, ${r.dropped_low_prob} below p = ${r.min_prob}` : '') + ` [${r.scores}]`,
+    `kept ${r.kept} of ${r.n} images (${pct(r.kept, r.n)}); dropped ${r.dropped}: ${r.droppedDisagree} disagree` +
+      (r.minProb !== null ? `, ${r.droppedLowProb} below p = ${r.minProb}` : '') + ` [${r.scores}]`,
     `wrote ${out}`,
     'most dropped classes:',
   ];
-  const worst = [...r.per_class].filter((p) => p.dropped > 0).sort((a, b) => b.dropped / b.n - a.dropped / a.n || a.class - b.class).slice(0, 10);
+  const worst = [...r.perClass].filter((p) => p.dropped > 0).sort((a, b) => b.dropped / b.n - a.dropped / a.n || a.class - b.class).slice(0, 10);
   for (const p of worst) lines.push(`  ${String(p.class).padStart(5)} ${(names?.[p.class] ?? '').padEnd(24)} ${String(p.dropped).padStart(7)} of ${String(p.n).padEnd(7)} ${pct(p.dropped, p.n)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -104,3 +104,19 @@ export function clusterOption(cmd: Command): Command {
 export function examples(cmd: Command, lines: string[]): Command {
   return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
 }
+
+/**
+ * A reader that closes its end early (`realabel ... --json | head -c 400`)
+ * is not an error: output written after that is dropped and the command ends
+ * as usual, quietly, as `cat` and `grep` stop. Commands print only after
+ * their files are written (atomically), so those stay complete. Without this
+ * listener the write's EPIPE would be an unhandled 'error' event: a stack trace.
+ */
+export function quietOnClosedOutput(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+  for (const stream of streams) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+      throw err;
+    });
+  }
+}

@@ -1,7 +1,7 @@
 /** The `realabel` command line. */
 import { Command } from 'commander';
 import { COMMANDS, commandsFor } from './commands';
-import { reportError } from './common';
+import { quietOnClosedOutput, reportError } from './common';
 
 /**
  * The program with every command, or, given the arguments (without node and
@@ -25,6 +25,7 @@ export function buildProgram(args?: readonly string[], setup?: (program: Command
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {
+  quietOnClosedOutput();
   try {
     await buildProgram(argv.slice(2)).parseAsync(argv);
   } catch (err) {

@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .description('recompute the ReaL release (scores.npz, real.json) from raters.npz, golden.npz and raters_golden.npz')
     .requiredOption('--data <dir>', 'folder with raters.npz, golden.npz, raters_golden.npz (and the published files, to compare)')
     .requiredOption('--original <file>', 'imagenet_val_original_labels.npy')
-    .requiredOption('--out <dir>', 'existing folder for scores.npz and real.json')
+    .requiredOption('--out <dir>', 'folder for scores.npz and real.json (created when missing)')
     .option('--threshold <x>', 'score threshold of a label', parseFloatArg('--threshold', 0, 1), REAL_THRESHOLD)
     .option('--json', 'print a JSON summary on stdout');
   threadsOption(cmd);

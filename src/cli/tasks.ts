@@ -35,9 +35,9 @@ async function run(opts: Opts): Promise<void> {
   const r = await tasksFiles(opts);
   const s = r.summary;
   if (opts.json) {
-    const { timings_ms: _stages, ...summary } = s;
+    const { timingsMs: _stages, ...summary } = s;
     printJson({ ...summary, out: opts.out, format: r.format, timingsMs: r.timingsMs });
   } else {
-    process.stdout.write(`${s.tasks} tasks for ${s.rated_images} rated images (${s.unrated_images} unrated keep their original label) -> ${opts.out}\n`);
+    process.stdout.write(`${s.tasks} tasks for ${s.ratedImages} rated images (${s.unratedImages} unrated keep their original label) -> ${opts.out}\n`);
   }
 }

@@ -29,7 +29,7 @@ import { Rng } from '../simulate/rng';
 import { simulateToDir, type SimulateFilesResult } from '../simulate/write';
 import { tasksToJsonl } from '../tasks/format';
 import { readProposalPairs } from '../tasks/read';
-import { tasks as makeTasks, type TasksSummary } from '../tasks/tasks';
+import { tasks as makeTasks } from '../tasks/tasks';
 import { checkSignal, throwIfAborted } from '../util/abort';
 import { now, since } from '../util/timer';
 import { demoClasses, synsetText } from './classes';
@@ -96,7 +96,7 @@ export interface DemoResult {
   gold: { images: number; questions: number; positives: number };
   select: { models: string[]; precision: number; recall: number; proposals_per_image: number; subsets_evaluated: number; reached_target: boolean };
   proposals_selected: ProposalRecord;
-  tasks: Pick<TasksSummary, 'tasks' | 'rated_images' | 'unrated_images' | 'rated_pairs'>;
+  tasks: { tasks: number; rated_images: number; unrated_images: number; rated_pairs: number };
   raters: { raters: number; answers: number; per_task: number; gold_raters: number; gold_answers: number; answers_per_rater: { p10: number; median: number; p90: number } };
   aggregate: { ds: AggregateSummary; gold: AggregateSummary };
   /** The original labels as one-label sets, against the truth. */
@@ -236,7 +236,7 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
     gold: { images: gold.images, questions: gold.image.length, positives: gold.positives },
     select: summarizeSelect(selected),
     proposals_selected: statsRecord(proposalStats(selectedProposals)),
-    tasks: { tasks: t.summary.tasks, rated_images: t.summary.rated_images, unrated_images: t.summary.unrated_images, rated_pairs: t.summary.rated_pairs },
+    tasks: { tasks: t.summary.tasks, rated_images: t.summary.ratedImages, unrated_images: t.summary.unratedImages, rated_pairs: t.summary.ratedPairs },
     raters: {
       raters: answers.raters, answers: answers.answers, per_task: RATERS_PER_TASK, gold_raters: answers.goldRaters, gold_answers: answers.goldAnswers,
       answers_per_rater: answers.answersPerRater,

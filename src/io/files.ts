@@ -2,7 +2,7 @@
 import { constants } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FormatError } from '../errors';
+import { FormatError, OutputError } from '../errors';
 import { decodeUtf8 } from './utf8';
 
 const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
@@ -48,36 +48,66 @@ export function checkReadable(file: string): void {
 }
 
 /**
- * mkdir -p. Node 20's recursive mkdirSync spins forever when mkdir answers
- * ENOENT under an existing parent (e.g. /proc, /sys); this walks up once to
- * the first existing ancestor and creates each level, so any failure is a
- * FormatError naming the folder. Returns the first folder it created.
+ * The levels of `dir` that do not exist yet, outermost first, without
+ * creating anything. A file where a folder should be is an OutputError
+ * naming it: callers check an output folder before any work.
  */
-export function makeDirs(dir: string): string | undefined {
-  const target = path.resolve(dir);
+export function missingDirs(dir: string): string[] {
   const missing: string[] = [];
-  for (let d = target; ; d = path.dirname(d)) {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
     let isDir = false;
     try {
       isDir = fs.statSync(d).isDirectory();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new FormatError(`cannot create the folder (${(err as NodeJS.ErrnoException).code})`, dir);
+      const code = (err as NodeJS.ErrnoException).code;
+      // ENOTDIR: a file further up; the walk reaches it and names it.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new OutputError(`cannot create the folder (${code ?? String(err)})`, dir);
       missing.push(d);
       if (path.dirname(d) === d) break;
       continue;
     }
-    if (!isDir) throw new FormatError(`cannot create the folder: ${d} is a file`, dir);
+    if (!isDir) throw new OutputError(d === path.resolve(dir) ? 'is a file, not a folder' : `cannot create the folder: ${d} is a file`, dir);
     break;
   }
-  for (const d of missing.reverse()) {
+  return missing.reverse();
+}
+
+/** Fails early, before any work, when `dir` cannot become an output folder (a file in the way). */
+export function checkOutputFolder(dir: string): void {
+  missingDirs(dir);
+}
+
+/**
+ * mkdir -p. Node 20's recursive mkdirSync spins forever when mkdir answers
+ * ENOENT under an existing parent (e.g. /proc, /sys); this walks up once to
+ * the first existing ancestor and creates each level, so any failure is an
+ * OutputError naming the folder. Returns the first folder it created.
+ */
+export function makeDirs(dir: string): string | undefined {
+  const missing = missingDirs(dir);
+  for (const d of missing) {
     try {
       fs.mkdirSync(d);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new FormatError(`cannot create the folder (${code ?? String(err)})`, dir);
+      if (code !== 'EEXIST') throw new OutputError(`cannot create the folder (${code ?? String(err)})`, dir);
     }
   }
   return missing[0];
+}
+
+/**
+ * Creates `dir` like mkdir -p, runs `write`, and if it fails removes the
+ * folders this call created, so a failed run leaves no new empty folders.
+ */
+export async function intoNewFolder<T>(dir: string, write: () => Promise<T> | T): Promise<T> {
+  const created = makeDirs(dir);
+  try {
+    return await write();
+  } catch (err) {
+    if (created) fs.rmSync(created, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /** Fills `into` with the bytes of `fd` at `offset`; a file shorter than that is a FormatError naming it. */

@@ -9,10 +9,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type Piscina from 'piscina';
 import { FormatError, RealabelError, UnsupportedError, UsageError, ValidationError } from '../errors';
 import { writeFileAtomicSync } from '../io/atomic';
-import { createPool, resolveWorkers } from '../util/workers';
+import { createPool, resolveWorkers, type WorkerPool } from '../util/workers';
 import { now, since } from '../util/timer';
 import { listImages } from './images';
 import { checkDeclared, checkModelFile, checkProbe, type ModelIo } from './model-check';
@@ -133,14 +132,12 @@ export async function logits(opts: LogitsOptions): Promise<LogitsResult> {
     };
   } finally {
     part?.close();
-    // After an abort, workers may still answer tasks nobody waits for; Piscina reports those as 'error'.
-    pool.on('error', () => undefined);
     await pool.destroy();
   }
 }
 
 /** Loads the model in a worker and checks it against the options before any image is read. */
-async function planRun(pool: Piscina, opts: LogitsOptions, pre: PreprocessOptions, intraOpThreads: number): Promise<Plan> {
+async function planRun(pool: WorkerPool, opts: LogitsOptions, pre: PreprocessOptions, intraOpThreads: number): Promise<Plan> {
   const base: InspectTask = { model: path.resolve(opts.model), intraOpThreads };
   const declared = (await pool.run(base, { name: 'inspect' })) as InspectResult;
   if (!declared.ok) throw new FormatError(`cannot load ONNX model: ${declared.error}`, opts.model);
@@ -164,7 +161,7 @@ async function planRun(pool: Piscina, opts: LogitsOptions, pre: PreprocessOption
 
 /** Dispatches batches (a bounded window ahead) and writes their rows in input order. */
 async function runBatches(
-  pool: Piscina,
+  pool: WorkerPool,
   part: PartialOutput,
   list: { files: string[]; names: string[] },
   plan: Plan,
@@ -176,7 +173,7 @@ async function runBatches(
   const firstBatch = part.rowsDone / batch;
   if (part.rowsDone < n && !Number.isInteger(firstBatch)) throw new Error(`internal: resume point ${part.rowsDone} is not a multiple of the batch size ${batch}`);
   const nb = Math.ceil(n / batch);
-  const window = 2 * pool.options.maxThreads;
+  const window = 2 * pool.threads;
   const ms = { decode: 0, normalise: 0, infer: 0, write: 0 };
   const pending = new Map<number, Promise<BatchResult>>();
   const submit = (k: number): void => {

@@ -103,7 +103,7 @@ async function writeLogits(plan: SimulationPlan, temps: string[], headerBytes: n
           chunkStart: Math.floor((chunks * t) / tasks), chunkEnd: Math.floor((chunks * (t + 1)) / tasks),
         };
         const what = `simulate rows ${task.chunkStart * CHUNK_ROWS}..${Math.min(plan.n, task.chunkEnd * CHUNK_ROWS) - 1}`;
-        return pool.run(task, { signal: opts.signal }).then(
+        return pool.run<number>(task, { signal: opts.signal }).then(
           (k: number) => opts.onProgress?.((done += k), chunks),
           (err: unknown) => Promise.reject(opts.signal?.aborted ? new AbortError() : workerFailed(err, what)),
         );

@@ -41,6 +41,6 @@ export async function tasksFiles(opts: TasksFilesOptions): Promise<TasksFilesRes
   const t = now();
   const format = opts.format ?? 'jsonl';
   if (opts.out) writeFileAtomicSync(opts.out, format === 'csv' ? tasksToCsv(result.tasks, maxLabels) : tasksToJsonl(result.tasks));
-  const { hierarchy, split, coherence } = result.summary.timings_ms;
+  const { hierarchy, split, coherence } = result.summary.timingsMs;
   return { ...result, out: opts.out, format, timingsMs: { read, hierarchy, split, coherence, write: since(t), total: since(t0) } };
 }

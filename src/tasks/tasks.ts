@@ -62,22 +62,22 @@ export interface TasksOptions {
 export interface TasksSummary {
   /** Images with at least one proposed pair. */
   images: number;
-  rated_images: number;
+  ratedImages: number;
   /** Images whose models all agree with the original label: not rated, they keep it. */
-  unrated_images: number;
+  unratedImages: number;
   /** Whether top1 and original were given, so that agreeing images could be left out. */
-  agreement_rule: boolean;
-  rated_pairs: number;
+  agreementRule: boolean;
+  ratedPairs: number;
   tasks: number;
-  /** sum over rated images of ceil(|S| / max_labels): no split can make fewer tasks. */
-  tasks_lower_bound: number;
-  tasks_per_image: { mean: number; max: number };
-  max_labels: number;
-  /** Rated images with more than max_labels labels (the ones split). */
-  images_over_max_labels: number;
-  /** WordNet categories (over all hypernym paths) with 2..max_labels of an image's labels, on split images. */
-  categories: { fitting: number; kept: number; kept_rate: number };
-  timings_ms: Record<string, number>;
+  /** sum over rated images of ceil(|S| / maxLabels): no split can make fewer tasks. */
+  tasksLowerBound: number;
+  tasksPerImage: { mean: number; max: number };
+  maxLabels: number;
+  /** Rated images with more than maxLabels labels (the ones split). */
+  imagesOverMaxLabels: number;
+  /** WordNet categories (over all hypernym paths) with 2..maxLabels of an image's labels, on split images. */
+  categories: { fitting: number; kept: number; keptRate: number };
+  timingsMs: Record<string, number>;
 }
 
 export interface TasksResult {
@@ -134,17 +134,17 @@ export function tasks(input: TasksInput, opts: TasksOptions): TasksResult {
     tasks: out,
     summary: {
       images: groups.size,
-      rated_images: rated,
-      unrated_images: unrated,
-      agreement_rule: skip !== null,
-      rated_pairs: ratedPairs,
+      ratedImages: rated,
+      unratedImages: unrated,
+      agreementRule: skip !== null,
+      ratedPairs: ratedPairs,
       tasks: out.length,
-      tasks_lower_bound: lowerBound,
-      tasks_per_image: { mean: rated ? out.length / rated : 0, max: maxPerImage },
-      max_labels: maxLabels,
-      images_over_max_labels: splits.length,
-      categories: { ...cats, kept_rate: cats.fitting ? cats.kept / cats.fitting : 1 },
-      timings_ms: timings,
+      tasksLowerBound: lowerBound,
+      tasksPerImage: { mean: rated ? out.length / rated : 0, max: maxPerImage },
+      maxLabels: maxLabels,
+      imagesOverMaxLabels: splits.length,
+      categories: { ...cats, keptRate: cats.fitting ? cats.kept / cats.fitting : 1 },
+      timingsMs: timings,
     },
   };
 }

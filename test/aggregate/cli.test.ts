@@ -167,13 +167,16 @@ describe('realabel aggregate', () => {
     expect(listing()).toEqual([...before, 'gold-unknown.csv', 'orig-short.npy', 'truth-bad.csv', 'truth-partial.csv'].sort());
   });
 
-  it('reproduce-real refuses a missing output folder or data folder (exit 1, one line)', async () => {
-    let r = await cli(['reproduce-real', '--data', dir, '--original', original, '--out', path.join(dir, 'missing')]);
+  it('reproduce-real refuses a file as output folder, or a missing data folder (exit 1, one line, no folder made)', async () => {
+    let r = await cli(['reproduce-real', '--data', dir, '--original', original, '--out', answers]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/missing: the output folder does not exist/);
-    r = await cli(['reproduce-real', '--data', path.join(dir, 'nothing-here'), '--original', original, '--out', dir]);
+    expect(r.stderr).toBe(`realabel: ${answers}: is a file, not a folder\n`);
+    r = await cli(['reproduce-real', '--data', dir, '--original', original, '--out', path.join(answers, 'sub')]);
+    expect(r.stderr).toBe(`realabel: ${path.join(answers, 'sub')}: cannot create the folder: ${answers} is a file\n`);
+    const missing = path.join(dir, 'missing', 'out');
+    r = await cli(['reproduce-real', '--data', path.join(dir, 'nothing-here'), '--original', original, '--out', missing]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/raters\.npz: no such file/);
+    expect(fs.existsSync(path.join(dir, 'missing'))).toBe(false); // created only when the outputs are written
   });
 });

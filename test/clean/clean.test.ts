@@ -39,7 +39,7 @@ describeData('clean on the real CIFAR-10 cross-validated probabilities', () => {
     const r = await cleanFiles({ labels: LABELS, predictions: PROBS });
     expect(r.kept).toBe(want.keep.length);
     expect(Array.from(r.keep)).toEqual(want.keep);
-    expect(r.per_class.map((p) => p.dropped)).toEqual(want.dropped);
+    expect(r.perClass.map((p) => p.dropped)).toEqual(want.dropped);
     expect(r.scores).toBe('argmax');
     expect(r.n).toBe(10000);
   });
@@ -49,8 +49,8 @@ describeData('clean on the real CIFAR-10 cross-validated probabilities', () => {
     const r = await cleanFiles({ labels: LABELS, predictions: PROBS, minProb: 0.9 });
     expect(r.scores).toBe('probabilities');
     expect(Array.from(r.keep)).toEqual(want.keep);
-    expect(r.per_class.map((p) => p.dropped)).toEqual(want.dropped);
-    expect(r.dropped_low_prob).toBe(r.dropped - (await cleanFiles({ labels: LABELS, predictions: PROBS })).dropped);
+    expect(r.perClass.map((p) => p.dropped)).toEqual(want.dropped);
+    expect(r.droppedLowProb).toBe(r.dropped - (await cleanFiles({ labels: LABELS, predictions: PROBS })).dropped);
   });
 
   it('reads logits (softmax) and gives the same answer from both backends', async () => {
@@ -110,7 +110,7 @@ describe('clean (in memory)', () => {
   it('uses top-1 predictions as given', () => {
     const r = clean({ labels: [0, 1, 2, 2], predictions: Int32Array.from([0, 2, 2, 1]) });
     expect(Array.from(r.keep)).toEqual([0, 2]);
-    expect(r.per_class.map((p) => p.dropped)).toEqual([0, 1, 1]);
+    expect(r.perClass.map((p) => p.dropped)).toEqual([0, 1, 1]);
     expect(r.scores).toBe('top1');
   });
 

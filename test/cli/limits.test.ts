@@ -66,12 +66,11 @@ const cases: Array<[string, string[], string, RegExp]> = [
 describe('files past the supported sizes fail by validation, with exit 1 and one line', () => {
   it.each(cases)('%s', (_, args, names, says) => {
     if (!sparse) return console.warn('skipping: this file system does not keep sparse files');
-    const t0 = Date.now();
+    // A run that read that much would not end within spawnSync's timeout (killed: status null).
     const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: expect.stringMatching(/^realabel: [^\n]+\n$/) });
     expect(r.stderr).toContain(names);
     expect(r.stderr).toMatch(says);
-    expect(Date.now() - t0).toBeLessThan(10_000); // nothing of that size was read
     for (const out of ['o.npz', 'o.jsonl', 'k.txt', 'rep']) expect(fs.existsSync(f(out))).toBe(false);
   });
 });

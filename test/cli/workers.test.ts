@@ -1,8 +1,8 @@
 /**
  * A Piscina worker that dies (process.exit in its thread) or throws a plain
- * error mid-run must fail the command cleanly: a bounded run time (no hang),
- * a non-zero exit with one line on stderr, no output file, and no process
- * left behind. The fault is injected by the test-only preload
+ * error mid-run must fail the command cleanly: no hang (spawnSync's timeout
+ * kills a hung run, which then shows as a signal), a non-zero exit with one
+ * line on stderr, no output file, and no process left behind. The fault is injected by the test-only preload
  * test/helpers/worker-fault.js with REALABEL_TEST_WORKER_FAULT=<stage>:<exit|throw>:<n>:
  * the n-th task of a worker thread of that stage fails (production workers carry no hook).
  *
@@ -25,14 +25,13 @@ const f = (name: string) => path.join(dir, name);
 const TIME_BOUND_MS = 60_000;
 
 function run(args: string[], fault?: string) {
-  const t0 = Date.now();
   const env: NodeJS.ProcessEnv = { ...process.env, REALABEL_DEBUG: '', ORT_DISABLE_TELEMETRY: '1' };
   if (fault) {
     env.REALABEL_TEST_WORKER_FAULT = fault;
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --require=${FAULT_PRELOAD}`.trim();
   } else delete env.REALABEL_TEST_WORKER_FAULT;
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env, timeout: TIME_BOUND_MS, killSignal: 'SIGKILL' });
-  return { ...r, ms: Date.now() - t0 };
+  return r;
 }
 
 /** Processes whose command line mentions the test folder (a leftover child would). */
@@ -45,7 +44,6 @@ function processesUsing(folder: string): string[] {
 function expectCleanFailure(r: ReturnType<typeof run>, status: number, says: RegExp): void {
   const where = `stdout: ${r.stdout}\nstderr: ${r.stderr}`;
   expect({ signal: r.signal, status: r.status, where }).toEqual({ signal: null, status, where });
-  expect(r.ms).toBeLessThan(TIME_BOUND_MS);
   expect(r.stderr).toMatch(/^realabel: [^\n]+\n$/);
   expect(r.stderr).toMatch(says);
   expect(processesUsing(dir)).toEqual([]);

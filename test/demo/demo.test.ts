@@ -20,7 +20,7 @@ const SIZE = { images: 2000, classes: 30, models: 5, seed: 7 };
 let r: DemoResult;
 
 beforeAll(async () => {
-  r = await demo({ ...SIZE, out: path.join(dir, 'a') });
+  r = await demo({ ...SIZE, out: path.join(dir, 'a', 'b') }); // parents created like mkdir -p
 });
 
 function ones(t: Float64Array): number {

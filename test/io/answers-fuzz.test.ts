@@ -19,22 +19,15 @@ import { readGoldTruth } from '../../src/aggregate/truth';
 import { tmpDir } from '../helpers/tmp';
 
 const dir = tmpDir('realabel-answers-fuzz-');
-// A hang detector, not a speed target: generous enough for a loaded 2-core machine.
-const TIME_BOUND_MS = 10_000;
-// A fixed seed keeps CI reproducible; set REALABEL_FUZZ_SEED to explore other inputs.
-fc.configureGlobal({ seed: Number(process.env.REALABEL_FUZZ_SEED ?? 20201222) });
 const RUNS = Number(process.env.REALABEL_FUZZ_RUNS ?? 600);
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: RealabelError };
 
 async function outcome<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
-  const t0 = Date.now();
   try {
     const value = await fn();
-    expect(Date.now() - t0).toBeLessThan(TIME_BOUND_MS);
     return { ok: true, value };
   } catch (err) {
-    expect(Date.now() - t0).toBeLessThan(TIME_BOUND_MS);
     if (!(err instanceof RealabelError)) throw new Error(`untyped error: ${(err as Error)?.stack ?? String(err)}`);
     return { ok: false, error: err };
   }

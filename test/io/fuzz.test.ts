@@ -15,20 +15,13 @@ import { readLabelSets } from '../../src/io/labels';
 import { readSynsets } from '../../src/io/synsets';
 import { tmpDir } from '../helpers/tmp';
 
-// A hang detector, not a speed target: generous enough for a loaded 2-core machine.
-const TIME_BOUND_MS = 10_000;
-// A fixed seed keeps CI reproducible; set REALABEL_FUZZ_SEED to explore other inputs.
-fc.configureGlobal({ seed: Number(process.env.REALABEL_FUZZ_SEED ?? 20201222) });
 
-/** Runs fn; it must return or throw a RealabelError, quickly. */
+/** Runs fn; it must return or throw a RealabelError (a hang fails by jest's timeout; speed is bench/'s). */
 function outcome<T>(fn: () => T): { ok: true; value: T } | { ok: false; error: RealabelError } {
-  const t0 = Date.now();
   try {
     const value = fn();
-    expect(Date.now() - t0).toBeLessThan(TIME_BOUND_MS);
     return { ok: true, value };
   } catch (err) {
-    expect(Date.now() - t0).toBeLessThan(TIME_BOUND_MS);
     if (!(err instanceof RealabelError)) throw new Error(`untyped error: ${(err as Error)?.stack ?? String(err)}`);
     return { ok: false, error: err };
   }

@@ -54,7 +54,7 @@ test('Ctrl-C mid-run leaves no output; --resume then gives the same bytes as a c
   expect(resumed.stderr).toBe('');
   expect(resumed.status).toBe(0);
   const summary = JSON.parse(resumed.stdout);
-  expect(summary.resumedFrom).toBe(done);
+  expect(summary.resumed_from).toBe(done); // --json keys are snake_case
   expect(summary.images).toBe(COUNT);
 
   const clean = cli(args('clean.npy'));

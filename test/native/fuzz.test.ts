@@ -1,7 +1,9 @@
 /**
  * Builds the libFuzzer entries of native/fuzz (CMake preset `fuzz`: clang,
  * -fsanitize=fuzzer,address,undefined, each linking one kernel's
- * Node-API-free core) and runs each for a bounded time. An entry feeds the
+ * Node-API-free core) and runs each on a fixed number of inputs from a
+ * fixed seed (libFuzzer -runs=N -seed=S), so two runs of the same tree do
+ * the same work and CI cannot fail at random. An entry feeds the
  * core's argument checks lying sizes, and checks every accepted call against
  * a reference, so a failure is a memory error, undefined behaviour, a crash,
  * a hang or a wrong answer.
@@ -10,9 +12,11 @@
  * entries' own buffers are tiny, so such an allocation is a kernel sizing
  * something by a claimed dimension instead of the data it was given.
  *
- * REALABEL_FUZZ_SECONDS (default 10) bounds each entry; REALABEL_FUZZ_SEED
- * (default 1) fixes the run. Skips, saying why, without cmake, clang++ or
- * the libFuzzer runtime (Debian: clang and libclang-rt-14-dev).
+ * REALABEL_FUZZ_RUNS (default 20000 inputs per entry) and REALABEL_FUZZ_SEED
+ * (default 1) fix the run. Time-based exploration is `npm run fuzz`
+ * (scripts/fuzz.js), which sets REALABEL_FUZZ_SECONDS and a fresh seed
+ * instead; it is not part of `npm test`. Skips, saying why, without cmake,
+ * clang++ or the libFuzzer runtime (Debian: clang and libclang-rt-14-dev).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,8 +25,13 @@ import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ENTRIES = ['evaltopk', 'topk_select', 'aggregate', 'pool', 'select'];
-const SECONDS = Number(process.env.REALABEL_FUZZ_SECONDS ?? 10);
+const SECONDS = Number(process.env.REALABEL_FUZZ_SECONDS ?? 0);
+const RUNS = Number(process.env.REALABEL_FUZZ_RUNS ?? 20000);
 const SEED = Number(process.env.REALABEL_FUZZ_SEED ?? 1);
+/** A fixed amount of work (npm test), or a time budget (npm run fuzz). */
+const BUDGET = SECONDS > 0 ? `-max_total_time=${SECONDS}` : `-runs=${RUNS}`;
+// Only a hang is meant to end a run early: generous bounds, not a speed check.
+const RUN_LIMIT_S = SECONDS > 0 ? SECONDS + 60 : 600;
 
 /** Why the fuzz entries cannot be built here, or '' when they can. */
 function missing(): string {
@@ -55,20 +64,21 @@ if (why) console.warn(`skipping the native fuzz entries: ${why}`);
     }
   }, 300_000);
 
-  it.each(ENTRIES)('%s runs clean for the time bound', (entry) => {
+  it.each(ENTRIES)(`%s runs clean (${BUDGET}, -seed=${SEED})`, (entry) => {
     const corpus = path.join(corpora, entry);
     fs.mkdirSync(corpus);
     const r = spawnSync(
       path.join(ROOT, 'build-fuzz', `fuzz_${entry}`),
-      [`-max_total_time=${SECONDS}`, `-seed=${SEED}`, '-timeout=10', '-rss_limit_mb=2048', '-malloc_limit_mb=256', '-print_final_stats=1', `-artifact_prefix=${corpora}/`, corpus],
-      { encoding: 'utf8', maxBuffer: 64 << 20, timeout: (SECONDS + 60) * 1000, env: { ...process.env, UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' } },
+      [BUDGET, `-seed=${SEED}`, '-timeout=60', '-rss_limit_mb=2048', '-malloc_limit_mb=256', '-print_final_stats=1', `-artifact_prefix=${corpora}/`, corpus],
+      { encoding: 'utf8', maxBuffer: 64 << 20, timeout: RUN_LIMIT_S * 1000, env: { ...process.env, UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' } },
     );
     const out = `${r.stdout}\n${r.stderr}`;
     const tail = out.split('\n').slice(-60).join('\n');
     if (r.status !== 0 || /ERROR: |runtime error:|expectation failed/.test(out)) {
-      throw new Error(`fuzz_${entry} failed (exit ${r.status}, signal ${r.signal}); reproduce with build-fuzz/fuzz_${entry} -seed=${SEED}:\n${tail}`);
+      throw new Error(`fuzz_${entry} failed (exit ${r.status}, signal ${r.signal}); reproduce with build-fuzz/fuzz_${entry} ${BUDGET} -seed=${SEED}:\n${tail}`);
     }
     const runs = Number(/stat::number_of_executed_units:\s*(\d+)/.exec(out)?.[1] ?? 0);
-    expect(runs).toBeGreaterThan(1000);
-  }, (SECONDS + 120) * 1000);
+    if (SECONDS > 0) expect(runs).toBeGreaterThan(0);
+    else expect(runs).toBe(RUNS);
+  }, (RUN_LIMIT_S + 60) * 1000);
 });

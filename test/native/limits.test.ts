@@ -55,9 +55,7 @@ function refused(fn: () => unknown, message: RegExp | string, name: 'RangeError'
     });
 
     it('n = 0 with c = k = 2^31 - 1 is valid and costs nothing (no per-block k-buffer for empty blocks)', () => {
-      const t0 = Date.now();
       expect(() => a.evalTopkRows(f32(0), 0, I32, I32, new Int32Array(0), 1)).not.toThrow();
-      expect(Date.now() - t0).toBeLessThan(2000);
     });
   });
 
@@ -125,9 +123,7 @@ function refused(fn: () => unknown, message: RegExp | string, name: 'RangeError'
       refused(() => pool({ forced: i32(0, I32) }), 'forced row 0, image 1: label 2147483647 is outside [0, 2)');
     });
     it('a claimed n of 2^31 - 1 with no forced rows costs nothing', () => {
-      const t0 = Date.now();
       expect(pool({ n: I32 }).image).toEqual(i32(0));
-      expect(Date.now() - t0).toBeLessThan(2000);
     });
   });
 

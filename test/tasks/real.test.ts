@@ -32,10 +32,10 @@ describeData('tasks on the published ReaL proposal sets', () => {
   it('has the published sizes and rates every image without top1', () => {
     const s = result.summary;
     expect(s.images).toBe(24_889);
-    expect(s.rated_images).toBe(24_889);
-    expect(s.unrated_images).toBe(0);
-    expect(s.rated_pairs).toBe(184_962);
-    expect(s.images_over_max_labels).toBe(7_047);
+    expect(s.ratedImages).toBe(24_889);
+    expect(s.unratedImages).toBe(0);
+    expect(s.ratedPairs).toBe(184_962);
+    expect(s.imagesOverMaxLabels).toBe(7_047);
   });
 
   it('puts every pair in exactly one task of at most 8 labels, small sets in one task', () => {
@@ -70,7 +70,7 @@ describeData('tasks on the published ReaL proposal sets', () => {
       packed += fewestWholeCategoryTasks(s, h, 8);
     }
     expect(bound).toBe(34_126);
-    expect(result.summary.tasks_lower_bound).toBe(bound);
+    expect(result.summary.tasksLowerBound).toBe(bound);
     expect(result.tasks.length).toBeGreaterThanOrEqual(bound);
     expect(result.tasks.length).toBe(packed);
     expect(result.tasks.length).toBeLessThan(PAPER_TASKS);
@@ -88,7 +88,7 @@ describeData('tasks on the published ReaL proposal sets', () => {
       add(tree, categoryCount(s, byImage.get(im)!, h.paths, 8)); // canonical-tree categories only
       add(naive, categoryCount(s, chunkByIndex(s, 8), h.ancestors, 8));
     }
-    expect(result.summary.categories).toEqual({ ...ours, kept_rate: ours.kept / ours.fitting });
+    expect(result.summary.categories).toEqual({ ...ours, keptRate: ours.kept / ours.fitting });
     expect(ours.fitting).toBeGreaterThan(40_000);
     expect(ours.kept / ours.fitting).toBeGreaterThanOrEqual(MIN_CATEGORY_KEPT_RATE);
     expect(tree.kept).toBe(tree.fitting); // the coherence rule, by construction
