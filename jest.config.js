@@ -42,7 +42,7 @@ const project = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] // transpile only: tsconfig.test.json sets isolatedModules,
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }], // transpile only: tsconfig.test.json sets isolatedModules
   },
   // Every fast-check property runs from one fixed seed (test/helpers/fuzz-seed.js).
   setupFiles: ['<rootDir>/test/helpers/fuzz-seed.js'],
