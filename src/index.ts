@@ -50,6 +50,6 @@ export { simulate, type SimulateOptions, type Simulation } from './simulate/simu
 export { simulateToDir, type SimulateFilesOptions, type SimulateFilesResult } from './simulate/write';
 export { demo, type DemoOptions, type DemoResult } from './demo/demo';
 
-// The rating app (docs/serve.md): fastify and better-sqlite3 are loaded when it starts.
+// The rating app (docs/serve.md): fastify and better-sqlite3 are dependencies; sharp (optional) is checked when a server is created.
 export { createRatingServer, type RatingServerOptions, type RatingContext } from './serve/server';
 export { exportAnswers, exportToFiles, type ExportFilesOptions, type ExportCounts } from './serve/export';

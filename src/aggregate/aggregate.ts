@@ -82,7 +82,7 @@ export interface AggregateOptions {
   signal?: AbortSignal;
   /** redis://HOST:PORT: fit on realabel cluster workers (src/cluster); the outputs are byte-identical. */
   cluster?: string;
-  /** Cluster shards (default two per live worker) and the shared folder for their outputs. */
+  /** Cluster shards (default one per live worker) and the shared folder for their outputs. */
   clusterShards?: number;
   clusterScratch?: string;
 }
