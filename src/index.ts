@@ -16,7 +16,7 @@ export { readLabelSets, writeLabelSets, type LabelSets } from './io/labels';
 export { readSynsets, type Synset } from './io/synsets';
 
 // The stages, in pipeline order.
-export { topk, topkFile, type Criterion, type Pairs, type TopKOptions, type TopKFileResult } from './topk/topk';
+export { topk, topkSync, topkFile, topkFileSync, type Criterion, type Pairs, type TopKOptions, type TopKFileResult } from './topk/topk';
 export { propose, proposeSync, proposeFiles, type Proposals, type ProposeInput, type ProposeFilesInput, type ProposeFilesResult } from './propose/propose';
 export { readProposals, writeProposals } from './propose/io';
 export { readGold, type Gold, type GoldQuestions } from './subsets/gold';
