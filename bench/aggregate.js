@@ -23,7 +23,7 @@ const root = path.join(__dirname, '..');
 const dist = (m) => require(path.join(root, 'dist', m));
 const { readAnswers } = dist('io/answers');
 const { dawidSkene } = dist('aggregate/ds');
-const { goldScore } = dist('aggregate/gold');
+const { goldScoreSync: goldScore } = dist('aggregate/gold');
 const { modeSpec } = dist('aggregate/problem');
 const { expertTruth, alignTruth, questionPairs, originalLabelAnswers, readOriginalLabels, ANIMAL_CLASSES } = dist('aggregate/real');
 const { withKnownWorkers } = dist('io/answers');

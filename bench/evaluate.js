@@ -16,7 +16,7 @@ const Benchmark = require('benchmark');
 
 const root = path.join(__dirname, '..');
 const dist = (m) => require(path.join(root, 'dist', m));
-const { topkRows } = dist('evaluate/topk');
+const { topkRowsSync: topkRows } = dist('evaluate/topk');
 const { hasNative } = dist('native/addon');
 const { evaluateFiles } = dist('evaluate/files');
 const { openPredictions } = dist('evaluate/npy-source');

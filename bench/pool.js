@@ -12,7 +12,7 @@ const path = require('node:path');
 const Benchmark = require('benchmark');
 
 const root = path.join(__dirname, '..');
-const { poolPairs } = require(path.join(root, 'dist', 'pool', 'pool'));
+const { poolPairsSync: poolPairs } = require(path.join(root, 'dist', 'pool', 'pool'));
 const { hasNative } = require(path.join(root, 'dist', 'native', 'addon'));
 const { Rng } = require(path.join(root, 'dist', 'simulate', 'rng'));
 

@@ -5,7 +5,7 @@
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
-const BENCHES = ['topk', 'pool', 'propose', 'subsets', 'tasks', 'aggregate', 'evaluate', 'logits', 'eventloop'];
+const BENCHES = ['topk', 'pool', 'propose', 'subsets', 'tasks', 'aggregate', 'evaluate', 'logits', 'eventloop', 'commands'];
 const only = process.argv.slice(2);
 for (const name of only.length ? only : BENCHES) {
   process.stdout.write(`\n=== bench/${name}.js\n`);

@@ -278,7 +278,14 @@ async function adaptiveBench(tmp) {
   const world = { tasks, present, raters: drawRaters(40, rng), seed };
   const fixed = await simulateOverlap(tmp, 'fixed', { overlap: 5 }, world);
   const adaptive = await simulateOverlap(tmp, 'adaptive', { adaptive: { min: 3, max: 7, band: [0.2, 0.8] } }, world);
-  return { tasks: numTasks, questions: numTasks * 3, raters: 40, present: present.size, fixed_5: fixed, adaptive_3_7: adaptive, answers_saved: +(1 - adaptive.answers / fixed.answers).toFixed(4) };
+  const wide = await simulateOverlap(tmp, 'adaptive-wide', { adaptive: { min: 3, max: 7, band: [0.05, 0.95] } }, world);
+  const f1 = (r) => +((2 * r.precision * r.recall) / (r.precision + r.recall)).toFixed(4);
+  for (const r of [fixed, adaptive, wide]) r.f1 = f1(r);
+  return {
+    tasks: numTasks, questions: numTasks * 3, raters: 40, present: present.size,
+    fixed_5: fixed, adaptive_3_7_band_02_08: adaptive, adaptive_3_7_band_005_095: wide,
+    answers_saved: +(1 - adaptive.answers / fixed.answers).toFixed(4), answers_saved_wide: +(1 - wide.answers / fixed.answers).toFixed(4),
+  };
 }
 
 async function main() {

@@ -90,3 +90,20 @@ if (lg) {
 const header = ['stage', 'workload', 'native', 'TS twin (native ×)', 'numpy (native ×)', 'notes'];
 const lines = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`);
 process.stdout.write(`${lines.join('\n')}\n`);
+
+// What a user waits for (bench/commands.js): whole command beside its kernel and I/O floor, one run.
+const cmds = load('commands');
+if (cmds) {
+  const head = ['command', 'workload', 'whole command', 'kernel', 'I/O floor (× floor)', 'peak RSS', 'numpy / pandas process'];
+  const body = cmds.rows.map((r) => [
+    `\`${r.name}\``,
+    r.workload,
+    ms(r.command_ms),
+    r.kernel_ms != null ? ms(r.kernel_ms) : '–',
+    `${ms(r.io_floor_ms)} (${x(r.command_ms, r.io_floor_ms)})`,
+    r.peak_rss_mb ? `${r.peak_rss_mb} MB` : '–',
+    r.numpy_process_ms ? ms(r.numpy_process_ms) : r.pandas_read_csv_process_ms ? `${ms(r.pandas_read_csv_process_ms)} (read_csv only)` : '–',
+  ]);
+  const note = `\nWhole commands (bench/commands.js, ${cmds.date.slice(0, 10)}, load average ${cmds.load_average[0]} on ${cmds.cpus}): process wall time minus \`realabel --version\` (${ms(cmds.startup_ms)}), medians of ${cmds.reps}.\n\n`;
+  process.stdout.write(`${note}${[head, head.map(() => '---'), ...body].map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`);
+}

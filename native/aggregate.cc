@@ -1,16 +1,14 @@
-// N-API bindings of the aggregation kernels (aggregate_core.cc). Every
-// argument is checked here, before any kernel touches memory.
+// N-API bindings of the aggregation kernels (aggregate_core.h). Every
+// argument is checked in the job's constructor, before any kernel touches
+// memory; each kernel also has an ...Async form (registry.h).
 #include <napi.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
-#include <exception>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "aggregate.h"
+#include "aggregate_core.h"
 #include "args.h"
 #include "parallel.h"
 #include "registry.h"
@@ -18,266 +16,268 @@
 namespace realabel {
 namespace {
 
-
-template <typename T>
-Napi::TypedArrayOf<T> PropArray(Napi::Env env, const Napi::Object& obj, const char* key, const std::string& what) {
-  Napi::Value v = obj.Get(key);
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != TypedArrayTraits<T>::kind) {
-    throw TypeErr(env, what + "." + key + ": expected a " + TypedArrayTraits<T>::name);
-  }
-  return v.As<Napi::TypedArrayOf<T>>();
-}
-
-int64_t PropInt(Napi::Env env, const Napi::Object& obj, const char* key, const std::string& what, int64_t lo, int64_t hi) {
-  Napi::Value v = obj.Get(key);
-  if (!v.IsNumber()) throw TypeErr(env, what + "." + key + ": expected a number");
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || d != std::floor(d)) {
-    throw RangeErr(env, what + "." + key + " = " + std::to_string(d) + " must be an integer in [" + std::to_string(lo) +
-                            ", " + std::to_string(hi) + "]");
-  }
-  return static_cast<int64_t>(d);
-}
-
-double PropDouble(Napi::Env env, const Napi::Object& obj, const char* key, const std::string& what, double lo,
-                  double dflt) {
-  Napi::Value v = obj.Get(key);
-  if (v.IsUndefined()) return dflt;
-  if (!v.IsNumber()) throw TypeErr(env, what + "." + key + ": expected a number");
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || d < lo) throw RangeErr(env, what + "." + key + " must be a finite number >= " + std::to_string(lo));
-  return d;
-}
-
-int64_t Len(const Napi::TypedArray& a) { return static_cast<int64_t>(a.ElementLength()); }
-
-Napi::Float64Array NewF64(Napi::Env env, size_t n) { return Napi::Float64Array::New(env, n); }
-
-// Converts allocation / thread failures into JS errors instead of aborting.
-template <typename F>
-Napi::Value Guard(Napi::Env env, F&& fn) {
-  try {
-    return fn();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const ArgError& e) {
-    throw RangeErr(env, e.what());
-  } catch (const std::bad_alloc&) {
-    throw RangeErr(env, "out of memory");
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(env, std::string("aggregation failed: ") + e.what());
-  }
-}
-
 // aggMajorityVote(question, answer, numQuestions, numAnswers, numClasses, votes[A*K]) -> Float64Array(Q*K)
-Napi::Value MajorityVote(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  return Guard(env, [&]() -> Napi::Value {
-    auto q = ArgArray<int32_t>(info, 0, "question");
-    auto a = ArgArray<int32_t>(info, 1, "answer");
-    agg::Answers ans{};
-    ans.Q = static_cast<int32_t>(ArgInt(info, 2, "numQuestions", 0, INT32_MAX));
-    ans.A = static_cast<int32_t>(ArgInt(info, 3, "numAnswers", 1, 1 << 16));
-    ans.K = static_cast<int32_t>(ArgInt(info, 4, "numClasses", 1, 1 << 16));
-    ans.W = 0;
-    auto votes = ArgArray<double>(info, 5, "votes");
-    agg::CheckSizes(ans.Q, 0, ans.A, ans.K);
-    agg::CheckCount("votes", Len(votes), int64_t{ans.A} * ans.K, "numAnswers * numClasses");
-    agg::CheckFinite("votes", votes.Data(), Len(votes), true);
-    ans.q = q.Data();
-    ans.a = a.Data();
-    agg::CheckAnswers("answers", &ans, Len(q), -1, Len(a));
-    Napi::Float64Array out = NewF64(env, static_cast<size_t>(ans.Q) * ans.K);
-    agg::MajorityVote(ans, votes.Data(), out.Data());
-    return out;
-  });
-}
+class MajorityVoteJob {
+ public:
+  explicit MajorityVoteJob(Args& args) {
+    const auto q = args.Array<int32_t>(0, "question");
+    const auto a = args.Array<int32_t>(1, "answer");
+    ans_.Q = static_cast<int32_t>(args.Int(2, "numQuestions", 0, INT32_MAX));
+    ans_.A = static_cast<int32_t>(args.Int(3, "numAnswers", 1, 1 << 16));
+    ans_.K = static_cast<int32_t>(args.Int(4, "numClasses", 1, 1 << 16));
+    ans_.W = 0;
+    const auto votes = args.Array<double>(5, "votes");
+    aggregate::CheckSizes(ans_.Q, 0, ans_.A, ans_.K);
+    aggregate::CheckCount("votes", votes.length, int64_t{ans_.A} * ans_.K, "numAnswers * numClasses");
+    aggregate::CheckFinite("votes", votes.data, votes.length, true);
+    ans_.q = q.data;
+    ans_.a = a.data;
+    aggregate::CheckAnswers("answers", &ans_, q.length, -1, a.length);
+    // The output is Q*K: bounded by the answers given, not only by the claimed Q.
+    aggregate::CheckOutput("numQuestions * numClasses", int64_t{ans_.Q} * ans_.K, 2 * ans_.n + votes.length);
+    votes_ = votes.data;
+  }
+  void Run() {
+    out_.resize(static_cast<size_t>(ans_.Q) * ans_.K);
+    aggregate::MajorityVote(ans_, votes_, out_.data());
+  }
+  Napi::Value Result(Napi::Env env) { return NewArray(env, out_); }
 
+ private:
+  aggregate::Answers ans_{};
+  const double* votes_ = nullptr;
+  std::vector<double> out_;
+};
+REALABEL_KERNEL("aggMajorityVote", MajorityVoteJob);
+
+// One EM problem: its answers, start and C++-owned outputs.
 struct EmJob {
-  agg::Answers ans{};
+  aggregate::Answers ans{};
   const double* init = nullptr;
-  agg::EmOutput out{};
-  Napi::Object result;
+  std::vector<double> posterior, confusion, prior, skill;
+  aggregate::EmOutput out{};
 };
 
 // aggEm(problems: [{question, worker, answer, numQuestions, numWorkers, init}],
 //       {numAnswers, numClasses, method: 0 = DS | 1 = one-coin, match?, maxIter, tol, smoothing, threads})
 // -> [{posterior, confusion, prior, skill, logLikelihood, objective, iterations, converged}]
-Napi::Value Em(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  return Guard(env, [&]() -> Napi::Value {
-    if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsObject()) {
+class EmBatchJob {
+ public:
+  explicit EmBatchJob(Args& args) {
+    Napi::Env env = args.Env();
+    if (args.Length() < 2 || !args.At(0).IsArray() || !args.At(1).IsObject()) {
       throw TypeErr(env, "aggEm(problems, options): expected an array of problems and an options object");
     }
-    Napi::Array problems = info[0].As<Napi::Array>();
-    Napi::Object o = info[1].As<Napi::Object>();
-    const int32_t A = static_cast<int32_t>(PropInt(env, o, "numAnswers", "options", 1, 1 << 16));
-    const int32_t K = static_cast<int32_t>(PropInt(env, o, "numClasses", "options", 1, 1 << 16));
-    agg::EmOptions opt;
-    opt.method = static_cast<agg::Method>(PropInt(env, o, "method", "options", 0, 1));
-    opt.max_iter = static_cast<int32_t>(PropInt(env, o, "maxIter", "options", 0, 100000000));
-    opt.tol = PropDouble(env, o, "tol", "options", 0, 1e-7);
-    opt.smoothing = PropDouble(env, o, "smoothing", "options", 0, 0);
-    const int threads = ResolveThreads(static_cast<int>(PropInt(env, o, "threads", "options", 0, 1024)));
-    Napi::Int32Array match;
+    Napi::Array problems = args.At(0).As<Napi::Array>();
+    Napi::Object o = args.At(1).As<Napi::Object>();
+    A_ = static_cast<int32_t>(args.PropInt(o, "numAnswers", "options", 1, 1 << 16));
+    K_ = static_cast<int32_t>(args.PropInt(o, "numClasses", "options", 1, 1 << 16));
+    opt_.method = static_cast<aggregate::Method>(args.PropInt(o, "method", "options", 0, 1));
+    opt_.max_iter = static_cast<int32_t>(args.PropInt(o, "maxIter", "options", 0, 100000000));
+    opt_.tol = args.PropDouble(o, "tol", "options", 0, 1e-7);
+    opt_.smoothing = args.PropDouble(o, "smoothing", "options", 0, 0);
+    threads_ = ResolveThreads(static_cast<int>(args.PropInt(o, "threads", "options", 0, 1024)));
     int64_t matchLen = 0;
-    if (opt.method == agg::Method::kOneCoin && A >= 2) {
-      match = PropArray<int32_t>(env, o, "match", "options");
-      opt.match = match.Data();
-      matchLen = Len(match);
+    if (opt_.method == aggregate::Method::kOneCoin && A_ >= 2) {
+      const auto match = args.Prop<int32_t>(o, "match", "options");
+      opt_.match = match.data;
+      matchLen = match.length;
     }
-    agg::CheckEmOptions(opt, A, K, matchLen);
+    aggregate::CheckEmOptions(opt_, A_, K_, matchLen);
     const uint32_t P = problems.Length();
-    std::vector<EmJob> jobs(P);
-    Napi::Array results = Napi::Array::New(env, P);
-    for (uint32_t p = 0; p < P; ++p) {
-      const std::string what = "problems[" + std::to_string(p) + "]";
-      Napi::Value pv = problems.Get(p);
-      if (!pv.IsObject()) throw TypeErr(env, what + ": expected an object");
-      Napi::Object po = pv.As<Napi::Object>();
-      EmJob& job = jobs[p];
-      job.ans.A = A;
-      job.ans.K = K;
-      job.ans.Q = static_cast<int32_t>(PropInt(env, po, "numQuestions", what, 0, INT32_MAX));
-      job.ans.W = static_cast<int32_t>(PropInt(env, po, "numWorkers", what, 0, INT32_MAX));
-      agg::CheckSizes(job.ans.Q, job.ans.W, A, K);
-      auto q = PropArray<int32_t>(env, po, "question", what);
-      auto w = PropArray<int32_t>(env, po, "worker", what);
-      auto a = PropArray<int32_t>(env, po, "answer", what);
-      job.ans.q = q.Data();
-      job.ans.w = w.Data();
-      job.ans.a = a.Data();
-      agg::CheckAnswers(what, &job.ans, Len(q), Len(w), Len(a));
-      auto init = PropArray<double>(env, po, "init", what);
-      agg::CheckCount(what + ".init", Len(init), int64_t{job.ans.Q} * K, "numQuestions * numClasses");
-      agg::CheckFinite(what + ".init", init.Data(), Len(init), true);
-      job.init = init.Data();
-      Napi::Float64Array post = NewF64(env, static_cast<size_t>(job.ans.Q) * K);
-      Napi::Float64Array conf = NewF64(env, static_cast<size_t>(job.ans.W) * K * A);
-      Napi::Float64Array prior = NewF64(env, K);
-      Napi::Float64Array skill = NewF64(env, job.ans.W);
-      job.out.posterior = post.Data();
-      job.out.confusion = conf.Data();
-      job.out.prior = prior.Data();
-      job.out.skill = skill.Data();
-      job.result = Napi::Object::New(env);
-      job.result.Set("posterior", post);
-      job.result.Set("confusion", conf);
-      job.result.Set("prior", prior);
-      if (opt.method == agg::Method::kOneCoin) job.result.Set("skill", skill);
-      results.Set(p, job.result);
+    jobs_.resize(P);
+    for (uint32_t p = 0; p < P; ++p) Problem(args, problems, p, &jobs_[p]);
+  }
+
+  void Run() {
+    for (EmJob& job : jobs_) {
+      job.posterior.resize(static_cast<size_t>(job.ans.Q) * K_);
+      job.confusion.resize(static_cast<size_t>(job.ans.W) * K_ * A_);
+      job.prior.resize(K_);
+      job.skill.resize(job.ans.W);
+      job.out.posterior = job.posterior.data();
+      job.out.confusion = job.confusion.data();
+      job.out.prior = job.prior.data();
+      job.out.skill = job.skill.data();
     }
     // Many problems: one thread each. Few: each problem uses every thread.
     // Either way a problem's arithmetic is the same, so outputs match.
-    if (P >= static_cast<uint32_t>(threads) && threads > 1) {
+    const uint32_t P = static_cast<uint32_t>(jobs_.size());
+    if (P >= static_cast<uint32_t>(threads_) && threads_ > 1) {
       std::atomic<uint32_t> next{0};
-      ParallelBlocks(threads, threads, threads, [&](int, int64_t, int64_t) {
-        for (uint32_t p; (p = next.fetch_add(1)) < P;) agg::RunEm(jobs[p].ans, opt, jobs[p].init, 1, &jobs[p].out);
+      ParallelBlocks(threads_, threads_, threads_, [&](int, int64_t, int64_t) {
+        for (uint32_t p; (p = next.fetch_add(1)) < P;) {
+          CheckAbort();
+          aggregate::RunEm(jobs_[p].ans, opt_, jobs_[p].init, 1, &jobs_[p].out);
+        }
       });
     } else {
-      for (auto& job : jobs) agg::RunEm(job.ans, opt, job.init, threads, &job.out);
+      for (EmJob& job : jobs_) aggregate::RunEm(job.ans, opt_, job.init, threads_, &job.out);
     }
-    for (auto& job : jobs) {
-      const size_t it = job.out.log_likelihood.size();
-      Napi::Float64Array ll = NewF64(env, it), obj = NewF64(env, it);
-      std::copy(job.out.log_likelihood.begin(), job.out.log_likelihood.end(), ll.Data());
-      std::copy(job.out.objective.begin(), job.out.objective.end(), obj.Data());
-      job.result.Set("logLikelihood", ll);
-      job.result.Set("objective", obj);
-      job.result.Set("iterations", Napi::Number::New(env, job.out.iterations));
-      job.result.Set("converged", Napi::Boolean::New(env, job.out.converged));
+  }
+
+  Napi::Value Result(Napi::Env env) {
+    Napi::Array results = Napi::Array::New(env, jobs_.size());
+    for (size_t p = 0; p < jobs_.size(); ++p) {
+      const EmJob& job = jobs_[p];
+      Napi::Object r = Napi::Object::New(env);
+      r.Set("posterior", NewArray(env, job.posterior));
+      r.Set("confusion", NewArray(env, job.confusion));
+      r.Set("prior", NewArray(env, job.prior));
+      if (opt_.method == aggregate::Method::kOneCoin) r.Set("skill", NewArray(env, job.skill));
+      r.Set("logLikelihood", NewArray(env, job.out.log_likelihood));
+      r.Set("objective", NewArray(env, job.out.objective));
+      r.Set("iterations", Napi::Number::New(env, job.out.iterations));
+      r.Set("converged", Napi::Boolean::New(env, job.out.converged));
+      results.Set(static_cast<uint32_t>(p), r);
     }
     return results;
-  });
-}
+  }
+
+ private:
+  void Problem(Args& args, Napi::Array problems, uint32_t p, EmJob* job) {
+    const std::string what = "problems[" + std::to_string(p) + "]";
+    Napi::Value pv = problems.Get(p);
+    if (!pv.IsObject()) throw TypeErr(args.Env(), what + ": expected an object");
+    Napi::Object po = pv.As<Napi::Object>();
+    args.Keep(po);
+    job->ans.A = A_;
+    job->ans.K = K_;
+    job->ans.Q = static_cast<int32_t>(args.PropInt(po, "numQuestions", what, 0, INT32_MAX));
+    job->ans.W = static_cast<int32_t>(args.PropInt(po, "numWorkers", what, 0, INT32_MAX));
+    aggregate::CheckSizes(job->ans.Q, job->ans.W, A_, K_);
+    const auto q = args.Prop<int32_t>(po, "question", what);
+    const auto w = args.Prop<int32_t>(po, "worker", what);
+    const auto a = args.Prop<int32_t>(po, "answer", what);
+    job->ans.q = q.data;
+    job->ans.w = w.data;
+    job->ans.a = a.data;
+    aggregate::CheckAnswers(what, &job->ans, q.length, w.length, a.length);
+    const auto init = args.Prop<double>(po, "init", what);
+    aggregate::CheckCount(what + ".init", init.length, int64_t{job->ans.Q} * K_, "numQuestions * numClasses");
+    aggregate::CheckFinite(what + ".init", init.data, init.length, true);
+    aggregate::CheckEmWork(what, job->ans, opt_, init.length);
+    job->init = init.data;
+  }
+
+  int32_t A_ = 1, K_ = 1;
+  aggregate::EmOptions opt_;
+  int threads_ = 1;
+  std::vector<EmJob> jobs_;
+};
+REALABEL_KERNEL("aggEm", EmBatchJob);
 
 // aggGoldConfusion(question, worker, answer, truth[Q], numWorkers, numAnswers, numClasses, smoothing)
 // -> {confusion: Float64Array(W*K*A), counts: Float64Array(W)}
-Napi::Value GoldConfusion(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  return Guard(env, [&]() -> Napi::Value {
-    auto q = ArgArray<int32_t>(info, 0, "question");
-    auto w = ArgArray<int32_t>(info, 1, "worker");
-    auto a = ArgArray<int32_t>(info, 2, "answer");
-    auto truth = ArgArray<int32_t>(info, 3, "truth");
-    agg::Answers ans{};
-    ans.Q = static_cast<int32_t>(truth.ElementLength());
-    ans.W = static_cast<int32_t>(ArgInt(info, 4, "numWorkers", 0, INT32_MAX));
-    ans.A = static_cast<int32_t>(ArgInt(info, 5, "numAnswers", 1, 1 << 16));
-    ans.K = static_cast<int32_t>(ArgInt(info, 6, "numClasses", 1, 1 << 16));
-    const double smoothing = ArgDouble(info, 7, "smoothing");
-    agg::CheckSmoothing(smoothing);
-    agg::CheckSizes(Len(truth), ans.W, ans.A, ans.K);
-    agg::CheckTruth(truth.Data(), ans.Q, ans.K);
-    ans.q = q.Data();
-    ans.w = w.Data();
-    ans.a = a.Data();
-    agg::CheckAnswers("gold answers", &ans, Len(q), Len(w), Len(a));
-    Napi::Float64Array conf = NewF64(env, static_cast<size_t>(ans.W) * ans.K * ans.A);
-    Napi::Float64Array counts = NewF64(env, ans.W);
-    agg::GoldConfusion(ans, truth.Data(), smoothing, conf.Data(), counts.Data());
+class GoldConfusionJob {
+ public:
+  explicit GoldConfusionJob(Args& args) {
+    const auto q = args.Array<int32_t>(0, "question");
+    const auto w = args.Array<int32_t>(1, "worker");
+    const auto a = args.Array<int32_t>(2, "answer");
+    const auto truth = args.Array<int32_t>(3, "truth");
+    ans_.Q = static_cast<int32_t>(truth.length);
+    ans_.W = static_cast<int32_t>(args.Int(4, "numWorkers", 0, INT32_MAX));
+    ans_.A = static_cast<int32_t>(args.Int(5, "numAnswers", 1, 1 << 16));
+    ans_.K = static_cast<int32_t>(args.Int(6, "numClasses", 1, 1 << 16));
+    smoothing_ = args.Double(7, "smoothing");
+    aggregate::CheckSmoothing(smoothing_);
+    aggregate::CheckSizes(truth.length, ans_.W, ans_.A, ans_.K);
+    aggregate::CheckTruth(truth.data, ans_.Q, ans_.K);
+    ans_.q = q.data;
+    ans_.w = w.data;
+    ans_.a = a.data;
+    aggregate::CheckAnswers("gold answers", &ans_, q.length, w.length, a.length);
+    const int64_t given = 3 * ans_.n + truth.length;
+    aggregate::CheckOutput("numWorkers * numClasses * numAnswers", int64_t{ans_.W} * ans_.K * ans_.A, given);
+    aggregate::CheckOutput("numClasses * numAnswers", int64_t{ans_.K} * ans_.A, given);
+    truth_ = truth.data;
+  }
+  void Run() {
+    confusion_.resize(static_cast<size_t>(ans_.W) * ans_.K * ans_.A);
+    counts_.resize(ans_.W);
+    aggregate::GoldConfusion(ans_, truth_, smoothing_, confusion_.data(), counts_.data());
+  }
+  Napi::Value Result(Napi::Env env) {
     Napi::Object r = Napi::Object::New(env);
-    r.Set("confusion", conf);
-    r.Set("counts", counts);
+    r.Set("confusion", NewArray(env, confusion_));
+    r.Set("counts", NewArray(env, counts_));
     return r;
-  });
-}
+  }
+
+ private:
+  aggregate::Answers ans_{};
+  const int32_t* truth_ = nullptr;
+  double smoothing_ = 0;
+  std::vector<double> confusion_, counts_;
+};
+REALABEL_KERNEL("aggGoldConfusion", GoldConfusionJob);
 
 // aggScore(question, worker, answer, numQuestions, prior[K], confusion[W*K*A], numWorkers, numAnswers, threads
 //          [, blockStarts: Int32Array(B+1)]) -> {posterior: Float64Array(Q*K), logLikelihood[, blockLogLikelihood(B)]}
-// blockStarts (0 = first < ... <= last = Q) fixes the question blocks whose
+// blockStarts (0 = first <= ... <= last = Q) fixes the question blocks whose
 // log-likelihoods are returned one by one (the sharded EM, src/cluster).
-Napi::Value Score(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  return Guard(env, [&]() -> Napi::Value {
-    auto q = ArgArray<int32_t>(info, 0, "question");
-    auto w = ArgArray<int32_t>(info, 1, "worker");
-    auto a = ArgArray<int32_t>(info, 2, "answer");
-    agg::Answers ans{};
-    ans.Q = static_cast<int32_t>(ArgInt(info, 3, "numQuestions", 0, INT32_MAX));
-    auto prior = ArgArray<double>(info, 4, "prior");
-    auto conf = ArgArray<double>(info, 5, "confusion");
-    ans.W = static_cast<int32_t>(ArgInt(info, 6, "numWorkers", 0, INT32_MAX));
-    ans.A = static_cast<int32_t>(ArgInt(info, 7, "numAnswers", 1, 1 << 16));
-    const int threads = ResolveThreads(static_cast<int>(ArgInt(info, 8, "threads", 0, 1024)));
-    if (Len(prior) < 1) throw RangeErr(env, "prior: expected at least one class");
-    agg::CheckSizes(ans.Q, ans.W, ans.A, Len(prior));
-    ans.K = static_cast<int32_t>(Len(prior));
-    agg::CheckCount("confusion", Len(conf), int64_t{ans.W} * ans.K * ans.A, "numWorkers * numClasses * numAnswers");
-    agg::CheckFinite("prior", prior.Data(), Len(prior), true);
-    agg::CheckFinite("confusion", conf.Data(), Len(conf), true);
-    ans.q = q.Data();
-    ans.w = w.Data();
-    ans.a = a.Data();
-    agg::CheckAnswers("answers", &ans, Len(q), Len(w), Len(a));
-    Napi::Float64Array post = NewF64(env, static_cast<size_t>(ans.Q) * ans.K);
-    Napi::Object r = Napi::Object::New(env);
-    r.Set("posterior", post);
-    if (info.Length() > 9 && !info[9].IsUndefined()) {
-      auto starts = ArgArray<int32_t>(info, 9, "blockStarts");
-      const int64_t nb = Len(starts) - 1;
-      if (nb < 1 || starts.Data()[0] != 0 || starts.Data()[nb] != ans.Q) throw RangeErr(env, "blockStarts: expected 0, ..., numQuestions");
-      for (int64_t b = 0; b < nb; ++b) {
-        if (starts.Data()[b + 1] < starts.Data()[b]) throw RangeErr(env, "blockStarts: must not decrease");
-      }
-      Napi::Float64Array bll = NewF64(env, static_cast<size_t>(nb));
-      agg::ScorePassBlocks(ans, prior.Data(), conf.Data(), threads, post.Data(), starts.Data(), static_cast<int32_t>(nb), bll.Data());
-      double ll = 0;
-      for (int64_t b = 0; b < nb; ++b) ll += bll.Data()[b];
-      r.Set("logLikelihood", Napi::Number::New(env, ll));
-      r.Set("blockLogLikelihood", bll);
-      return r;
+class ScoreJob {
+ public:
+  explicit ScoreJob(Args& args) {
+    const auto q = args.Array<int32_t>(0, "question");
+    const auto w = args.Array<int32_t>(1, "worker");
+    const auto a = args.Array<int32_t>(2, "answer");
+    ans_.Q = static_cast<int32_t>(args.Int(3, "numQuestions", 0, INT32_MAX));
+    const auto prior = args.Array<double>(4, "prior");
+    const auto conf = args.Array<double>(5, "confusion");
+    ans_.W = static_cast<int32_t>(args.Int(6, "numWorkers", 0, INT32_MAX));
+    ans_.A = static_cast<int32_t>(args.Int(7, "numAnswers", 1, 1 << 16));
+    threads_ = ResolveThreads(args.Threads(8));
+    if (prior.length < 1) throw RangeErr(args.Env(), "prior: expected at least one class");
+    aggregate::CheckSizes(ans_.Q, ans_.W, ans_.A, prior.length);
+    ans_.K = static_cast<int32_t>(prior.length);
+    aggregate::CheckCount("confusion", conf.length, int64_t{ans_.W} * ans_.K * ans_.A,
+                          "numWorkers * numClasses * numAnswers");
+    aggregate::CheckFinite("prior", prior.data, prior.length, true);
+    aggregate::CheckFinite("confusion", conf.data, conf.length, true);
+    ans_.q = q.data;
+    ans_.w = w.data;
+    ans_.a = a.data;
+    aggregate::CheckAnswers("answers", &ans_, q.length, w.length, a.length);
+    aggregate::CheckOutput("numQuestions * numClasses", int64_t{ans_.Q} * ans_.K,
+                           3 * ans_.n + prior.length + conf.length);
+    prior_ = prior.data;
+    confusion_ = conf.data;
+    if (!args.At(9).IsUndefined()) {
+      starts_ = args.Array<int32_t>(9, "blockStarts");
+      aggregate::CheckBlockStarts(starts_.data, starts_.length, ans_.Q);
     }
-    const double ll = agg::ScorePass(ans, prior.Data(), conf.Data(), threads, post.Data());
-    r.Set("logLikelihood", Napi::Number::New(env, ll));
+  }
+  void Run() {
+    posterior_.resize(static_cast<size_t>(ans_.Q) * ans_.K);
+    if (!starts_.data) {
+      ll_ = aggregate::ScorePass(ans_, prior_, confusion_, threads_, posterior_.data());
+      return;
+    }
+    block_ll_.resize(static_cast<size_t>(starts_.length - 1));
+    aggregate::ScorePassBlocks(ans_, prior_, confusion_, threads_, posterior_.data(), starts_.data,
+                               static_cast<int32_t>(block_ll_.size()), block_ll_.data());
+    ll_ = 0;
+    for (double b : block_ll_) ll_ += b;
+  }
+  Napi::Value Result(Napi::Env env) {
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("posterior", NewArray(env, posterior_));
+    r.Set("logLikelihood", Napi::Number::New(env, ll_));
+    if (starts_.data) r.Set("blockLogLikelihood", NewArray(env, block_ll_));
     return r;
-  });
-}
+  }
 
-REALABEL_EXPORT("aggMajorityVote", MajorityVote);
-REALABEL_EXPORT("aggEm", Em);
-REALABEL_EXPORT("aggGoldConfusion", GoldConfusion);
-REALABEL_EXPORT("aggScore", Score);
+ private:
+  aggregate::Answers ans_{};
+  const double *prior_ = nullptr, *confusion_ = nullptr;
+  int threads_ = 1;
+  View<int32_t> starts_;
+  std::vector<double> posterior_, block_ll_;
+  double ll_ = 0;
+};
+REALABEL_KERNEL("aggScore", ScoreJob);
 
 }  // namespace
 }  // namespace realabel

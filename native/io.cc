@@ -21,9 +21,12 @@ const napi_type_tag kInflaterTag = {0x3c9e1b7a52d04f18ULL, 0x81f2a6c4d9e37b05ULL
 
 Napi::Value Crc32(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const uint32_t crc = static_cast<uint32_t>(ArgInt(info, 0, "crc", 0, UINT32_MAX));
-  Napi::Uint8Array bytes = ArgArray<uint8_t>(info, 1, "bytes");
-  return Napi::Number::New(env, io::Crc32(crc, bytes.Data(), bytes.ElementLength()));
+  return Translated(env, [&]() -> Napi::Value {
+    Args args(info, info.Length(), false);
+    const uint32_t crc = static_cast<uint32_t>(args.Int(0, "crc", 0, UINT32_MAX));
+    const View<uint8_t> bytes = args.Array<uint8_t>(1, "bytes");
+    return Napi::Number::New(env, io::Crc32(crc, bytes.data, static_cast<size_t>(bytes.length)));
+  });
 }
 REALABEL_EXPORT("ioCrc32", Crc32);
 
@@ -47,11 +50,12 @@ Napi::Value Inflate(const Napi::CallbackInfo& info) {
     throw TypeErr(env, "handle: expected an inflater");
   }
   io::Inflater* inf = info[0].As<Napi::External<io::Inflater>>().Data();
-  Napi::Uint8Array in = ArgArray<uint8_t>(info, 1, "input");
-  Napi::Uint8Array out = ArgArray<uint8_t>(info, 2, "output");
+  Args args(info, info.Length(), false);
+  const View<uint8_t> in = args.Array<uint8_t>(1, "input");
+  const View<uint8_t> out = args.Array<uint8_t>(2, "output");
   io::Inflater::Step s;
   try {
-    s = inf->Run(in.Data(), in.ElementLength(), out.Data(), out.ElementLength());
+    s = inf->Run(in.data, static_cast<size_t>(in.length), out.data, static_cast<size_t>(out.length));
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, e.what());
   }

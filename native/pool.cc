@@ -1,7 +1,9 @@
 // JS binding of the pooling kernel (pool_core.h):
 //   poolPairs(n, c, models, srcImage, srcLabel, srcOffsets, srcModel, forced, minVotes)
 //   -> {image, label, votes, masks, planes, words}
+//   poolPairsAsync(..., abort) -> Promise of the same
 #include <memory>
+#include <vector>
 
 #include "args.h"
 #include "pool_core.h"
@@ -10,51 +12,62 @@
 namespace realabel {
 namespace {
 
-int64_t Len(const Napi::TypedArray& a) { return static_cast<int64_t>(a.ElementLength()); }
+class PoolPairsJob {
+ public:
+  explicit PoolPairsJob(Args& args) {
+    in_.n = args.Int(0, "n");
+    in_.c = args.Int(1, "c");
+    in_.models = args.Int(2, "models");
+    const auto srcImage = args.Array<int32_t>(3, "srcImage");
+    const auto srcLabel = args.Array<int32_t>(4, "srcLabel");
+    const auto srcOffsets = args.Array<int32_t>(5, "srcOffsets");
+    const auto srcModel = args.Array<int32_t>(6, "srcModel");
+    const auto forced = args.Array<int32_t>(7, "forced");
+    in_.minVotes = args.Int(8, "minVotes");
+    in_.srcImage = srcImage.data;
+    in_.srcImageLen = srcImage.length;
+    in_.srcLabel = srcLabel.data;
+    in_.srcLabelLen = srcLabel.length;
+    in_.srcOffsets = srcOffsets.data;
+    in_.srcOffsetsLen = srcOffsets.length;
+    in_.srcModel = srcModel.data;
+    in_.sources = srcModel.length;
+    in_.forced = forced.data;
+    in_.forcedLen = forced.length;
+    pool::Check(in_);
+  }
+  void Run() {
+    pool::Pooler pooler(in_);
+    const size_t P = pooler.pairs();
+    planes_ = pooler.planes();
+    words_ = pooler.words();
+    image_.resize(P);
+    label_.resize(P);
+    votes_.resize(P);
+    masks_.resize(P * static_cast<size_t>(words_) * static_cast<size_t>(planes_));
+    pooler.Fill(image_.data(), label_.data(), votes_.data(), masks_.data());
+  }
+  Napi::Value Result(Napi::Env env) {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("image", NewArray(env, image_));
+    out.Set("label", NewArray(env, label_));
+    out.Set("votes", NewArray(env, votes_));
+    out.Set("masks", NewArray(env, masks_));
+    out.Set("planes", Napi::Number::New(env, planes_));
+    out.Set("words", Napi::Number::New(env, static_cast<double>(words_)));
+    return out;
+  }
 
-Napi::Value PoolPairs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  pool::Input in;
-  in.n = ArgInt(info, 0, "n", kAnyInt.lo, kAnyInt.hi);
-  in.c = ArgInt(info, 1, "c", kAnyInt.lo, kAnyInt.hi);
-  in.models = ArgInt(info, 2, "models", kAnyInt.lo, kAnyInt.hi);
-  auto srcImage = ArgArray<int32_t>(info, 3, "srcImage");
-  auto srcLabel = ArgArray<int32_t>(info, 4, "srcLabel");
-  auto srcOffsets = ArgArray<int32_t>(info, 5, "srcOffsets");
-  auto srcModel = ArgArray<int32_t>(info, 6, "srcModel");
-  auto forced = ArgArray<int32_t>(info, 7, "forced");
-  in.minVotes = ArgInt(info, 8, "minVotes", kAnyInt.lo, kAnyInt.hi);
-  in.srcImage = srcImage.Data();
-  in.srcImageLen = Len(srcImage);
-  in.srcLabel = srcLabel.Data();
-  in.srcLabelLen = Len(srcLabel);
-  in.srcOffsets = srcOffsets.Data();
-  in.srcOffsetsLen = Len(srcOffsets);
-  in.srcModel = srcModel.Data();
-  in.sources = Len(srcModel);
-  in.forced = forced.Data();
-  in.forcedLen = Len(forced);
-  Checked(env, [&] { pool::Check(in); });
-  std::unique_ptr<pool::Pooler> pooler;
-  Checked(env, [&] { pooler.reset(new pool::Pooler(in)); });
-  const size_t P = pooler->pairs();
-  auto outImage = Napi::Int32Array::New(env, P);
-  auto outLabel = Napi::Int32Array::New(env, P);
-  auto outVotes = Napi::Int32Array::New(env, P);
-  auto outMasks = Napi::Uint32Array::New(env, P * static_cast<size_t>(pooler->words()) * pooler->planes());
-  pooler->Fill(outImage.Data(), outLabel.Data(), outVotes.Data(), outMasks.Data());
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("image", outImage);
-  out.Set("label", outLabel);
-  out.Set("votes", outVotes);
-  out.Set("masks", outMasks);
-  out.Set("planes", Napi::Number::New(env, pooler->planes()));
-  out.Set("words", Napi::Number::New(env, static_cast<double>(pooler->words())));
-  return out;
-}
+ private:
+  pool::Input in_;
+  int planes_ = 1;
+  int64_t words_ = 1;
+  std::vector<int32_t> image_, label_, votes_;
+  std::vector<uint32_t> masks_;
+};
 
 }  // namespace
 }  // namespace realabel
 
-using realabel::PoolPairs;
-REALABEL_EXPORT("poolPairs", PoolPairs);
+using realabel::PoolPairsJob;
+REALABEL_KERNEL("poolPairs", PoolPairsJob);

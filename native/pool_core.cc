@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string>
 
+#include "parallel.h"
+
 namespace realabel {
 namespace pool {
 
@@ -18,6 +20,7 @@ void RadixSort(std::vector<uint64_t>& keys, int bits) {
   std::vector<uint64_t> tmp(keys.size());
   std::vector<size_t> count(kBuckets);
   for (int shift = 0; shift < bits; shift += kDigit) {
+    CheckAbort();
     std::fill(count.begin(), count.end(), 0);
     for (uint64_t k : keys) ++count[(k >> shift) & (kBuckets - 1)];
     if (count[(keys.empty() ? 0 : (keys[0] >> shift)) & (kBuckets - 1)] == keys.size()) continue;
@@ -128,6 +131,7 @@ Pooler::Pooler(const Input& in) : in_(in), tag_bits_(BitsFor(static_cast<uint64_
   planes_ = static_cast<int>(std::max<int64_t>(1, *std::max_element(perModel.begin(), perModel.end())));
   words_ = (in.models + 31) / 32;
   keys_ = Encode(in, tag_bits_);
+  CheckAbort();
   RadixSort(keys_, BitsFor(static_cast<uint64_t>(in.n) * in.c - 1) + tag_bits_);
   const uint64_t forcedTag = static_cast<uint64_t>(in.sources);
   for (size_t b = 0; b < keys_.size();) {
@@ -136,6 +140,14 @@ Pooler::Pooler(const Input& in) : in_(in), tag_bits_(BitsFor(static_cast<uint64_
     Group g = Inspect(keys_, b, e, tag_bits_, forcedTag);
     if (g.forced || g.votes >= in.minVotes) starts_.push_back(b);
     b = e;
+  }
+  // The masks are pairs * words * planes: bounded by the pairs given, not by a claimed model count.
+  const double maskWords = static_cast<double>(starts_.size()) * static_cast<double>(words_) * planes_;
+  const double given = static_cast<double>(in.srcImageLen) * 2 + static_cast<double>(in.forcedLen) + in.sources;
+  if (maskWords > static_cast<double>(kMaskSlack) + 16 * given) {
+    throw ArgError("models = " + std::to_string(in.models) + ": the model masks would need " +
+                   std::to_string(static_cast<int64_t>(maskWords)) + " words for " + std::to_string(starts_.size()) +
+                   " pairs, too many for the data given");
   }
 }
 

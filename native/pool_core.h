@@ -33,6 +33,9 @@ struct Input {
   int64_t forcedLen = 0;
 };
 
+// Mask words beyond 16 per value given (plus this slack) are refused.
+constexpr int64_t kMaskSlack = int64_t{1} << 22;
+
 // Checks everything but the pair and label values (Pooler checks those as it
 // encodes them); throws ArgError.
 void Check(const Input& in);

@@ -1,21 +1,23 @@
-// JS bindings of the exact top-K selection (topk_select.h):
+// JS bindings of the exact top-K selection (topk_core.h):
 //   topkSelect(data, n, c, k, criterion, threads[, isa]) -> {image, label, value}
 //   topkStreamCreate(c, k, criterion, threads[, isa]) -> handle
 //   topkStreamPush(handle, rows, nRows);  topkStreamFinish(handle) -> {image, label, value}
 //   topkStreamStats(handle) -> {sampled, fallbacks}   (after finish; for tests)
 //   sumF32(data, threads[, isa]) -> number     (the benchmark's read pass)
 //   topkIsa() -> best SIMD variant (1 scalar, 2 AVX2, 3 AVX-512)
-// criterion: 0 = logit, 1 = prob. isa caps the SIMD variant (tests use it).
+// topkSelect, topkStreamPush and topkStreamFinish also have ...Async forms
+// (registry.h). criterion: 0 = logit, 1 = prob. isa caps the SIMD variant
+// (tests use it).
 #include <napi.h>
 
 #include <cstdint>
 #include <memory>
-#include <new>
+#include <vector>
 
 #include "args.h"
 #include "parallel.h"
 #include "registry.h"
-#include "topk_select.h"
+#include "topk_core.h"
 
 namespace realabel {
 namespace {
@@ -29,52 +31,16 @@ struct Stream {
   int64_t c;
   bool failed = false;
   bool finished = false;
+  bool busy = false;  // an async push or finish is running
   int64_t sampled_chunks = 0, fallbacks = 0;  // kept after finish
 };
 
-// A Float32Array or Float64Array argument.
-struct Matrix {
-  const float* f32 = nullptr;
-  const double* f64 = nullptr;
-  int64_t length = 0;
-};
-
-Matrix ArgMatrix(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  Napi::Env env = info.Env();
-  if (info.Length() > i && info[i].IsTypedArray()) {
-    Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
-    Matrix m;
-    m.length = static_cast<int64_t>(ta.ElementLength());
-    if (ta.TypedArrayType() == napi_float32_array) {
-      m.f32 = ta.As<Napi::Float32Array>().Data();
-      return m;
-    }
-    if (ta.TypedArrayType() == napi_float64_array) {
-      m.f64 = ta.As<Napi::Float64Array>().Data();
-      return m;
-    }
-  }
-  throw TypeErr(env, std::string(what) + ": expected a Float32Array or Float64Array");
+int ArgIsa(Args& args, size_t i) {
+  if (args.At(i).IsUndefined()) return 0;
+  return static_cast<int>(args.Int(i, "isa", 0, 3));
 }
 
-int ArgIsa(const Napi::CallbackInfo& info, size_t i) {
-  if (info.Length() <= i || info[i].IsUndefined()) return 0;
-  return static_cast<int>(ArgInt(info, i, "isa", 0, 3));
-}
-
-// Runs fn, turning selection and allocation failures into JS errors.
-template <typename Fn>
-void Guard(Napi::Env env, Fn&& fn) {
-  try {
-    fn();
-  } catch (const topk::SelectError& e) {
-    throw RangeErr(env, e.message);
-  } catch (const std::bad_alloc&) {
-    throw Napi::Error::New(env, "top-K: out of memory");
-  }
-}
-
-void PushMatrix(Selector* s, const Matrix& m, int64_t nRows, bool last) {
+void PushMatrix(Selector* s, const FloatView& m, int64_t nRows, bool last) {
   if (m.f32) {
     s->Push(m.f32, nRows, last);
   } else {
@@ -82,136 +48,185 @@ void PushMatrix(Selector* s, const Matrix& m, int64_t nRows, bool last) {
   }
 }
 
-Napi::Value Result(Napi::Env env, Selector* s, int64_t c) {
-  const std::vector<topk::Cand>* best = nullptr;
-  Guard(env, [&] { best = &s->Finish(); });
-  const size_t k = best->size();
-  Napi::Int32Array image = Napi::Int32Array::New(env, k);
-  Napi::Int32Array label = Napi::Int32Array::New(env, k);
-  Napi::Float32Array value = Napi::Float32Array::New(env, k);
-  int32_t* im = image.Data();
-  int32_t* lb = label.Data();
-  float* val = value.Data();
-  for (size_t i = 0; i < k; ++i) {
-    const topk::Cand& cand = (*best)[i];
-    im[i] = static_cast<int32_t>(cand.idx / c);
-    lb[i] = static_cast<int32_t>(cand.idx % c);
+// The K best as flat indices and reported values, made off the JS thread.
+struct Best {
+  std::vector<int32_t> image, label;
+  std::vector<float> value;
+
+  void Take(Selector* s, int64_t c) {
+    const std::vector<topk::Cand>& best = s->Finish();
+    const size_t k = best.size();
+    image.resize(k);
+    label.resize(k);
+    value.resize(k);
+    for (size_t i = 0; i < k; ++i) {
+      image[i] = static_cast<int32_t>(best[i].idx / c);
+      label[i] = static_cast<int32_t>(best[i].idx % c);
+    }
+    s->Values(best, value.data());
   }
-  s->Values(*best, val);
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("image", image);
-  out.Set("label", label);
-  out.Set("value", value);
-  return out;
-}
 
-Napi::Value TopkSelect(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Matrix m = ArgMatrix(info, 0, "data");
-  int64_t n = ArgInt(info, 1, "n", kAnyInt.lo, kAnyInt.hi);
-  int64_t c = ArgInt(info, 2, "c", kAnyInt.lo, kAnyInt.hi);
-  int64_t k = ArgInt(info, 3, "k", kAnyInt.lo, kAnyInt.hi);
-  int64_t crit = ArgInt(info, 4, "criterion", kAnyInt.lo, kAnyInt.hi);
-  int threads = static_cast<int>(ArgInt(info, 5, "threads", 0, 1024));
-  auto isa = topkrows::ResolveIsa(ArgIsa(info, 6));
-  Checked(env, [&] { topk::CheckSelect(m.length, n, c, k, crit); });
-  auto criterion = static_cast<topk::Criterion>(crit);
-  std::unique_ptr<Selector> s;
-  Guard(env, [&] {
-    s.reset(new Selector(c, k, criterion, threads, isa));
-    PushMatrix(s.get(), m, n, true);
-  });
-  return Result(env, s.get(), c);
-}
-REALABEL_EXPORT("topkSelect", TopkSelect);
-
-Stream* ArgHandle(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsExternal() ||
-      !info[0].As<Napi::External<Stream>>().CheckTypeTag(&kStreamTag)) {
-    throw TypeErr(info.Env(), "handle: expected a top-K stream");
+  Napi::Value ToJs(Napi::Env env) const {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("image", NewArray(env, image));
+    out.Set("label", NewArray(env, label));
+    out.Set("value", NewArray(env, value));
+    return out;
   }
-  return info[0].As<Napi::External<Stream>>().Data();
+};
+
+class TopkSelectJob {
+ public:
+  explicit TopkSelectJob(Args& args) {
+    m_ = args.Floats(0, "data");
+    n_ = args.Int(1, "n");
+    c_ = args.Int(2, "c");
+    k_ = args.Int(3, "k");
+    crit_ = args.Int(4, "criterion");
+    threads_ = args.Threads(5);
+    isa_ = topk_rows::ResolveIsa(ArgIsa(args, 6));
+    topk::CheckSelect(m_.length, n_, c_, k_, crit_);
+  }
+  void Run() {
+    Selector s(c_, k_, static_cast<topk::Criterion>(crit_), threads_, isa_);
+    PushMatrix(&s, m_, n_, true);
+    best_.Take(&s, c_);
+  }
+  Napi::Value Result(Napi::Env env) { return best_.ToJs(env); }
+
+ private:
+  FloatView m_;
+  int64_t n_ = 0, c_ = 0, k_ = 0, crit_ = 0;
+  int threads_ = 0;
+  topk_rows::Isa isa_{};
+  Best best_;
+};
+REALABEL_KERNEL("topkSelect", TopkSelectJob);
+
+Stream* ArgHandle(Args& args) {
+  Napi::Value v = args.At(0);
+  if (!v.IsExternal() || !v.As<Napi::External<Stream>>().CheckTypeTag(&kStreamTag)) {
+    throw TypeErr(args.Env(), "handle: expected a top-K stream");
+  }
+  return v.As<Napi::External<Stream>>().Data();
 }
 
-// An open stream.
-Stream* ArgStream(const Napi::CallbackInfo& info) {
-  Stream* st = ArgHandle(info);
-  if (st->failed) throw Napi::Error::New(info.Env(), "this top-K stream already failed");
-  if (st->finished) throw Napi::Error::New(info.Env(), "this top-K stream is finished");
-  return st;
-}
+// An open, idle stream, marked busy until the job is destroyed.
+class StreamLease {
+ public:
+  explicit StreamLease(Args& args) : st_(ArgHandle(args)) {
+    if (st_->failed) throw StateError("this top-K stream already failed");
+    if (st_->finished) throw StateError("this top-K stream is finished");
+    if (st_->busy) throw StateError("this top-K stream is busy with another push or finish");
+    st_->busy = true;
+  }
+  ~StreamLease() { st_->busy = false; }
+  StreamLease(const StreamLease&) = delete;
+  StreamLease& operator=(const StreamLease&) = delete;
+  Stream* get() const { return st_; }
+
+ private:
+  Stream* st_;
+};
 
 Napi::Value TopkStreamCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t c = ArgInt(info, 0, "c", kAnyInt.lo, kAnyInt.hi);
-  int64_t k = ArgInt(info, 1, "k", kAnyInt.lo, kAnyInt.hi);
-  int64_t crit = ArgInt(info, 2, "criterion", kAnyInt.lo, kAnyInt.hi);
-  int threads = static_cast<int>(ArgInt(info, 3, "threads", 0, 1024));
-  auto isa = topkrows::ResolveIsa(ArgIsa(info, 4));
-  Checked(env, [&] { topk::CheckStream(c, k, crit); });
-  auto criterion = static_cast<topk::Criterion>(crit);
-  auto* st = new Stream{std::unique_ptr<Selector>(new Selector(c, k, criterion, threads, isa)), c};
-  auto ext = Napi::External<Stream>::New(env, st, [](Napi::Env, Stream* p) { delete p; });
-  ext.TypeTag(&kStreamTag);
-  return ext;
+  return Translated(env, [&]() -> Napi::Value {
+    Args args(info, info.Length(), false);
+    const int64_t c = args.Int(0, "c");
+    const int64_t k = args.Int(1, "k");
+    const int64_t crit = args.Int(2, "criterion");
+    const int threads = args.Threads(3);
+    const auto isa = topk_rows::ResolveIsa(ArgIsa(args, 4));
+    topk::CheckStream(c, k, crit);
+    auto* st = new Stream{std::make_unique<Selector>(c, k, static_cast<topk::Criterion>(crit), threads, isa), c};
+    auto ext = Napi::External<Stream>::New(env, st, [](Napi::Env, Stream* p) { delete p; });
+    ext.TypeTag(&kStreamTag);
+    return ext;
+  });
 }
 REALABEL_EXPORT("topkStreamCreate", TopkStreamCreate);
 
-Napi::Value TopkStreamPush(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Stream* st = ArgStream(info);
-  Matrix m = ArgMatrix(info, 1, "rows");
-  int64_t nRows = ArgInt(info, 2, "nRows", kAnyInt.lo, kAnyInt.hi);
-  Checked(env, [&] { topk::CheckPush(st->selector->rows_seen(), st->c, nRows, m.length); });
-  try {
-    Guard(env, [&] { PushMatrix(st->selector.get(), m, nRows, false); });
-  } catch (...) {
-    st->failed = true;
-    throw;
+class TopkStreamPushJob {
+ public:
+  explicit TopkStreamPushJob(Args& args) : lease_(args) {
+    m_ = args.Floats(1, "rows");
+    n_rows_ = args.Int(2, "nRows");
+    Stream* st = lease_.get();
+    topk::CheckPush(st->selector->rows_seen(), st->c, n_rows_, m_.length);
   }
-  return env.Undefined();
-}
-REALABEL_EXPORT("topkStreamPush", TopkStreamPush);
+  void Run() {
+    Stream* st = lease_.get();
+    try {
+      PushMatrix(st->selector.get(), m_, n_rows_, false);
+    } catch (...) {
+      // An aborted or failed push leaves the selector part-way: the stream is done.
+      st->failed = true;
+      throw;
+    }
+  }
+  Napi::Value Result(Napi::Env env) { return env.Undefined(); }
 
-Napi::Value TopkStreamFinish(const Napi::CallbackInfo& info) {
-  Stream* st = ArgStream(info);
-  st->finished = true;
-  Napi::Value out = Result(info.Env(), st->selector.get(), st->c);
-  st->sampled_chunks = st->selector->sampled_chunks();
-  st->fallbacks = st->selector->fallbacks();
-  st->selector.reset();
-  return out;
-}
-REALABEL_EXPORT("topkStreamFinish", TopkStreamFinish);
+ private:
+  StreamLease lease_;
+  FloatView m_;
+  int64_t n_rows_ = 0;
+};
+REALABEL_KERNEL("topkStreamPush", TopkStreamPushJob);
+
+class TopkStreamFinishJob {
+ public:
+  explicit TopkStreamFinishJob(Args& args) : lease_(args) {}
+  void Run() {
+    Stream* st = lease_.get();
+    st->finished = true;
+    best_.Take(st->selector.get(), st->c);
+    st->sampled_chunks = st->selector->sampled_chunks();
+    st->fallbacks = st->selector->fallbacks();
+    st->selector.reset();
+  }
+  Napi::Value Result(Napi::Env env) { return best_.ToJs(env); }
+
+ private:
+  StreamLease lease_;
+  Best best_;
+};
+REALABEL_KERNEL("topkStreamFinish", TopkStreamFinishJob);
 
 // {sampled, fallbacks} of a finished stream (tests check which paths ran).
 Napi::Value TopkStreamStats(const Napi::CallbackInfo& info) {
-  Stream* st = ArgHandle(info);
-  Napi::Object out = Napi::Object::New(info.Env());
-  out.Set("sampled", Napi::Number::New(info.Env(), static_cast<double>(st->sampled_chunks)));
-  out.Set("fallbacks", Napi::Number::New(info.Env(), static_cast<double>(st->fallbacks)));
-  return out;
+  Napi::Env env = info.Env();
+  return Translated(env, [&]() -> Napi::Value {
+    Args args(info, info.Length(), false);
+    Stream* st = ArgHandle(args);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("sampled", Napi::Number::New(env, static_cast<double>(st->sampled_chunks)));
+    out.Set("fallbacks", Napi::Number::New(env, static_cast<double>(st->fallbacks)));
+    return out;
+  });
 }
 REALABEL_EXPORT("topkStreamStats", TopkStreamStats);
 
 Napi::Value SumF32(const Napi::CallbackInfo& info) {
-  auto data = ArgArray<float>(info, 0, "data");
-  int threads = ResolveThreads(static_cast<int>(ArgInt(info, 1, "threads", 0, 1024)));
-  auto isa = topkrows::ResolveIsa(ArgIsa(info, 2));
-  const float* x = data.Data();
-  const int64_t n = static_cast<int64_t>(data.ElementLength());
-  constexpr int kSumBlocks = 16;
-  double parts[kSumBlocks] = {0};
-  ParallelBlocks(n, kSumBlocks, threads,
-                 [&](int b, int64_t s, int64_t e) { parts[b] = topkrows::SumF32(isa, x + s, e - s); });
-  double total = 0;
-  for (double p : parts) total += p;
-  return Napi::Number::New(info.Env(), total);
+  Napi::Env env = info.Env();
+  return Translated(env, [&]() -> Napi::Value {
+    Args args(info, info.Length(), false);
+    const View<float> data = args.Array<float>(0, "data");
+    const int threads = ResolveThreads(args.Threads(1));
+    const auto isa = topk_rows::ResolveIsa(ArgIsa(args, 2));
+    constexpr int kSumBlocks = 16;
+    double parts[kSumBlocks] = {0};
+    ParallelBlocks(data.length, kSumBlocks, threads,
+                   [&](int b, int64_t s, int64_t e) { parts[b] = topk_rows::SumF32(isa, data.data + s, e - s); });
+    double total = 0;
+    for (double p : parts) total += p;
+    return Napi::Number::New(env, total);
+  });
 }
 REALABEL_EXPORT("sumF32", SumF32);
 
 Napi::Value TopkIsa(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<int>(topkrows::BestIsa()));
+  return Napi::Number::New(info.Env(), static_cast<int>(topk_rows::BestIsa()));
 }
 REALABEL_EXPORT("topkIsa", TopkIsa);
 

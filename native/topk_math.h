@@ -1,13 +1,12 @@
 // The exact arithmetic of the `prob` criterion, shared by every native code
-// path and mirrored operation by operation in src/select/topk-math.ts. Only
-// IEEE +, -, *, /, fused multiply-add and exact bit manipulation are used (no
-// libm exp/log; the build passes -ffp-contract=off so the compiler adds no
-// fusion of its own), so all paths round identically. The twin emulates each
-// FMA exactly (Dekker product + round-to-odd sum); the clamp of t keeps every
-// product far enough from underflow for that emulation to be exact.
+// path and mirrored operation by operation in src/topk/topk-math.ts. Only
+// IEEE +, -, *, / (each rounded once) and exact bit manipulation are used: no
+// libm exp/log and no fused multiply-add, which JavaScript does not have (the
+// build passes -ffp-contract=off so the compiler fuses nothing either). So
+// every SIMD path and the twin round identically.
 //
 //   lse(row) = m + LogAtLeastOne(s),  m = max(row),
-//   s        = lane sums, acc[j % 8] = fma(p_j, scale_j, acc[j % 8]), then a fixed tree,
+//   s        = lane sums, acc[j % 8] = p_j * scale_j + acc[j % 8], then a fixed tree,
 //              where exp(x_j - m) = p_j * scale_j (ExpParts),
 //   key      = x - lse,  prob = float(ExpNonPositive(key)).
 #pragma once
@@ -16,7 +15,7 @@
 #include <cstring>
 
 namespace realabel {
-namespace topkmath {
+namespace topk_math {
 
 constexpr double kLog2eX16 = 23.083120654223414;  // 16 / ln 2
 constexpr double kShift = 6755399441055744.0;     // 1.5 * 2^52: adding it rounds to an integer
@@ -26,9 +25,8 @@ constexpr double kLn2Hi16 = 0.04332169877307024;  // kLn2Hi / 16: k * kLn2Hi16 i
 constexpr double kLn2Lo16 = 1.1926343307941173e-11;
 constexpr double kSqrt2 = 1.4142135623730951;
 // Below exp(-600) a term cannot change a sum that holds exp(0) = 1. Clamping
-// keeps 2^n >= 2^-866, so no product in ExpParts or in the lane sum comes
-// near underflow (the twin's exact FMA emulation needs that), and keeps the
-// code branch-free.
+// keeps 2^n >= 2^-866 (the twin's table of powers of two and the exponent
+// arithmetic stay in the normal range) and keeps the code branch-free.
 constexpr double kExpFloor = -600.0;
 constexpr int kLanes = 8;
 
@@ -53,20 +51,18 @@ inline double FromBits(uint64_t u) {
   return x;
 }
 
-inline double Fma(double a, double b, double c) { return std::fma(a, b, c); }
-
 // exp(t) = p * scale for t <= 0 (t is clamped at kExpFloor), with p = exp(r)
 // in [0.98, 1.03] and scale = 2^n * 2^(j/16) exact; relative error ~5e-16.
 // t = (16n + j) ln2/16 + r with |r| <= ln2/32: exp(t) = 2^n * 2^(j/16) * exp(r).
 inline void ExpParts(double t, double* p_out, double* scale_out) {
   t = t > kExpFloor ? t : kExpFloor;
-  double kd = Fma(t, kLog2eX16, kShift);
+  double kd = t * kLog2eX16 + kShift;
   uint64_t kbits = Bits(kd);  // low bits hold k = 16n + j (two's complement)
   kd = kd - kShift;
-  double r = Fma(-kd, kLn2Hi16, t);  // exact: k * kLn2Hi16 is exact, and so is t minus it
-  r = Fma(-kd, kLn2Lo16, r);
+  double r = t - kd * kLn2Hi16;  // k * kLn2Hi16 is exact (kLn2Hi16 has 21 significant bits)
+  r = r - kd * kLn2Lo16;
   double p = kExpC[6];
-  for (int i = 5; i >= 0; --i) p = Fma(p, r, kExpC[i]);
+  for (int i = 5; i >= 0; --i) p = p * r + kExpC[i];
   *p_out = p;
   // 2^(j/16) * 2^n, exact: adding n to the table entry's exponent field.
   *scale_out = FromBits(Bits(kExp2Table[kbits & 15]) + (((kbits >> 4) & 0xfff) << 52));
@@ -97,11 +93,11 @@ inline double LogAtLeastOne(double s) {
   return ed * kLn2Hi + (ed * kLn2Lo + lf);
 }
 
-// *acc += exp(t), fused: fma(p, scale, *acc).
+// *acc += exp(t), as p * scale + *acc (two roundings, as in the twin).
 inline void AddExp(double t, double* acc) {
   double p, scale;
   ExpParts(t, &p, &scale);
-  *acc = Fma(p, scale, *acc);
+  *acc = p * scale + *acc;
 }
 
 // The fixed combination of the 8 lane sums.
@@ -117,5 +113,5 @@ inline double LseScalar(const T* x, int64_t c, double m) {
   return m + LogAtLeastOne(CombineLanes(acc));
 }
 
-}  // namespace topkmath
+}  // namespace topk_math
 }  // namespace realabel

@@ -17,14 +17,14 @@ namespace {
 
 // Ascending DescKey = descending key (for keys that are not NaN).
 inline uint64_t DescKey(double key) {
-  uint64_t u = topkmath::Bits(key);
+  uint64_t u = topk_math::Bits(key);
   u = (u >> 63) ? ~u : (u | (1ULL << 63));
   return ~u;
 }
 
 inline double FromDescKey(uint64_t d) {
   uint64_t u = ~d;
-  return topkmath::FromBits((u >> 63) ? (u & ~(1ULL << 63)) : ~u);
+  return topk_math::FromBits((u >> 63) ? (u & ~(1ULL << 63)) : ~u);
 }
 
 inline int BitWidth(uint64_t x) {

@@ -20,9 +20,9 @@
 #endif
 
 namespace realabel {
-namespace topkrows {
+namespace topk_rows {
 
-using namespace topkmath;
+using namespace topk_math;
 
 namespace {
 
@@ -164,13 +164,13 @@ template <bool Clamp>
 __attribute__((target("avx512f"))) inline void ExpParts8(__m512d t, __m512d tlo, __m512d thi, __m512d* p_out,
                                                           __m512d* scale_out) {
   if (Clamp) t = _mm512_max_pd(t, _mm512_set1_pd(kExpFloor));
-  __m512d kd = _mm512_fmadd_pd(t, _mm512_set1_pd(kLog2eX16), _mm512_set1_pd(kShift));
+  __m512d kd = _mm512_add_pd(_mm512_mul_pd(t, _mm512_set1_pd(kLog2eX16)), _mm512_set1_pd(kShift));
   __m512i kbits = _mm512_castpd_si512(kd);
   kd = _mm512_sub_pd(kd, _mm512_set1_pd(kShift));
-  __m512d r = _mm512_fnmadd_pd(kd, _mm512_set1_pd(kLn2Hi16), t);
-  r = _mm512_fnmadd_pd(kd, _mm512_set1_pd(kLn2Lo16), r);
+  __m512d r = _mm512_sub_pd(t, _mm512_mul_pd(kd, _mm512_set1_pd(kLn2Hi16)));
+  r = _mm512_sub_pd(r, _mm512_mul_pd(kd, _mm512_set1_pd(kLn2Lo16)));
   __m512d p = _mm512_set1_pd(kExpC[6]);
-  for (int i = 5; i >= 0; --i) p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(kExpC[i]));
+  for (int i = 5; i >= 0; --i) p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(kExpC[i]));
   // vpermt2pd reads the low 4 bits of each index: j = k & 15; n << 52 = (k >> 4) << 52.
   __m512i tbits = _mm512_castpd_si512(_mm512_permutex2var_pd(tlo, kbits, thi));
   __m512i nbits = _mm512_slli_epi64(_mm512_srli_epi64(kbits, 4), 52);
@@ -183,7 +183,7 @@ template <bool Clamp>
 __attribute__((target("avx512f"))) inline __m512d AddExp8(__m512d t, __m512d tlo, __m512d thi, __m512d acc) {
   __m512d p, scale;
   ExpParts8<Clamp>(t, tlo, thi, &p, &scale);
-  return _mm512_fmadd_pd(p, scale, acc);
+  return _mm512_add_pd(_mm512_mul_pd(p, scale), acc);
 }
 
 __attribute__((target("avx512f"))) void ExpToFloatAvx512(const double* t, int64_t n, float* out) {
@@ -288,15 +288,15 @@ __attribute__((target("avx2"))) float MaxAvx2(const float* x, int64_t c, int64_t
 }
 
 template <bool Clamp>
-__attribute__((target("avx2,fma"))) inline void ExpParts4(__m256d t, __m256d* p_out, __m256d* scale_out) {
+__attribute__((target("avx2"))) inline void ExpParts4(__m256d t, __m256d* p_out, __m256d* scale_out) {
   if (Clamp) t = _mm256_max_pd(t, _mm256_set1_pd(kExpFloor));
-  __m256d kd = _mm256_fmadd_pd(t, _mm256_set1_pd(kLog2eX16), _mm256_set1_pd(kShift));
+  __m256d kd = _mm256_add_pd(_mm256_mul_pd(t, _mm256_set1_pd(kLog2eX16)), _mm256_set1_pd(kShift));
   __m256i kbits = _mm256_castpd_si256(kd);
   kd = _mm256_sub_pd(kd, _mm256_set1_pd(kShift));
-  __m256d r = _mm256_fnmadd_pd(kd, _mm256_set1_pd(kLn2Hi16), t);
-  r = _mm256_fnmadd_pd(kd, _mm256_set1_pd(kLn2Lo16), r);
+  __m256d r = _mm256_sub_pd(t, _mm256_mul_pd(kd, _mm256_set1_pd(kLn2Hi16)));
+  r = _mm256_sub_pd(r, _mm256_mul_pd(kd, _mm256_set1_pd(kLn2Lo16)));
   __m256d p = _mm256_set1_pd(kExpC[6]);
-  for (int i = 5; i >= 0; --i) p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(kExpC[i]));
+  for (int i = 5; i >= 0; --i) p = _mm256_add_pd(_mm256_mul_pd(p, r), _mm256_set1_pd(kExpC[i]));
   __m256i tbits = _mm256_castpd_si256(
       _mm256_i64gather_pd(kExp2Table, _mm256_and_si256(kbits, _mm256_set1_epi64x(15)), 8));
   __m256i nbits = _mm256_slli_epi64(_mm256_srli_epi64(kbits, 4), 52);
@@ -305,13 +305,13 @@ __attribute__((target("avx2,fma"))) inline void ExpParts4(__m256d t, __m256d* p_
 }
 
 template <bool Clamp>
-__attribute__((target("avx2,fma"))) inline __m256d AddExp4(__m256d t, __m256d acc) {
+__attribute__((target("avx2"))) inline __m256d AddExp4(__m256d t, __m256d acc) {
   __m256d p, scale;
   ExpParts4<Clamp>(t, &p, &scale);
-  return _mm256_fmadd_pd(p, scale, acc);
+  return _mm256_add_pd(_mm256_mul_pd(p, scale), acc);
 }
 
-__attribute__((target("avx2,fma"))) void ExpToFloatAvx2(const double* t, int64_t n, float* out) {
+__attribute__((target("avx2"))) void ExpToFloatAvx2(const double* t, int64_t n, float* out) {
   int64_t i = 0;
   for (; i + 4 <= n; i += 4) {
     __m256d p, scale;
@@ -322,18 +322,18 @@ __attribute__((target("avx2,fma"))) void ExpToFloatAvx2(const double* t, int64_t
 }
 
 // Columns j..j+7 as doubles minus m, in two halves (lanes 0-3 and 4-7).
-__attribute__((target("avx2,fma"))) inline void Load4x2(const float* x, __m256d mv, __m256d* lo, __m256d* hi) {
+__attribute__((target("avx2"))) inline void Load4x2(const float* x, __m256d mv, __m256d* lo, __m256d* hi) {
   __m256 v = _mm256_loadu_ps(x);
   *lo = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), mv);
   *hi = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)), mv);
 }
-__attribute__((target("avx2,fma"))) inline void Load4x2(const double* x, __m256d mv, __m256d* lo, __m256d* hi) {
+__attribute__((target("avx2"))) inline void Load4x2(const double* x, __m256d mv, __m256d* lo, __m256d* hi) {
   *lo = _mm256_sub_pd(_mm256_loadu_pd(x), mv);
   *hi = _mm256_sub_pd(_mm256_loadu_pd(x + 4), mv);
 }
 
 template <typename T, bool Clamp>
-__attribute__((target("avx2,fma"))) double LseAvx2(const T* x, int64_t c, double m) {
+__attribute__((target("avx2"))) double LseAvx2(const T* x, int64_t c, double m) {
   const __m256d mv = _mm256_set1_pd(m);
   constexpr int64_t kLine = 64 / sizeof(T);
   __m256d lo = _mm256_setzero_pd(), hi = lo;  // lanes 0-3 and 4-7
@@ -378,7 +378,7 @@ Isa BestIsa() {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) return kAvx512;
     // The AVX2 variant fuses multiply-adds (FMA3), as the AVX-512 one does.
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return kAvx2;
+    if (__builtin_cpu_supports("avx2")) return kAvx2;
     return kScalar;
   }();
   return best;
@@ -458,5 +458,5 @@ double SumF32(Isa isa, const float* x, int64_t n) {
   return s;
 }
 
-}  // namespace topkrows
+}  // namespace topk_rows
 }  // namespace realabel

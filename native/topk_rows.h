@@ -7,7 +7,7 @@
 #include <cstdint>
 
 namespace realabel {
-namespace topkrows {
+namespace topk_rows {
 
 enum Isa : int { kScalar = 1, kAvx2 = 2, kAvx512 = 3 };
 
@@ -28,16 +28,16 @@ float MaxF32(Isa isa, const float* x, int64_t c, int64_t* firstBad, float* min =
 double MaxF64(const double* x, int64_t c, int64_t* firstBad);
 
 // The natural log of sum_j exp(x_j) for a finite row with maximum m and
-// minimum min, bit-identical to topkmath::LseScalar.
+// minimum min, bit-identical to topk_math::LseScalar.
 double LseF32(Isa isa, const float* x, int64_t c, double m, float min);
 double LseF64(Isa isa, const double* x, int64_t c, double m);
 
 // out[i] = float(exp(t[i])) for keys t[i] <= 0, bit-identical to
-// float(topkmath::ExpNonPositive(t[i])) (the reported `prob` values).
+// float(topk_math::ExpNonPositive(t[i])) (the reported `prob` values).
 void ExpToFloat(Isa isa, const double* t, int64_t n, float* out);
 
 // Sum of n floats (the read-pass baseline of the benchmark).
 double SumF32(Isa isa, const float* x, int64_t n);
 
-}  // namespace topkrows
+}  // namespace topk_rows
 }  // namespace realabel

@@ -82,19 +82,6 @@ export class MissingPackageError extends RealabelError {
 }
 
 /**
- * Native kernels throw plain JS errors (TypeError / RangeError from another
- * realm); re-throw them as ValidationError naming the file being processed.
- */
-export function rethrowNative(err: unknown, file?: string): never {
-  if (err instanceof RealabelError) throw err;
-  const e = err as { name?: string; message?: string };
-  if (e && (e.name === 'TypeError' || e.name === 'RangeError') && typeof e.message === 'string') {
-    throw new ValidationError(e.message, file);
-  }
-  throw err;
-}
-
-/**
  * The work was stopped by its AbortSignal. Named like DOMException's and
  * Node's own AbortError (`name === 'AbortError'`, `code === 'ABORT_ERR'`), so
  * code written for fetch or fs aborts recognises it.

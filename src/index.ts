@@ -16,7 +16,7 @@ export { readLabelSets, writeLabelSets, type LabelSets } from './io/labels';
 export { readSynsets, type Synset } from './io/synsets';
 
 // The stages, in pipeline order.
-export { topk, topkFile, type Criterion, type Pairs, type TopKOptions, type TopKFileResult } from './topk/topk';
+export { topk, topkSync, topkFile, topkFileSync, type Criterion, type Pairs, type TopKOptions, type TopKFileResult } from './topk/topk';
 export { propose, proposeSync, proposeFiles, type Proposals, type ProposeInput, type ProposeFilesInput, type ProposeFilesResult } from './propose/propose';
 export { readProposals, writeProposals } from './propose/io';
 export { readGold, type Gold, type GoldQuestions } from './subsets/gold';
@@ -50,6 +50,6 @@ export { simulate, type SimulateOptions, type Simulation } from './simulate/simu
 export { simulateToDir, type SimulateFilesOptions, type SimulateFilesResult } from './simulate/write';
 export { demo, type DemoOptions, type DemoResult } from './demo/demo';
 
-// The rating app (docs/serve.md): fastify and better-sqlite3 are loaded when it starts.
+// The rating app (docs/serve.md): fastify and better-sqlite3 are dependencies; sharp (optional) is checked when a server is created.
 export { createRatingServer, type RatingServerOptions, type RatingContext } from './serve/server';
 export { exportAnswers, exportToFiles, type ExportFilesOptions, type ExportCounts } from './serve/export';

@@ -1,4 +1,5 @@
-import { FormatError, RealabelError, rethrowNative } from '../src/errors';
+import { AbortError, FormatError, RealabelError, ValidationError } from '../src/errors';
+import { fromNative } from '../src/native/addon';
 
 describe('errors', () => {
   it('prefixes the file name and keeps a code', () => {
@@ -9,9 +10,23 @@ describe('errors', () => {
     expect(e.name).toBe('FormatError');
   });
 
-  it('turns native TypeError/RangeError into ValidationError naming the file', () => {
-    const native = { name: 'RangeError', message: 'k = 0 is out of range' };
-    expect(() => rethrowNative(native, 'x.npy')).toThrow('x.npy: k = 0 is out of range');
-    expect(() => rethrowNative(new Error('boom'))).toThrow('boom');
+  it('turns coded native errors into typed errors naming the file, by code (never by message)', () => {
+    const native = Object.assign(new RangeError('k = 0 is out of range'), { code: 'E_ARGUMENT' });
+    const e = fromNative(native, { file: 'x.npy' });
+    expect(e).toBeInstanceOf(ValidationError);
+    expect(e.message).toBe('x.npy: k = 0 is out of range');
+    const nan = Object.assign(new RangeError('scores row 3 contains NaN'), { code: 'E_NAN', row: 3 });
+    expect(fromNative(nan, { dataMessage: (f) => `row ${f.row! + 10} contains NaN` }).message).toBe('row 13 contains NaN');
+    expect(fromNative(Object.assign(new Error('stop'), { code: 'E_ABORTED' }))).toBeInstanceOf(AbortError);
+    const bug = new Error('boom');
+    expect(fromNative(bug)).toBe(bug);
+    expect(fromNative(new RangeError('uncoded'))).toBeInstanceOf(RangeError);
+  });
+
+  it('AbortError is named like DOMException and Node', () => {
+    const e = new AbortError();
+    expect(e.name).toBe('AbortError');
+    expect(e.code).toBe('ABORT_ERR');
+    expect(e).toBeInstanceOf(RealabelError);
   });
 });

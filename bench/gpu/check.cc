@@ -25,14 +25,14 @@
 #include <thread>
 #include <vector>
 
-#include "aggregate.h"
+#include "aggregate_core.h"
 #include "cuda/device.h"
 #include "cuda/em_cuda.h"
 #include "cuda/pool_cuda.h"
 #include "cuda/topk_cuda.h"
 #include "parallel.h"
 #include "pool_core.h"
-#include "topk_select.h"
+#include "topk_core.h"
 
 using namespace realabel;
 
@@ -156,7 +156,7 @@ std::string TopkCase(const char* name, const std::vector<float>& x, int64_t n, i
   TopkOut cpu, gpu;
   double t0 = Now();
   {
-    topk::Selector s(c, k, crit, 0, topkrows::BestIsa());
+    topk::Selector s(c, k, crit, 0, topk_rows::BestIsa());
     s.Push(x.data(), n, true);
     cpu.best = s.Finish();
     cpu.values.resize(cpu.best.size());
@@ -210,8 +210,11 @@ std::string TopkCase(const char* name, const std::vector<float>& x, int64_t n, i
   } catch (const cuda::Error& e) {
     j.Str("error", e.message);
     all_ok = false;
-  } catch (const topk::SelectError& e) {
-    j.Str("error", e.message);
+  } catch (const DataError& e) {
+    j.Str("error", e.what());
+    all_ok = false;
+  } catch (const ArgError& e) {
+    j.Str("error", e.what());
     all_ok = false;
   }
   return j.Done();
@@ -227,16 +230,16 @@ std::string NonFiniteCase() {
   j.Str("case", "non-finite");
   std::string cpuMsg, gpuMsg;
   try {
-    topk::Selector s(c, 10, topk::kProb, 0, topkrows::BestIsa());
+    topk::Selector s(c, 10, topk::kProb, 0, topk_rows::BestIsa());
     s.Push(x.data(), n, true);
-  } catch (const topk::SelectError& e) {
-    cpuMsg = e.message;
+  } catch (const DataError& e) {
+    cpuMsg = e.what();
   }
   try {
     cuda::TopkGpu s(c, 10, topk::kProb, 50 * c);
     s.Push(x.data(), n);
-  } catch (const topk::SelectError& e) {
-    gpuMsg = e.message;
+  } catch (const DataError& e) {
+    gpuMsg = e.what();
   } catch (const cuda::Error& e) {
     gpuMsg = "CUDA: " + e.message;
   }
@@ -337,20 +340,20 @@ std::string EmCase(const char* name, int64_t answers, int32_t K, int32_t A, int3
       }
     }
   });
-  agg::Answers ans{q.data(), w.data(), a.data(), static_cast<int64_t>(q.size()), Q, W, A, K};
+  aggregate::Answers ans{q.data(), w.data(), a.data(), static_cast<int64_t>(q.size()), Q, W, A, K};
   // Majority-vote start, as aggregate does (votes: answer a -> class a % K).
   std::vector<double> votes(static_cast<size_t>(A) * K, 0), init(static_cast<size_t>(Q) * K);
   for (int32_t v = 0; v < A; ++v) votes[static_cast<size_t>(v) * K + v % K] = 1;
-  agg::MajorityVote(ans, votes.data(), init.data());
-  agg::EmOptions opt;
+  aggregate::MajorityVote(ans, votes.data(), init.data());
+  aggregate::EmOptions opt;
   opt.max_iter = maxIter;
   opt.tol = 1e-7;
   opt.smoothing = 0.01;
   std::vector<double> cp(init.size()), cc(static_cast<size_t>(W) * K * A), cpr(K), gp(init.size()),
       gc(cc.size()), gpr(K);
-  agg::EmOutput co{cp.data(), cc.data(), cpr.data(), nullptr}, go{gp.data(), gc.data(), gpr.data(), nullptr};
+  aggregate::EmOutput co{cp.data(), cc.data(), cpr.data(), nullptr}, go{gp.data(), gc.data(), gpr.data(), nullptr};
   double t0 = Now();
-  agg::RunEm(ans, opt, init.data(), ResolveThreads(0), &co);
+  aggregate::RunEm(ans, opt, init.data(), ResolveThreads(0), &co);
   j.Num("cpu_s", Now() - t0);
   j.Num("cpu_iterations", co.iterations);
   try {

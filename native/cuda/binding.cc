@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "../aggregate.h"
+#include "../aggregate_core.h"
 #include "../args.h"
 #include "../parallel.h"
 #include "../pool_core.h"
-#include "../topk_select.h"
+#include "../topk_core.h"
 #include "device.h"
 #include "em_cuda.h"
 #include "pool_cuda.h"
@@ -42,8 +42,8 @@ auto Guard(Napi::Env env, Fn&& fn) -> decltype(fn()) {
     throw;
   } catch (const ArgError& e) {
     throw RangeErr(env, e.what());
-  } catch (const topk::SelectError& e) {
-    throw RangeErr(env, e.message);
+  } catch (const DataError& e) {
+    throw CodedError(Napi::RangeError::New(env, e.what()), e.code());
   } catch (const cuda::Error& e) {
     throw Napi::Error::New(env, "CUDA: " + e.message);
   } catch (const std::bad_alloc&) {
@@ -284,20 +284,20 @@ Napi::Value Em(const Napi::CallbackInfo& info) {
   return Guard(env, [&]() -> Napi::Value {
     const int32_t A = static_cast<int32_t>(PropInt(env, o, "numAnswers", "options", 1, 1 << 16));
     const int32_t K = static_cast<int32_t>(PropInt(env, o, "numClasses", "options", 1, 1 << 16));
-    agg::EmOptions opt;
-    opt.method = static_cast<agg::Method>(PropInt(env, o, "method", "options", 0, 1));
+    aggregate::EmOptions opt;
+    opt.method = static_cast<aggregate::Method>(PropInt(env, o, "method", "options", 0, 1));
     opt.max_iter = static_cast<int32_t>(PropInt(env, o, "maxIter", "options", 0, 100000000));
     opt.tol = PropDouble(env, o, "tol", 1e-7);
     opt.smoothing = PropDouble(env, o, "smoothing", 0);
     const int threads = ResolveThreads(static_cast<int>(PropInt(env, o, "threads", "options", 0, 1024)));
     Napi::Int32Array match;
     int64_t matchLen = 0;
-    if (opt.method == agg::Method::kOneCoin && A >= 2) {
+    if (opt.method == aggregate::Method::kOneCoin && A >= 2) {
       match = Prop<int32_t>(env, o, "match", "options");
       opt.match = match.Data();
       matchLen = Len(match);
     }
-    agg::CheckEmOptions(opt, A, K, matchLen);
+    aggregate::CheckEmOptions(opt, A, K, matchLen);
     const uint32_t P = problems.Length();
     Napi::Array results = Napi::Array::New(env, P);
     for (uint32_t p = 0; p < P; ++p) {
@@ -305,37 +305,37 @@ Napi::Value Em(const Napi::CallbackInfo& info) {
       Napi::Value pv = problems.Get(p);
       if (!pv.IsObject()) throw TypeErr(env, what + ": expected an object");
       Napi::Object po = pv.As<Napi::Object>();
-      agg::Answers ans{};
+      aggregate::Answers ans{};
       ans.A = A;
       ans.K = K;
       ans.Q = static_cast<int32_t>(PropInt(env, po, "numQuestions", what, 0, INT32_MAX));
       ans.W = static_cast<int32_t>(PropInt(env, po, "numWorkers", what, 0, INT32_MAX));
-      agg::CheckSizes(ans.Q, ans.W, A, K);
+      aggregate::CheckSizes(ans.Q, ans.W, A, K);
       auto q = Prop<int32_t>(env, po, "question", what);
       auto w = Prop<int32_t>(env, po, "worker", what);
       auto a = Prop<int32_t>(env, po, "answer", what);
       ans.q = q.Data();
       ans.w = w.Data();
       ans.a = a.Data();
-      agg::CheckAnswers(what, &ans, Len(q), Len(w), Len(a));
+      aggregate::CheckAnswers(what, &ans, Len(q), Len(w), Len(a));
       auto init = Prop<double>(env, po, "init", what);
-      agg::CheckCount(what + ".init", Len(init), int64_t{ans.Q} * K, "numQuestions * numClasses");
-      agg::CheckFinite(what + ".init", init.Data(), Len(init), true);
+      aggregate::CheckCount(what + ".init", Len(init), int64_t{ans.Q} * K, "numQuestions * numClasses");
+      aggregate::CheckFinite(what + ".init", init.Data(), Len(init), true);
       Napi::Float64Array post = Napi::Float64Array::New(env, static_cast<size_t>(ans.Q) * K);
       Napi::Float64Array conf = Napi::Float64Array::New(env, static_cast<size_t>(ans.W) * K * A);
       Napi::Float64Array prior = Napi::Float64Array::New(env, K);
       Napi::Float64Array skill = Napi::Float64Array::New(env, ans.W);
-      agg::EmOutput out{post.Data(), conf.Data(), prior.Data(), skill.Data()};
+      aggregate::EmOutput out{post.Data(), conf.Data(), prior.Data(), skill.Data()};
       if (cuda::EmOnGpu(opt, K)) {
         cuda::RunEmGpu(ans, opt, init.Data(), &out);
       } else {
-        agg::RunEm(ans, opt, init.Data(), threads, &out);
+        aggregate::RunEm(ans, opt, init.Data(), threads, &out);
       }
       Napi::Object r = Napi::Object::New(env);
       r.Set("posterior", post);
       r.Set("confusion", conf);
       r.Set("prior", prior);
-      if (opt.method == agg::Method::kOneCoin) r.Set("skill", skill);
+      if (opt.method == aggregate::Method::kOneCoin) r.Set("skill", skill);
       r.Set("logLikelihood", F64(env, out.log_likelihood));
       r.Set("objective", F64(env, out.objective));
       r.Set("iterations", Napi::Number::New(env, out.iterations));

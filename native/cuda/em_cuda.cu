@@ -1,5 +1,5 @@
 // Dawid–Skene EM on the GPU; see em_cuda.h. Each step reproduces a loop of
-// aggregate_core.cc (named in the comments) with one thread per independent
+// aggregate_em.cc (named in the comments) with one thread per independent
 // sum, so every floating-point sum runs in the CPU's order:
 //   counts[code, qblock, k] = sum over the block's answers with that code, in
 //     question order (EStep's sink, or CountBlock for the starting posterior);
@@ -26,7 +26,7 @@ namespace {
 constexpr int kThreads = 256;
 constexpr double kLn2 = 0.693147180559945309417232121458176568;
 
-// aggregate_core.cc's FusedBlocks and BlockStart.
+// aggregate_em.cc's FusedBlocks and BlockStart.
 int FusedBlocks(int64_t n, int64_t W, int64_t width, int32_t Q) {
   const int64_t by_size = n / std::max<int64_t>(1, 4 * W * width);
   return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>({64, by_size, std::max<int32_t>(Q, 1)})));
@@ -230,11 +230,11 @@ double MinFromBits(unsigned long long bits) {
 
 }  // namespace
 
-bool EmOnGpu(const agg::EmOptions& opt, int32_t K) {
-  return opt.method == agg::Method::kDawidSkene && K >= 1 && K <= kEmMaxClasses;
+bool EmOnGpu(const aggregate::EmOptions& opt, int32_t K) {
+  return opt.method == aggregate::Method::kDawidSkene && K >= 1 && K <= kEmMaxClasses;
 }
 
-void RunEmGpu(const agg::Answers& ans, const agg::EmOptions& opt, const double* init, agg::EmOutput* out,
+void RunEmGpu(const aggregate::Answers& ans, const aggregate::EmOptions& opt, const double* init, aggregate::EmOutput* out,
               double* transferSeconds) {
   if (!EmOnGpu(opt, ans.K)) throw Error{"EM on the GPU supports Dawid–Skene with at most 32 classes"};
   const auto t0 = std::chrono::steady_clock::now();

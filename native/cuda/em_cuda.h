@@ -1,5 +1,5 @@
 // Batched Dawid–Skene EM on the GPU with the CPU engine's arithmetic
-// (aggregate_core.cc): the same question blocks, the same summation order in
+// (aggregate_em.cc): the same question blocks, the same summation order in
 // every count, prior and normaliser, so probability-space runs match the CPU
 // posteriors bit for bit and stop at the same iteration. Problems whose
 // parameters fall below 2^-1000 switch to log space, where CUDA's exp/log
@@ -7,7 +7,7 @@
 #pragma once
 #include <cstdint>
 
-#include "../aggregate.h"
+#include "../aggregate_core.h"
 #include "device.h"
 
 namespace realabel {
@@ -16,12 +16,12 @@ namespace cuda {
 constexpr int32_t kEmMaxClasses = 32;  // per-question class vectors live in registers
 
 // Whether RunEmGpu handles these options (Dawid–Skene, K <= kEmMaxClasses);
-// callers run agg::RunEm otherwise.
-bool EmOnGpu(const agg::EmOptions& opt, int32_t K);
+// callers run aggregate::RunEm otherwise.
+bool EmOnGpu(const aggregate::EmOptions& opt, int32_t K);
 
-// agg::RunEm on the GPU (after the same checks). `seconds`, when given,
+// aggregate::RunEm on the GPU (after the same checks). `seconds`, when given,
 // receives the time spent on host-side grouping and transfers.
-void RunEmGpu(const agg::Answers& ans, const agg::EmOptions& opt, const double* init, agg::EmOutput* out,
+void RunEmGpu(const aggregate::Answers& ans, const aggregate::EmOptions& opt, const double* init, aggregate::EmOutput* out,
               double* transferSeconds = nullptr);
 
 }  // namespace cuda

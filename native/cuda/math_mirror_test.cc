@@ -15,7 +15,7 @@
 #include "../topk_math.h"
 #include "topk_math.cuh"
 
-namespace cpu = realabel::topkmath;
+namespace cpu = realabel::topk_math;
 namespace gpu = realabel::cudamath;
 
 static uint64_t Bits(double x) {

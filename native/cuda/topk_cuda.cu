@@ -1,4 +1,5 @@
 // Exact top-K on the GPU; see topk_cuda.h.
+#include <stdexcept>
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -63,7 +64,7 @@ __global__ void FirstBadKernel(const T* x, long long n, unsigned long long* bad)
 }
 
 // Eight threads per row: lane l accumulates the exps of columns l, l + 8, ...
-// in order, exactly like acc[l] of topkmath::LseScalar; lane 0 combines.
+// in order, exactly like acc[l] of topk_math::LseScalar; lane 0 combines.
 template <typename T>
 __global__ void LseKernel(const T* x, long long rows, long long c, double* lse) {
   const long long t = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x;
@@ -200,17 +201,17 @@ namespace {
 bool HostRowLse(const float* x, int64_t c, double* lse) {
   int64_t bad = -1;
   float min;
-  const auto isa = topkrows::BestIsa();
-  const double m = topkrows::MaxF32(isa, x, c, &bad, &min);
+  const auto isa = topk_rows::BestIsa();
+  const double m = topk_rows::MaxF32(isa, x, c, &bad, &min);
   if (bad >= 0) return false;
-  *lse = topkrows::LseF32(isa, x, c, m, min);
+  *lse = topk_rows::LseF32(isa, x, c, m, min);
   return true;
 }
 bool HostRowLse(const double* x, int64_t c, double* lse) {
   int64_t bad = -1;
-  const double m = topkrows::MaxF64(x, c, &bad);
+  const double m = topk_rows::MaxF64(x, c, &bad);
   if (bad >= 0) return false;
-  *lse = topkrows::LseF64(topkrows::BestIsa(), x, c, m);
+  *lse = topk_rows::LseF64(topk_rows::BestIsa(), x, c, m);
   return true;
 }
 
@@ -366,8 +367,10 @@ void TopkGpu::Block(const T* x, int64_t nRows, uint64_t sampleFloor, const std::
     T v;
     RL_CUDA(cudaMemcpy(&v, x + bad, sizeof v, cudaMemcpyDeviceToHost));
     const long long row = static_cast<long long>(bad) / c_, col = static_cast<long long>(bad) % c_;
-    throw topk::SelectError{"row " + std::to_string(rows_seen_ + row) + ", column " + std::to_string(col) + " is " +
-                            NonFiniteName(static_cast<double>(v)) + "; top-K needs finite logits"};
+    throw DataError("E_NOT_FINITE",
+                    "row " + std::to_string(rows_seen_ + row) + ", column " + std::to_string(col) + " is " +
+                        NonFiniteName(static_cast<double>(v)) + "; top-K needs finite logits",
+                    rows_seen_ + row, col, static_cast<double>(v));
   }
   int64_t total = 0;
   for (unsigned v : h) total += v;
@@ -435,9 +438,9 @@ void TopkGpu::Merge(std::vector<Cand>* greater, std::vector<Cand>* equal) {
 const std::vector<Cand>& TopkGpu::Finish() {
   const int64_t total = rows_seen_ * c_;
   if (k_ > total) {
-    throw topk::SelectError{"k = " + std::to_string(k_) + " is out of range [1, " + std::to_string(total) + "]"};
+    throw ArgError("k = " + std::to_string(k_) + " is out of range [1, " + std::to_string(total) + "]");
   }
-  if (static_cast<int64_t>(buffer_.size()) < k_) throw topk::SelectError{"internal error: fewer candidates than k"};
+  if (static_cast<int64_t>(buffer_.size()) < k_) throw std::logic_error("internal error: fewer candidates than k");
   topk::SortDescending(&buffer_, ResolveThreads(0));
   buffer_.resize(static_cast<size_t>(k_));
   return buffer_;
@@ -453,7 +456,7 @@ void TopkGpu::Values(const std::vector<Cand>& best, float* out) const {
   // match the CPU backend bit for bit.
   std::vector<double> keys(n);
   for (size_t i = 0; i < n; ++i) keys[i] = best[i].key;
-  topkrows::ExpToFloat(topkrows::BestIsa(), keys.data(), static_cast<int64_t>(n), out);
+  topk_rows::ExpToFloat(topk_rows::BestIsa(), keys.data(), static_cast<int64_t>(n), out);
 }
 
 template void TopkGpu::Push<float>(const float*, int64_t);

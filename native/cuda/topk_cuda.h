@@ -1,4 +1,4 @@
-// Exact top-K on the GPU with the CPU selector's contract (topk_select.h):
+// Exact top-K on the GPU with the CPU selector's contract (topk_core.h):
 // the same pairs in the same order (key descending, flat index ascending) and
 // the same keys bit for bit, for both criteria. Plain C++ header: the binding
 // and the standalone check include it without CUDA.
@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "../topk_order.h"
-#include "../topk_select.h"
+#include "../topk_core.h"
 #include "device.h"
 
 namespace realabel {

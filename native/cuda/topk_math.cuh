@@ -2,7 +2,7 @@
 // operations in the same order, as __host__ __device__ functions (nvcc does
 // not let device code call the host-only inline functions or index the
 // constexpr tables of that header). Built with --fmad=false, so the device
-// code fuses exactly where the CPU code calls fma and nowhere else.
+// code fuses nothing, like the CPU code (which has no fused multiply-add).
 //
 // This is a mirror, and mirrors drift: native/cuda/test/math_mirror.cc
 // compiles this file as plain C++ and checks it bit for bit against
@@ -52,13 +52,9 @@ RL_HD double FromBits(uint64_t u) {
 #endif
 }
 
-RL_HD double Fma(double a, double b, double c) {
-#ifdef __CUDA_ARCH__
-  return __fma_rn(a, b, c);
-#else
-  return std::fma(a, b, c);
-#endif
-}
+// No fused multiply-add: the CPU code (and so the JS twin) rounds the product
+// and the sum separately, and --fmad=false keeps nvcc from fusing this.
+RL_HD double MulAdd(double a, double b, double c) { return a * b + c; }
 
 // 2^(j/16), correctly rounded (a switch instead of a table: device code
 // cannot index a host constexpr array, and constant memory would need a copy).
@@ -83,22 +79,22 @@ RL_HD double Exp2Sixteenth(uint64_t j) {
   }
 }
 
-// topkmath::ExpParts.
+// topk_math::ExpParts.
 RL_HD void ExpParts(double t, double* p_out, double* scale_out) {
   t = t > kExpFloor ? t : kExpFloor;
-  double kd = Fma(t, kLog2eX16, kShift);
+  double kd = MulAdd(t, kLog2eX16, kShift);
   const uint64_t kbits = Bits(kd);
   kd = kd - kShift;
-  double r = Fma(-kd, kLn2Hi16, t);
-  r = Fma(-kd, kLn2Lo16, r);
-  // Horner with 1/n!, n = 6 .. 0 (topkmath::kExpC), unrolled.
+  double r = MulAdd(-kd, kLn2Hi16, t);
+  r = MulAdd(-kd, kLn2Lo16, r);
+  // Horner with 1/n!, n = 6 .. 0 (topk_math::kExpC), unrolled.
   double p = 1.0 / 720.0;
-  p = Fma(p, r, 1.0 / 120.0);
-  p = Fma(p, r, 1.0 / 24.0);
-  p = Fma(p, r, 1.0 / 6.0);
-  p = Fma(p, r, 1.0 / 2.0);
-  p = Fma(p, r, 1.0);
-  p = Fma(p, r, 1.0);
+  p = MulAdd(p, r, 1.0 / 120.0);
+  p = MulAdd(p, r, 1.0 / 24.0);
+  p = MulAdd(p, r, 1.0 / 6.0);
+  p = MulAdd(p, r, 1.0 / 2.0);
+  p = MulAdd(p, r, 1.0);
+  p = MulAdd(p, r, 1.0);
   *p_out = p;
   *scale_out = FromBits(Bits(Exp2Sixteenth(kbits)) + (((kbits >> 4) & 0xfff) << 52));
 }
@@ -109,7 +105,7 @@ RL_HD double ExpNonPositive(double t) {
   return p * scale;
 }
 
-// topkmath::LogAtLeastOne.
+// topk_math::LogAtLeastOne.
 RL_HD double LogAtLeastOne(double s) {
   const uint64_t u = Bits(s);
   int e = static_cast<int>((u >> 52) & 0x7ff) - 1023;
@@ -127,20 +123,20 @@ RL_HD double LogAtLeastOne(double s) {
   return ed * kLn2Hi + (ed * kLn2Lo + lf);
 }
 
-// topkmath::AddExp.
+// topk_math::AddExp.
 RL_HD void AddExp(double t, double* acc) {
   double p, scale;
   ExpParts(t, &p, &scale);
-  *acc = Fma(p, scale, *acc);
+  *acc = MulAdd(p, scale, *acc);
 }
 
-// topkmath::CombineLanes.
+// topk_math::CombineLanes.
 RL_HD double CombineLanes(const double* a) {
   return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
 }
 
 // The sum of lane `lane` of a row: x[j] for j = lane, lane + 8, ... in order
-// (what topkmath::LseScalar accumulates in acc[lane]).
+// (what topk_math::LseScalar accumulates in acc[lane]).
 template <typename T>
 RL_HD double LaneSum(const T* x, int64_t c, double m, int lane) {
   double acc = 0;
@@ -148,7 +144,7 @@ RL_HD double LaneSum(const T* x, int64_t c, double m, int lane) {
   return acc;
 }
 
-// topkmath::LseScalar, lane by lane.
+// topk_math::LseScalar, lane by lane.
 template <typename T>
 RL_HD double LseScalar(const T* x, int64_t c, double m) {
   double acc[kLanes];

@@ -1,4 +1,4 @@
-// libFuzzer entry: the aggregation kernels (aggregate.h) behind the checks the
+// libFuzzer entry: the aggregation kernels (aggregate_core.h) behind the checks the
 // bindings run (CheckSizes, CheckAnswers, CheckCount, CheckFinite, ...), on
 // lying sizes and out-of-range answers. Accepted calls must run clean under
 // ASan/UBSan, give the same bytes on 1 and 3 threads, and (majority vote,
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 
-#include "../aggregate.h"
+#include "../aggregate_core.h"
 #include "fuzz_util.h"
 
 using namespace realabel;
@@ -63,22 +63,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                        a = Indices(fdp, aLen, static_cast<int32_t>(A0));
   const bool lie = fdp.ConsumeBool();
   try {
-    agg::CheckSizes(Q, entry == 0 ? 0 : W, A, K);
+    aggregate::CheckSizes(Q, entry == 0 ? 0 : W, A, K);
   } catch (const ArgError&) {
     return 0;
   }
-  agg::Answers ans{q.data(), w.data(), a.data(), 0, static_cast<int32_t>(Q), static_cast<int32_t>(entry == 0 ? 0 : W),
+  aggregate::Answers ans{q.data(), w.data(), a.data(), 0, static_cast<int32_t>(Q), static_cast<int32_t>(entry == 0 ? 0 : W),
                    static_cast<int32_t>(A), static_cast<int32_t>(K)};
   const int threads = fdp.ConsumeIntegralInRange<int>(2, 3);
   if (Q * K > kMaxCells || (entry != 0 && W * K * A > kMaxCells)) return 0;
   try {
     if (entry == 0) {
       std::vector<double> votes = Probabilities(fdp, Claim(fdp, A * K) & 0xff, lie);
-      agg::CheckCount("votes", static_cast<int64_t>(votes.size()), A * K, "numAnswers * numClasses");
-      agg::CheckFinite("votes", votes.data(), static_cast<int64_t>(votes.size()), true);
-      agg::CheckAnswers("answers", &ans, qLen, -1, aLen);
+      aggregate::CheckCount("votes", static_cast<int64_t>(votes.size()), A * K, "numAnswers * numClasses");
+      aggregate::CheckFinite("votes", votes.data(), static_cast<int64_t>(votes.size()), true);
+      aggregate::CheckAnswers("answers", &ans, qLen, -1, aLen);
       std::vector<double> out(static_cast<size_t>(Q * K), -1);
-      agg::MajorityVote(ans, votes.data(), out.data());
+      aggregate::MajorityVote(ans, votes.data(), out.data());
       std::vector<double> t(static_cast<size_t>(Q * K), 0);
       for (int64_t i = 0; i < ans.n; ++i) {
         for (int64_t k = 0; k < K; ++k) t[q[i] * K + k] += votes[a[i] * K + k];
@@ -89,21 +89,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (int64_t k = 0; k < K; ++k) FUZZ_EXPECT(out[r * K + k] == (s > 0 ? t[r * K + k] / s : 1.0 / K));
       }
     } else if (entry == 1) {
-      agg::EmOptions opt;
-      opt.method = static_cast<agg::Method>(fdp.ConsumeIntegralInRange<int>(0, 1));
+      aggregate::EmOptions opt;
+      opt.method = static_cast<aggregate::Method>(fdp.ConsumeIntegralInRange<int>(0, 1));
       opt.max_iter = fdp.ConsumeIntegralInRange<int32_t>(0, 25);
       opt.tol = fdp.ConsumeBool() ? 0 : 1e-6;
       opt.smoothing = fdp.ConsumeIntegralInRange<int>(0, 2) * 0.5;
       std::vector<int32_t> match(static_cast<size_t>(Claim(fdp, A) & 0xf));
       for (int32_t& m : match) m = fdp.ConsumeIntegralInRange<int32_t>(-2, static_cast<int32_t>(K));
       opt.match = match.data();
-      agg::CheckEmOptions(opt, A, K, static_cast<int64_t>(match.size()));
-      agg::CheckAnswers("problems[0]", &ans, qLen, wLen, aLen);
+      aggregate::CheckEmOptions(opt, A, K, static_cast<int64_t>(match.size()));
+      aggregate::CheckAnswers("problems[0]", &ans, qLen, wLen, aLen);
       std::vector<double> init = Probabilities(fdp, Claim(fdp, Q * K) & 0xff, lie);
-      agg::CheckCount("problems[0].init", static_cast<int64_t>(init.size()), Q * K, "numQuestions * numClasses");
-      agg::CheckFinite("problems[0].init", init.data(), static_cast<int64_t>(init.size()), true);
+      aggregate::CheckCount("problems[0].init", static_cast<int64_t>(init.size()), Q * K, "numQuestions * numClasses");
+      aggregate::CheckFinite("problems[0].init", init.data(), static_cast<int64_t>(init.size()), true);
       std::vector<double> post[2], conf[2], prior[2], skill[2];
-      agg::EmOutput out[2];
+      aggregate::EmOutput out[2];
       for (int r = 0; r < 2; ++r) {
         post[r].assign(static_cast<size_t>(Q * K), -1);
         conf[r].assign(static_cast<size_t>(W * K * A), -1);
@@ -113,7 +113,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         out[r].confusion = conf[r].data();
         out[r].prior = prior[r].data();
         out[r].skill = skill[r].data();
-        agg::RunEm(ans, opt, init.data(), r == 0 ? 1 : threads, &out[r]);
+        aggregate::RunEm(ans, opt, init.data(), r == 0 ? 1 : threads, &out[r]);
       }
       FUZZ_EXPECT(SameBytes(post[0].data(), post[1].data(), post[0].size()));
       FUZZ_EXPECT(SameBytes(conf[0].data(), conf[1].data(), conf[0].size()));
@@ -124,11 +124,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::vector<int32_t> truth(static_cast<size_t>(Q));
       for (int32_t& t : truth) t = fdp.ConsumeIntegralInRange<int32_t>(lie ? -2 : -1, static_cast<int32_t>(lie ? K : K - 1));
       const double smoothing = lie && fdp.ConsumeBool() ? -0.5 : fdp.ConsumeIntegralInRange<int>(0, 2) * 0.5;
-      agg::CheckSmoothing(smoothing);
-      agg::CheckTruth(truth.data(), Q, K);
-      agg::CheckAnswers("gold answers", &ans, qLen, wLen, aLen);
+      aggregate::CheckSmoothing(smoothing);
+      aggregate::CheckTruth(truth.data(), Q, K);
+      aggregate::CheckAnswers("gold answers", &ans, qLen, wLen, aLen);
       std::vector<double> conf(static_cast<size_t>(W * K * A), -1), counts(static_cast<size_t>(W), -1);
-      agg::GoldConfusion(ans, truth.data(), smoothing, conf.data(), counts.data());
+      aggregate::GoldConfusion(ans, truth.data(), smoothing, conf.data(), counts.data());
       CheckRowsSumToOne(conf.data(), W * K, A);
       std::vector<double> expect(static_cast<size_t>(W), 0);
       for (int64_t i = 0; i < ans.n; ++i) expect[w[i]] += truth[q[i]] >= 0;
@@ -136,13 +136,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } else {
       std::vector<double> prior = Probabilities(fdp, K, lie);
       std::vector<double> conf = Probabilities(fdp, Claim(fdp, W * K * A) & 0xff, lie);
-      agg::CheckCount("confusion", static_cast<int64_t>(conf.size()), W * K * A, "numWorkers * numClasses * numAnswers");
-      agg::CheckFinite("prior", prior.data(), K, true);
-      agg::CheckFinite("confusion", conf.data(), static_cast<int64_t>(conf.size()), true);
-      agg::CheckAnswers("answers", &ans, qLen, wLen, aLen);
+      aggregate::CheckCount("confusion", static_cast<int64_t>(conf.size()), W * K * A, "numWorkers * numClasses * numAnswers");
+      aggregate::CheckFinite("prior", prior.data(), K, true);
+      aggregate::CheckFinite("confusion", conf.data(), static_cast<int64_t>(conf.size()), true);
+      aggregate::CheckAnswers("answers", &ans, qLen, wLen, aLen);
       std::vector<double> p1(static_cast<size_t>(Q * K), -1), p3(p1);
-      const double ll1 = agg::ScorePass(ans, prior.data(), conf.data(), 1, p1.data());
-      const double ll3 = agg::ScorePass(ans, prior.data(), conf.data(), threads, p3.data());
+      const double ll1 = aggregate::ScorePass(ans, prior.data(), conf.data(), 1, p1.data());
+      const double ll3 = aggregate::ScorePass(ans, prior.data(), conf.data(), threads, p3.data());
       FUZZ_EXPECT(SameBytes(p1.data(), p3.data(), p1.size()));
       FUZZ_EXPECT(SameBytes(&ll1, &ll3, 1));
     }

@@ -1,4 +1,4 @@
-// libFuzzer entry: per-row top-k of evaluate (evaluate-topk.h). Checks the
+// libFuzzer entry: per-row top-k of evaluate (evaltopk_core.h). Checks the
 // core's validation against lying n, c, k and buffer lengths, and the result
 // of every accepted call against a stable sort (higher first, ties to the
 // lower class index; the first row holding NaN is reported instead).
@@ -6,7 +6,7 @@
 #include <numeric>
 #include <vector>
 
-#include "../evaluate-topk.h"
+#include "../evaltopk_core.h"
 #include "fuzz_util.h"
 
 using namespace realabel;

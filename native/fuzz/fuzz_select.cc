@@ -1,10 +1,10 @@
-// libFuzzer entry: exhaustive model-subset search (select_core.h). Checks
+// libFuzzer entry: exhaustive model-subset search (subsets_core.h). Checks
 // lying sizes and lengths; every accepted search must give the same result on
 // 1 and 3 threads and match a brute force over all subsets of the models.
 #include <algorithm>
 #include <vector>
 
-#include "../select_core.h"
+#include "../subsets_core.h"
 #include "fuzz_util.h"
 
 using namespace realabel;

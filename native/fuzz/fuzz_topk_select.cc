@@ -1,4 +1,4 @@
-// libFuzzer entry: exact top-K selection (topk_select.h). Runs the bindings'
+// libFuzzer entry: exact top-K selection (topk_core.h). Runs the bindings'
 // checks on lying sizes, then every accepted selection three ways (one push;
 // chunked pushes; scalar ISA on other threads) and requires identical
 // results. Logit selections are also compared with a full stable sort; a
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "../topk_select.h"
+#include "../topk_core.h"
 #include "fuzz_util.h"
 
 using namespace realabel;
@@ -22,7 +22,7 @@ struct Outcome {
 
 template <typename T>
 static Outcome Select(const std::vector<T>& x, int64_t n, int64_t c, int64_t k, topk::Criterion crit, int threads,
-                      topkrows::Isa isa, const std::vector<int64_t>& chunks) {
+                      topk_rows::Isa isa, const std::vector<int64_t>& chunks) {
   Outcome o;
   try {
     topk::Selector s(c, k, crit, threads, isa);
@@ -34,8 +34,10 @@ static Outcome Select(const std::vector<T>& x, int64_t n, int64_t c, int64_t k, 
     }
     FUZZ_EXPECT(row == n);
     o.best = s.Finish();
-  } catch (const topk::SelectError& e) {
-    o.error = e.message;
+  } catch (const DataError& e) {
+    o.error = e.what();
+  } catch (const ArgError& e) {  // k beyond the rows pushed (Finish)
+    o.error = e.what();
   }
   return o;
 }
@@ -76,9 +78,9 @@ static void Run(FuzzedDataProvider& fdp) {
   }
   chunks.push_back(0);
   const int threads = fdp.ConsumeIntegralInRange<int>(1, 3);
-  const Outcome a = Select(x, n, c, k, criterion, 1, topkrows::ResolveIsa(0), one);
-  const Outcome b = Select(x, n, c, k, criterion, threads, topkrows::ResolveIsa(0), chunks);
-  const Outcome s = Select(x, n, c, k, criterion, 4 - threads, topkrows::kScalar, chunks);
+  const Outcome a = Select(x, n, c, k, criterion, 1, topk_rows::ResolveIsa(0), one);
+  const Outcome b = Select(x, n, c, k, criterion, threads, topk_rows::ResolveIsa(0), chunks);
+  const Outcome s = Select(x, n, c, k, criterion, 4 - threads, topk_rows::kScalar, chunks);
   FUZZ_EXPECT(a.error == b.error && a.error == s.error);
   FUZZ_EXPECT(a.best.size() == b.best.size() && a.best.size() == s.best.size());
   for (size_t i = 0; i < a.best.size(); ++i) {

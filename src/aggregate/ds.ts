@@ -5,8 +5,8 @@
  */
 import type { Backend } from '../native/addon';
 import { majorityVoteAsync, runEmAsync } from '../util/kernels';
-import { runEm, type EmKernelOptions, type EmProblem, type EmResult } from './em';
-import { majorityVote } from './mv';
+import { runEmSync, type EmKernelOptions, type EmProblem, type EmResult } from './em';
+import { majorityVoteSync } from './mv';
 import { modeSpec, type CompactAnswers, type Mode, type ModeSpec } from './problem';
 
 export interface EmFitOptions {
@@ -37,8 +37,8 @@ export function dawidSkeneBatch(problems: CompactAnswers[], opts: EmFitOptions =
 export function fitEm(problems: CompactAnswers[], opts: EmFitOptions, method: 0 | 1): EmResult[] {
   if (problems.length === 0) return [];
   const spec = specOf(problems, opts);
-  const emProblems = problems.map((p) => emProblem(p, majorityVote(p, { spec, backend: opts.backend })));
-  return runEm(emProblems, emOptions(spec, opts, method), opts.backend);
+  const emProblems = problems.map((p) => emProblem(p, majorityVoteSync(p, { spec, backend: opts.backend })));
+  return runEmSync(emProblems, { ...emOptions(spec, opts, method), backend: opts.backend });
 }
 
 /** fitEm, awaiting the kernels (off the event loop where the kernel layer runs them so). */

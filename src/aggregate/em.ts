@@ -4,31 +4,62 @@
  * and a single problem uses every thread; the result never depends on the
  * thread count.
  */
-import { ValidationError, rethrowNative } from '../errors';
-import { pickNative, type Backend } from '../native/addon';
+import { ValidationError } from '../errors';
+import { runNativeAsync, withBackend, type KernelOptions } from '../native/addon';
+import { runTwin } from '../util/workers';
 import { emTs } from './em-ts';
 import type { EmKernelOptions, EmProblem, EmResult } from './kernel-types';
 import { checkCompact, checkSizes } from './problem';
 
 export type { EmKernelOptions, EmProblem, EmResult } from './kernel-types';
 
-export function runEm(problems: EmProblem[], opts: EmKernelOptions, backend: Backend = 'auto'): EmResult[] {
+/** EM on the calling thread. */
+export function runEmSync(problems: EmProblem[], opts: EmKernelOptions & Pick<KernelOptions, 'backend'>): EmResult[] {
   checkOptions(opts);
-  const addon = pickNative(backend);
-  if (addon) {
-    try {
-      return addon.aggEm(problems, { ...opts, threads: opts.threads ?? 0 });
-    } catch (err) {
-      rethrowNative(err);
-    }
-  }
+  return withBackend(opts.backend, {
+    native: (addon) => addon.aggEm(problems, nativeOptions(opts)),
+    twin: () => {
+      checkTwin(problems, opts);
+      return emTs(problems, kernelOptions(opts));
+    },
+  });
+}
+
+/**
+ * EM off the event loop: natively on libuv's pool (the problems' arrays are
+ * read in place: do not modify them until the promise settles), the twin in a
+ * worker. Rejects with an AbortError when `opts.signal` fires (natively, at
+ * the next iteration).
+ */
+export async function runEm(problems: EmProblem[], opts: EmKernelOptions & KernelOptions): Promise<EmResult[]> {
+  checkOptions(opts);
+  return withBackend(opts.backend, {
+    native: (addon) => runNativeAsync(opts.signal, (flag) => addon.aggEmAsync(problems, nativeOptions(opts), flag)),
+    twin: () => {
+      checkTwin(problems, opts);
+      return runTwin<EmResult[]>('aggEm', [problems, kernelOptions(opts)], opts.signal);
+    },
+  });
+}
+
+/** The kernel's own options (no backend or signal: those do not cross to a worker). */
+function kernelOptions(o: EmKernelOptions): EmKernelOptions {
+  const { numAnswers, numClasses, method, match, maxIter, tol, smoothing, threads } = o;
+  return { numAnswers, numClasses, method, match, maxIter, tol, smoothing, threads };
+}
+
+function nativeOptions(o: EmKernelOptions) {
+  return { ...kernelOptions(o), threads: o.threads ?? 0 };
+}
+
+/** The checks native runs in C++, for the twin. */
+function checkTwin(problems: EmProblem[], opts: EmKernelOptions): void {
   problems.forEach((p, i) => {
     const what = `problems[${i}]`;
     checkSizes(p.numQuestions, p.numWorkers, opts.numAnswers, opts.numClasses);
     checkCompact({ ...p, alphabet: new Array(opts.numAnswers).fill('') }, what);
     if (p.init.length !== p.numQuestions * opts.numClasses) throw new ValidationError(`${what}.init: expected numQuestions * numClasses values`);
   });
-  return emTs(problems, opts);
 }
 
 function checkOptions(o: EmKernelOptions): void {

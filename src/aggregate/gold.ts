@@ -5,8 +5,9 @@
  * image's original label") get their own confusion, counted on the gold set
  * against their own truth.
  */
-import { ValidationError, rethrowNative } from '../errors';
-import { pickNative, type Backend } from '../native/addon';
+import { ValidationError } from '../errors';
+import { runNativeAsync, withBackend, type Backend, type KernelOptions } from '../native/addon';
+import { runTwin } from '../util/workers';
 import { goldConfusionTs, scorePassTs } from './gold-ts';
 import { checkCompact, checkSizes, type CompactAnswers, type ModeSpec } from './problem';
 
@@ -17,53 +18,114 @@ export interface GoldConfusionResult {
   counts: Float64Array;
 }
 
+export interface GoldConfusionOptions extends KernelOptions {
+  /** Additive smoothing of the counts (default 1: add-one). */
+  smoothing?: number;
+}
+
 /**
- * Confusions counted on gold answers. `gold.question` indexes `truth` (class
- * per gold question, -1 = unknown, skipped). Workers without counted answers
- * get the mean of the other workers' rows.
+ * Confusions counted on gold answers, on the calling thread. `gold.question`
+ * indexes `truth` (class per gold question, -1 = unknown, skipped). Workers
+ * without counted answers get the mean of the other workers' rows.
  */
-export function goldConfusion(
-  gold: CompactAnswers, truth: Int32Array, numClasses: number, smoothing = 1, backend: Backend = 'auto',
+export function goldConfusionSync(
+  gold: CompactAnswers, truth: Int32Array, numClasses: number, opts: GoldConfusionOptions = {},
 ): GoldConfusionResult {
-  const A = gold.alphabet.length;
+  const args = goldArgs(gold, truth, numClasses, opts.smoothing ?? 1);
+  return withBackend(opts.backend, {
+    native: (addon) => addon.aggGoldConfusion(...args),
+    twin: () => {
+      checkGoldTwin(gold, truth, numClasses, args[7]);
+      return goldConfusionTs(...args);
+    },
+  });
+}
+
+/** Confusions counted on gold answers, off the event loop (native on libuv's pool, the twin in a worker). */
+export async function goldConfusion(
+  gold: CompactAnswers, truth: Int32Array, numClasses: number, opts: GoldConfusionOptions = {},
+): Promise<GoldConfusionResult> {
+  const args = goldArgs(gold, truth, numClasses, opts.smoothing ?? 1);
+  return withBackend(opts.backend, {
+    native: (addon) => runNativeAsync(opts.signal, (flag) => addon.aggGoldConfusionAsync(...args, flag)),
+    twin: () => {
+      checkGoldTwin(gold, truth, numClasses, args[7]);
+      return runTwin<GoldConfusionResult>('aggGoldConfusion', [...args], opts.signal);
+    },
+  });
+}
+
+function goldArgs(gold: CompactAnswers, truth: Int32Array, numClasses: number, smoothing: number) {
   if (gold.numQuestions !== truth.length) {
     throw new ValidationError(`gold truth has ${truth.length} questions but the gold answers have ${gold.numQuestions}`);
   }
-  const addon = pickNative(backend);
-  if (addon) {
-    try {
-      return addon.aggGoldConfusion(gold.question, gold.worker, gold.answer, truth, gold.numWorkers, A, numClasses, smoothing);
-    } catch (err) {
-      rethrowNative(err);
-    }
-  }
-  checkSizes(truth.length, gold.numWorkers, A, numClasses);
+  return [gold.question, gold.worker, gold.answer, truth, gold.numWorkers, gold.alphabet.length, numClasses, smoothing] as const;
+}
+
+/** The checks native runs in C++, for the twin. */
+function checkGoldTwin(gold: CompactAnswers, truth: Int32Array, numClasses: number, smoothing: number): void {
+  checkSizes(truth.length, gold.numWorkers, gold.alphabet.length, numClasses);
   checkCompact(gold, 'gold answers');
   if (!(smoothing >= 0 && Number.isFinite(smoothing))) throw new ValidationError('smoothing must be a finite number >= 0');
   truth.forEach((t, i) => {
     if (!(t >= -1 && t < numClasses)) throw new ValidationError(`truth[${i}] = ${t} is out of range [-1, ${numClasses})`);
   });
-  return goldConfusionTs(gold.question, gold.worker, gold.answer, truth, gold.numWorkers, A, numClasses, smoothing);
 }
 
-/**
- * One scoring pass (an E-step) with fixed prior and confusions. `blockStarts`
- * (0, ..., numQuestions) fixes the question blocks whose log-likelihoods come
- * back one by one (a shard of the sharded EM, src/cluster).
- */
-export function scorePass(
-  ans: CompactAnswers, prior: Float64Array, confusion: Float64Array,
-  opts: { threads?: number; backend?: Backend; blockStarts?: Int32Array } = {},
-): { posterior: Float64Array; logLikelihood: number; blockLogLikelihood?: Float64Array } {
+export interface ScorePassOptions extends KernelOptions {
+  /** Native threads (0 = all cores); never changes the result. */
+  threads?: number;
+  /**
+   * Question block bounds (0, ..., numQuestions) whose log-likelihoods come
+   * back one by one as blockLogLikelihood (a shard of the sharded EM, src/cluster).
+   */
+  blockStarts?: Int32Array;
+}
+
+export interface ScorePassResult {
+  posterior: Float64Array;
+  logLikelihood: number;
+  /** Per block of `blockStarts`, when given. */
+  blockLogLikelihood?: Float64Array;
+}
+
+/** One scoring pass (an E-step) with fixed prior and confusions, on the calling thread. */
+export function scorePassSync(
+  ans: CompactAnswers, prior: Float64Array, confusion: Float64Array, opts: ScorePassOptions = {},
+): ScorePassResult {
+  const args = scoreArgs(ans, prior, confusion, opts);
+  return withBackend(opts.backend, {
+    native: (addon) => addon.aggScore(...args),
+    twin: () => {
+      checkScoreTwin(ans, prior, confusion, opts.blockStarts);
+      return scorePassTs(ans.question, ans.worker, ans.answer, ans.numQuestions, prior, confusion, ans.numWorkers, ans.alphabet.length, opts.blockStarts);
+    },
+  });
+}
+
+/** One scoring pass off the event loop (native on libuv's pool, the twin in a worker). */
+export async function scorePass(
+  ans: CompactAnswers, prior: Float64Array, confusion: Float64Array, opts: ScorePassOptions = {},
+): Promise<ScorePassResult> {
+  const args = scoreArgs(ans, prior, confusion, opts);
+  return withBackend(opts.backend, {
+    native: (addon) => runNativeAsync(opts.signal, (flag) => addon.aggScoreAsync(...args, flag)),
+    twin: () => {
+      checkScoreTwin(ans, prior, confusion, opts.blockStarts);
+      const twinArgs = [ans.question, ans.worker, ans.answer, ans.numQuestions, prior, confusion, ans.numWorkers, ans.alphabet.length, opts.blockStarts];
+      return runTwin<ScorePassResult>('aggScore', twinArgs, opts.signal);
+    },
+  });
+}
+
+function scoreArgs(ans: CompactAnswers, prior: Float64Array, confusion: Float64Array, opts: ScorePassOptions) {
+  const { question, worker, answer, numQuestions, numWorkers, alphabet } = ans;
+  return [question, worker, answer, numQuestions, prior, confusion, numWorkers, alphabet.length, opts.threads ?? 0, opts.blockStarts] as const;
+}
+
+/** The checks native runs in C++, for the twin. */
+function checkScoreTwin(ans: CompactAnswers, prior: Float64Array, confusion: Float64Array, blockStarts?: Int32Array): void {
   const A = ans.alphabet.length;
-  const addon = pickNative(opts.backend);
-  if (addon) {
-    try {
-      return addon.aggScore(ans.question, ans.worker, ans.answer, ans.numQuestions, prior, confusion, ans.numWorkers, A, opts.threads ?? 0, opts.blockStarts);
-    } catch (err) {
-      rethrowNative(err);
-    }
-  }
   if (prior.length < 1) throw new ValidationError('prior: expected at least one class');
   checkSizes(ans.numQuestions, ans.numWorkers, A, prior.length);
   checkCompact(ans);
@@ -73,11 +135,11 @@ export function scorePass(
   for (const x of [...prior, ...confusion]) {
     if (!(x >= 0 && Number.isFinite(x))) throw new ValidationError('prior and confusion must be finite non-negative numbers');
   }
-  const starts = opts.blockStarts;
-  if (starts && (starts.length < 2 || starts[0] !== 0 || starts[starts.length - 1] !== ans.numQuestions || starts.some((s, b) => b > 0 && s < starts[b - 1]))) {
-    throw new ValidationError('blockStarts: expected 0, ..., numQuestions');
+  if (blockStarts) {
+    const nb = blockStarts.length - 1;
+    if (nb < 1 || blockStarts[0] !== 0 || blockStarts[nb] !== ans.numQuestions) throw new ValidationError('blockStarts: expected 0, ..., numQuestions');
+    for (let b = 0; b < nb; b++) if (blockStarts[b + 1] < blockStarts[b]) throw new ValidationError('blockStarts: must not decrease');
   }
-  return scorePassTs(ans.question, ans.worker, ans.answer, ans.numQuestions, prior, confusion, ans.numWorkers, A, starts);
 }
 
 /** A deterministic rule that answers questions like an extra worker. */
@@ -118,15 +180,37 @@ export interface GoldScoreResult {
   logLikelihood: number;
 }
 
-/** Gold calibration + one scoring pass. */
-export function goldScore(input: GoldScoreInput): GoldScoreResult {
+/** Gold calibration + one scoring pass, on the calling thread. */
+export function goldScoreSync(input: GoldScoreInput): GoldScoreResult {
   const p = goldParams(input);
-  const { posterior, logLikelihood } = scorePass(p.main, p.prior, p.confusion, { threads: input.threads, backend: input.backend });
+  const { posterior, logLikelihood } = scorePassSync(p.main, p.prior, p.confusion, { threads: input.threads, backend: input.backend });
   return { posterior, prior: p.prior, confusion: p.confusion, counts: p.counts, logLikelihood };
 }
 
-/** The calibration alone: prior, confusions (pseudo-raters last) and the main answers with the pseudo-raters'. */
+/** The calibration alone (on the calling thread): prior, confusions (pseudo-raters last) and the main answers with the pseudo-raters'. */
 export function goldParams(input: GoldScoreInput): { prior: Float64Array; confusion: Float64Array; counts: Float64Array; main: CompactAnswers } {
+  const plan = goldPlan(input);
+  const { backend } = input;
+  const smoothing = plan.smoothing;
+  const humans = goldConfusionSync(input.gold, input.truth, plan.K, { smoothing, backend });
+  const pseudo = plan.pseudo.map((p) => goldConfusionSync(p.answers, p.truth, plan.K, { smoothing, backend }));
+  return { prior: plan.prior, ...plan.combine(humans, pseudo) };
+}
+
+/** Gold calibration + one scoring pass, off the event loop. */
+export async function goldScore(input: GoldScoreInput & Pick<KernelOptions, 'signal'>): Promise<GoldScoreResult> {
+  const plan = goldPlan(input);
+  const { backend, signal } = input;
+  const smoothing = plan.smoothing;
+  const humans = await goldConfusion(input.gold, input.truth, plan.K, { smoothing, backend, signal });
+  const pseudo = await Promise.all(plan.pseudo.map((p) => goldConfusion(p.answers, p.truth, plan.K, { smoothing, backend, signal })));
+  const { main, confusion, counts } = plan.combine(humans, pseudo);
+  const { posterior, logLikelihood } = await scorePass(main, plan.prior, confusion, { threads: input.threads, backend, signal });
+  return { posterior, prior: plan.prior, confusion, counts, logLikelihood };
+}
+
+/** The kernel calls of goldScore and how their results combine (shared by both forms). */
+function goldPlan(input: GoldScoreInput) {
   const { answers, gold, truth, spec } = input;
   const smoothing = input.smoothing ?? 1;
   const K = spec.numClasses;
@@ -134,22 +218,26 @@ export function goldParams(input: GoldScoreInput): { prior: Float64Array; confus
     throw new ValidationError(`gold answers use ${gold.numWorkers} workers but the main answers ${answers.numWorkers}`);
   }
   const prior = input.prior ?? truthPrior(truth, K);
-  const humans = goldConfusion(gold, truth, K, smoothing, input.backend);
-  const pseudo = input.pseudoRaters ?? [];
-  const W = answers.numWorkers;
-  const KA = K * spec.numAnswers;
-  const confusion = new Float64Array((W + pseudo.length) * KA);
-  const counts = new Float64Array(W + pseudo.length);
-  confusion.set(humans.confusion);
-  counts.set(humans.counts);
-  pseudo.forEach((p, j) => {
-    const one = pseudoAnswers(p.gold, 0, gold.alphabet);
-    const r = goldConfusion({ ...one, numQuestions: truth.length, numWorkers: 1 }, p.truth ?? truth, K, smoothing, input.backend);
-    confusion.set(r.confusion, (W + j) * KA);
-    counts[W + j] = r.counts[0];
-  });
-  const main = pseudo.length ? withPseudo(answers, pseudo) : answers;
-  return { prior, confusion, counts, main };
+  const raters = input.pseudoRaters ?? [];
+  const pseudo = raters.map((p) => ({
+    answers: { ...pseudoAnswers(p.gold, 0, gold.alphabet), numQuestions: truth.length, numWorkers: 1 },
+    truth: p.truth ?? truth,
+  }));
+  const combine = (humans: GoldConfusionResult, perRater: GoldConfusionResult[]) => {
+    const W = answers.numWorkers;
+    const KA = K * spec.numAnswers;
+    const confusion = new Float64Array((W + raters.length) * KA);
+    const counts = new Float64Array(W + raters.length);
+    confusion.set(humans.confusion);
+    counts.set(humans.counts);
+    perRater.forEach((r, j) => {
+      confusion.set(r.confusion, (W + j) * KA);
+      counts[W + j] = r.counts[0];
+    });
+    const main = raters.length ? withPseudo(answers, raters) : answers;
+    return { main, confusion, counts };
+  };
+  return { K, smoothing, prior, pseudo, combine };
 }
 
 /** Class frequencies of the known gold truths. */

@@ -76,7 +76,7 @@ export function checkCompact(ans: CompactAnswers, what = 'answers'): void {
   }
 }
 
-/** W * K * A doubles per confusion array, as in native/aggregate.h. */
+/** W * K * A doubles per confusion array, as in native/aggregate_core.h. */
 export const MAX_PARAMS = 2 ** 26;
 
 /**

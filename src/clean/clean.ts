@@ -16,7 +16,7 @@
 import { UsageError, ValidationError } from '../errors';
 import type { Backend } from '../native/addon';
 import { checkTop1, rowsPerChunk, sourceFromInput, type PredictionInput, type PredictionSource, type ScoreChunk } from '../evaluate/sources';
-import { topkRows } from '../evaluate/topk';
+import { topkRowsSync } from '../evaluate/topk';
 
 export type ScoreKind = 'auto' | 'probabilities' | 'logits';
 
@@ -90,7 +90,7 @@ export function cleanSource(
   if (source.c !== c) throw new ValidationError(`has ${source.c} classes per row, expected ${c}`, where);
   let kind: ScoreKind = opts.scores ?? 'auto';
   for (const chunk of source.chunks(rowsPerChunk(c, 8))) {
-    const top = topkRows(chunk.scores, chunk.rows, c, 1, { backend: opts.backend, threads: opts.threads, file: where, rowOffset: chunk.start });
+    const top = topkRowsSync(chunk.scores, chunk.rows, c, 1, { backend: opts.backend, threads: opts.threads, file: where, rowOffset: chunk.start });
     if (minProb !== null && kind === 'auto') kind = looksLikeProbabilities(chunk, c) ? 'probabilities' : 'logits';
     for (let r = 0; r < chunk.rows; r++) {
       const i = chunk.start + r;

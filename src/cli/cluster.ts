@@ -29,4 +29,6 @@ async function run(opts: Opts): Promise<void> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   await w.closed;
+  // Reconnect timers of a lost Redis must not keep a stopped worker alive.
+  process.exit(process.exitCode ?? 0);
 }

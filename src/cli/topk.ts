@@ -1,7 +1,7 @@
 /** `realabel topk`: the K largest entries of a logits matrix → pairs.npz (image, label, value). */
 import { InvalidArgumentError, type Command } from 'commander';
 import { writeNpz } from '../io/npz';
-import { topkFile, type Criterion } from '../topk/topk';
+import { topkFileSync, type Criterion } from '../topk/topk';
 import { now, since } from '../util/timer';
 import type { Backend } from '../native/addon';
 import { action, backendOption, examples, parseIntArg, printJson, threadsOption } from './common';
@@ -43,7 +43,7 @@ export function register(program: Command): void {
   ]);
   cmd.action(
     action((file: string, o: Opts) => {
-      const res = topkFile(file, o.k, { criterion: o.criterion, threads: o.threads, backend: o.backend });
+      const res = topkFileSync(file, o.k, { criterion: o.criterion, threads: o.threads, backend: o.backend });
       const t0 = now();
       const { image, label, value } = res.pairs;
       writeNpz(o.out, {

@@ -16,8 +16,8 @@ import { readAnswers, type AnswerTable, type OnDuplicate } from '../io/answers';
 import { writeFileAtomicSync } from '../io/atomic';
 import { hasNative, type Backend } from '../native/addon';
 import { questionCsr, type QuestionCsr } from '../aggregate/em-ts';
-import { scorePass, withPseudo } from '../aggregate/gold';
-import { majorityVote } from '../aggregate/mv';
+import { scorePassSync, withPseudo } from '../aggregate/gold';
+import { majorityVoteSync } from '../aggregate/mv';
 import { modeSpec, type CompactAnswers, type Mode, type ModeSpec } from '../aggregate/problem';
 import { originalLabelAnswers, questionPairs, readOriginalLabels } from '../aggregate/real';
 import { b64ToF64, bytesF64, f64ToB64, i32ToB64, keys } from './jobs';
@@ -114,7 +114,7 @@ function writePosterior(file: string, post: Float64Array): void {
 
 export async function mvShard(p: { shard: AggShardSpec; out: string }): Promise<null> {
   const sh = await loadShard(p.shard);
-  writePosterior(p.out, majorityVote(sh.ans, { spec: sh.spec, backend: cpu(p.shard.backend) }));
+  writePosterior(p.out, majorityVoteSync(sh.ans, { spec: sh.spec, backend: cpu(p.shard.backend) }));
   return null;
 }
 
@@ -122,7 +122,7 @@ export async function mvShard(p: { shard: AggShardSpec; out: string }): Promise<
 export async function scoreShard(p: { shard: AggShardSpec; params: string; out: string }, ctx: HandlerContext, run: string): Promise<{ bll: string }> {
   const sh = await loadShard(p.shard);
   const { prior, confusion } = await readParams(ctx, run, p.params, sh.spec.numClasses);
-  const r = scorePass(sh.ans, prior, confusion, { threads: p.shard.threads, backend: cpu(p.shard.backend), blockStarts: sh.local });
+  const r = scorePassSync(sh.ans, prior, confusion, { threads: p.shard.threads, backend: cpu(p.shard.backend), blockStarts: sh.local });
   writePosterior(p.out, r.posterior);
   return { bll: f64ToB64(r.blockLogLikelihood!) };
 }
@@ -157,7 +157,7 @@ async function resident(p: { shard: AggShardSpec; index: number }, ctx: HandlerC
   let r = ctx.state.get(key) as Resident | undefined;
   if (!r) {
     const sh = await loadShard(p.shard);
-    const init = majorityVote(sh.ans, { spec: sh.spec, backend: cpu(p.shard.backend) });
+    const init = majorityVoteSync(sh.ans, { spec: sh.spec, backend: cpu(p.shard.backend) });
     const csr = questionCsr(sh.ans.question, sh.ans.worker, sh.ans.answer, sh.ans.numQuestions, sh.spec.numAnswers);
     r = { sh, csr, init, cur: init, iter: 0, workers: blockWorkers(sh, csr) };
     ctx.state.set(key, r);
@@ -169,7 +169,7 @@ async function resident(p: { shard: AggShardSpec; index: number }, ctx: HandlerC
 async function posteriorAt(r: Resident, t: number, p: { shard: AggShardSpec }, ctx: HandlerContext, run: string): Promise<{ post: Float64Array; bll: Float64Array | null }> {
   if (t === 0) return { post: r.init, bll: null };
   const { prior, confusion } = await readParams(ctx, run, `p${t}`, r.sh.spec.numClasses);
-  const s = scorePass(r.sh.ans, prior, confusion, { threads: p.shard.threads, backend: cpu(p.shard.backend), blockStarts: r.sh.local });
+  const s = scorePassSync(r.sh.ans, prior, confusion, { threads: p.shard.threads, backend: cpu(p.shard.backend), blockStarts: r.sh.local });
   return { post: s.posterior, bll: s.blockLogLikelihood! };
 }
 

@@ -42,7 +42,7 @@ export interface ClusterAggregateInput {
   backend?: Backend;
   /** Gold: the calibration, and the pseudo-raters the workers add to their shards. */
   gold?: { prior: Float64Array; confusion: Float64Array; pseudo: Array<{ classes?: [number, number] }>; original?: string };
-  /** Shards (default two per live worker; never changes the result). */
+  /** Shards (default one per live worker; never changes the result). */
   shards?: number;
   /** Folder on the shared filesystem for shard outputs (default the output's folder, else the temp folder). */
   scratch?: string;
@@ -65,7 +65,7 @@ export async function aggregateOnCluster(input: ClusterAggregateInput): Promise<
     const width = input.method === 'ds' ? input.spec.numAnswers * K : 2;
     // The kernel's own reduction blocks: EM's fused blocks, or the scoring pass's 64.
     const B = input.method === 'ds' || input.method === 'one-coin' ? fusedBlocks(t.question.length, t.numWorkers, width, Q) : 64;
-    const S = Math.max(1, Math.min(B, input.shards ?? 2 * live));
+    const S = Math.max(1, Math.min(B, input.shards ?? live));
     const shards: AggShardSpec[] = [];
     for (let s = 0; s < S; s++) {
       const b0 = Math.floor((B * s) / S);

@@ -93,9 +93,16 @@ export async function startWorker(opts: ClusterWorkerOptions): Promise<ClusterWo
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(timer);
-      await Promise.all(workers.map((w) => w.close()));
-      await redis.del(keys.alive(own)).catch(() => undefined);
-      await redis.srem(keys.workers, own).catch(() => undefined);
+      // Let running jobs finish; if Redis is gone (or a job hangs) give up after a lock's length:
+      // the job's lock then expires and another worker takes it.
+      const graceful = Promise.all(workers.map((w) => w.close()));
+      const late = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), Math.min(lockMs, 10000)).unref())]);
+      if (late) await Promise.race([Promise.all(workers.map((w) => w.close(true).catch(() => undefined))), new Promise((r) => setTimeout(r, 1000).unref())]);
+      // Tidy up if Redis is there (a lost Redis would queue these forever).
+      if (redis.status === 'ready') {
+        const tidy = redis.multi().del(keys.alive(own)).srem(keys.workers, own).exec().catch(() => undefined);
+        await Promise.race([tidy, new Promise((r) => setTimeout(r, 1000).unref())]);
+      }
       sub.disconnect();
       redis.disconnect();
       resolveClosed();

@@ -9,7 +9,7 @@ import { Scorer, ranksNeeded, type ModelScore } from './scorer';
 import { checkTop1, rowsPerChunk, type PredictionSource, type ScoreChunk, type ScoresSource } from './sources';
 import { throwIfAborted } from '../util/abort';
 import { topkRowsAsync } from '../util/kernels';
-import { topkRows } from './topk';
+import { topkRowsSync } from './topk';
 
 export interface ScoreOptions {
   backend?: Backend;
@@ -47,7 +47,7 @@ function prepare(
 }
 
 function addChunk(p: Exclude<Prepared, { done: ModelScore }>, chunk: ScoreChunk, c: number, opts: ScoreOptions): void {
-  const top = topkRows(chunk.scores, chunk.rows, c, p.k, {
+  const top = topkRowsSync(chunk.scores, chunk.rows, c, p.k, {
     backend: opts.backend, threads: opts.threads, file: p.where, rowOffset: chunk.start,
   });
   p.scorer.add(chunk.start, chunk.rows, top, p.k);

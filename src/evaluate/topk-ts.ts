@@ -1,5 +1,5 @@
 /**
- * Pure-TypeScript twin of native/evaluate.cc (evalTopkRows): per-row top-k of
+ * Pure-TypeScript twin of native/evaltopk.cc (evalTopkRows): per-row top-k of
  * a row-major [n, c] score matrix, higher score first, ties to the lower class
  * index. Returns the first row holding a NaN, or -1.
  */

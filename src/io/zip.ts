@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { Inflate } from 'fflate';
 import { FormatError, UnsupportedError } from '../errors';
-import { nativeAddon } from '../native/addon';
+import { nativeAddon, type NativeAddon, type NativeInflater } from '../native/addon';
 import { readExact } from './files';
 import { writeAll } from './npy';
 
@@ -303,7 +303,7 @@ export class DirectMemberStream implements ByteReader {
   private readonly input: Uint8Array;
   private inStart = 0;
   private inLen = 0;
-  private readonly handle: unknown;
+  private readonly handle: NativeInflater | null;
   private produced = 0;
   private crc = 0;
   private ended = false;
@@ -312,7 +312,7 @@ export class DirectMemberStream implements ByteReader {
     private readonly fd: number,
     private readonly file: string,
     private readonly entry: ZipEntry,
-    private readonly addon: Record<string, (...args: any[]) => any>,
+    private readonly addon: NativeAddon,
   ) {
     checkMember(file, entry);
     this.inPos = dataOffset(fd, file, entry);
@@ -510,7 +510,7 @@ function writeMember(fd: number, input: ZipInput): { crc: number; size: number; 
   const out = native ? new Uint8Array(DEFLATE_OUT_BYTES) : null;
   const deflate = (c: Uint8Array, finish: boolean) => {
     for (let at = 0; ; ) {
-      const [used, produced, ended]: [number, number, boolean] = addon!.ioDeflate(handle, c.subarray(at), out!, finish);
+      const [used, produced, ended]: [number, number, boolean] = addon!.ioDeflate(handle!, c.subarray(at), out!, finish);
       at += used;
       emit(out!.subarray(0, produced));
       if (ended || (!finish && at === c.length && produced < out!.length)) return;

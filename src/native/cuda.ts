@@ -10,8 +10,11 @@
 import * as path from 'node:path';
 import type { NativeAddon } from './addon';
 
+/** The CUDA module: a subset of the CPU addon's kernels (same signatures) plus device queries. */
+export type CudaAddon = Partial<NativeAddon> & { cudaDeviceCount(): number; cudaDeviceName(): string };
+
 interface CudaState {
-  addon: NativeAddon | null;
+  addon: CudaAddon | null;
   devices: number;
   /** Why the GPU backend is unavailable ('' when it is available). */
   why: string;
@@ -23,9 +26,9 @@ function load(): CudaState {
   if (process.env.REALABEL_CUDA === '0') return { addon: null, devices: 0, why: 'disabled by REALABEL_CUDA=0' };
   const root = path.resolve(__dirname, '..', '..');
   const file = path.resolve(root, process.env.REALABEL_CUDA_ADDON ?? 'build-cuda/realabel_cuda.node');
-  let addon: NativeAddon;
+  let addon: CudaAddon;
   try {
-    addon = require(file) as NativeAddon;
+    addon = require(file) as CudaAddon;
   } catch (err) {
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return { addon: null, devices: 0, why: `the CUDA module is not available (${msg})` };
@@ -40,7 +43,7 @@ function cuda(): CudaState {
 }
 
 /** The loaded CUDA module when a GPU is present, else null. */
-export function cudaAddon(): NativeAddon | null {
+export function cudaAddon(): CudaAddon | null {
   const s = cuda();
   return s.why ? null : s.addon;
 }

@@ -14,8 +14,9 @@
  * model list the pair; `models` = masks[0] = the models that proposed it.
  * With two sources per model, votes = popcount(masks[0]) + popcount(masks[1]).
  */
-import { ValidationError, rethrowNative } from '../errors';
-import { pickNative, type Backend } from '../native/addon';
+import { ValidationError } from '../errors';
+import { runNativeAsync, withBackend, type Backend, type KernelOptions, type NativePooled } from '../native/addon';
+import { runTwin } from '../util/workers';
 import { poolPairsTs } from './pool-ts';
 
 export interface PairSource {
@@ -61,7 +62,7 @@ export interface FlatPoolInput {
   minVotes: number;
 }
 
-export interface PoolOptions {
+export interface PoolOptions extends KernelOptions {
   backend?: Backend;
 }
 
@@ -110,32 +111,40 @@ export function flattenPoolInput(input: PoolInput): FlatPoolInput {
   return { n, c, models, srcImage, srcLabel, srcOffsets, srcModel, forced: flatForced, minVotes };
 }
 
-/** Pools the sources (see the module comment). Both backends give equal bytes. */
-export function poolPairs(input: PoolInput, opts: PoolOptions = {}): Pooled {
+/** Pools the sources (see the module comment) on the calling thread. Both backends give equal bytes. */
+export function poolPairsSync(input: PoolInput, opts: PoolOptions = {}): Pooled {
   const flat = flattenPoolInput(input);
-  const addon = pickNative(opts.backend);
-  if (!addon) {
-    try {
-      return poolPairsTs(flat);
-    } catch (err) {
-      rethrowNative(err);
-    }
-  }
-  try {
-    const r = addon.poolPairs(
-      flat.n, flat.c, flat.models, flat.srcImage, flat.srcLabel, flat.srcOffsets, flat.srcModel, flat.forced, flat.minVotes,
-    ) as { image: Int32Array; label: Int32Array; votes: Int32Array; masks: Uint32Array; planes: number; words: number };
-    // Views in this realm: the addon's arrays come from the main realm, which
-    // matters under jest (instanceof checks in the npy writer).
-    const i32 = (a: Int32Array) => new Int32Array(a.buffer, a.byteOffset, a.length);
-    const P = r.image.length;
-    const size = P * r.words;
-    const all = new Uint32Array(r.masks.buffer, r.masks.byteOffset, r.masks.length);
-    const masks = Array.from({ length: r.planes }, (_, j) => all.slice(j * size, (j + 1) * size));
-    return { image: i32(r.image), label: i32(r.label), votes: i32(r.votes), masks, models: masks[0], words: r.words, planes: r.planes };
-  } catch (err) {
-    rethrowNative(err);
-  }
+  return withBackend(opts.backend, {
+    native: (addon) => fromNativePooled(addon.poolPairs(...nativeArgs(flat))),
+    twin: () => poolPairsTs(flat),
+  });
+}
+
+/**
+ * Pools the sources off the event loop: natively on libuv's pool, the twin
+ * in a worker. Rejects with an AbortError when `opts.signal` fires.
+ */
+export async function poolPairs(input: PoolInput, opts: PoolOptions = {}): Promise<Pooled> {
+  const flat = flattenPoolInput(input);
+  return withBackend(opts.backend, {
+    native: async (addon) => fromNativePooled(await runNativeAsync(opts.signal, (flag) => addon.poolPairsAsync(...nativeArgs(flat), flag))),
+    twin: () => runTwin<Pooled>('poolPairs', [flat], opts.signal),
+  });
+}
+
+function nativeArgs(f: FlatPoolInput) {
+  return [f.n, f.c, f.models, f.srcImage, f.srcLabel, f.srcOffsets, f.srcModel, f.forced, f.minVotes] as const;
+}
+
+function fromNativePooled(r: NativePooled): Pooled {
+  // Views in this realm: the addon's arrays come from the main realm, which
+  // matters under jest (instanceof checks in the npy writer).
+  const i32 = (a: Int32Array) => new Int32Array(a.buffer, a.byteOffset, a.length);
+  const P = r.image.length;
+  const size = P * r.words;
+  const all = new Uint32Array(r.masks.buffer, r.masks.byteOffset, r.masks.length);
+  const masks = Array.from({ length: r.planes }, (_, j) => all.slice(j * size, (j + 1) * size));
+  return { image: i32(r.image), label: i32(r.label), votes: i32(r.votes), masks, models: masks[0], words: r.words, planes: r.planes };
 }
 
 /** True when model m's bit is set for pair p in a words-per-pair mask. */

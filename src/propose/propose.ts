@@ -16,7 +16,7 @@ import { checkOutputPath } from '../io/atomic';
 import { checkLabelRange, toInt32 } from '../io/convert';
 import { NpyReader, readNpy } from '../io/npy';
 import type { Backend } from '../native/addon';
-import { poolPairs, type PairSource, type Pooled } from '../pool/pool';
+import { poolPairsSync, type PairSource, type Pooled } from '../pool/pool';
 import { checkSignal, pause, throwIfAborted } from '../util/abort';
 import { poolPairsAsync, topkAsync } from '../util/kernels';
 import { createPool, resolveWorkers, workerFailed } from '../util/workers';
@@ -124,7 +124,7 @@ interface PoolScanOptions {
 
 /** Pools the scans of all models into proposals. */
 export function poolScans(scans: ModelScan[], n: number, c: number, original: Int32Array, opts: PoolScanOptions): Proposals {
-  return proposalsOf(scans, n, c, original, opts, poolPairs(poolInput(scans, n, c, original, opts), { backend: opts.backend }));
+  return proposalsOf(scans, n, c, original, opts, poolPairsSync(poolInput(scans, n, c, original, opts), { backend: opts.backend }));
 }
 
 /** poolScans, awaiting the pooling kernel. */

@@ -4,7 +4,7 @@
  * probability, and the top-1 label of every image (ties to the lower label).
  */
 import { ValidationError } from '../errors';
-import { TopKStream, type Pairs } from '../topk/topk';
+import { TopKStreamSync, type Pairs } from '../topk/topk';
 import type { Backend } from '../native/addon';
 
 export interface ModelScan {
@@ -21,8 +21,8 @@ export interface ScanOptions {
 }
 
 export class ModelScanner {
-  private readonly byLogit: TopKStream;
-  private readonly byProb: TopKStream;
+  private readonly byLogit: TopKStreamSync;
+  private readonly byProb: TopKStreamSync;
   private readonly top1: Int32Array;
   private rows = 0;
 
@@ -33,8 +33,8 @@ export class ModelScanner {
     private readonly opts: ScanOptions = {},
   ) {
     const base = { threads: opts.threads, backend: opts.backend, file: opts.file };
-    this.byLogit = new TopKStream(c, k, { ...base, criterion: 'logit' });
-    this.byProb = new TopKStream(c, k, { ...base, criterion: 'prob' });
+    this.byLogit = new TopKStreamSync(c, k, { ...base, criterion: 'logit' });
+    this.byProb = new TopKStreamSync(c, k, { ...base, criterion: 'prob' });
     this.top1 = new Int32Array(n);
   }
 

@@ -6,8 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import sharp from 'sharp';
 import { writeFileAtomicSync } from '../io/atomic';
+import { requirePackages } from '../util/optional';
 import { imageFileName } from '../io/imagenet-files';
 import { readLabelSets } from '../io/labels';
 import { readSynsets, shortName } from '../io/synsets';
@@ -33,6 +33,7 @@ function picture(image: number, names: string[]): Buffer {
 }
 
 export async function demoProject(out: string, maxTasks = 100): Promise<DemoProject> {
+  requirePackages('demo --serve (generated images)', ['sharp']);
   const dir = path.join(out, 'serve');
   const images = path.join(dir, 'images');
   fs.mkdirSync(images, { recursive: true });
@@ -49,7 +50,7 @@ export async function demoProject(out: string, maxTasks = 100): Promise<DemoProj
   for (const image of wanted) {
     const target = path.join(images, imageFileName(image));
     if (fs.existsSync(target)) continue;
-    await sharp(picture(image, Array.from(truth[image] ?? [], (l) => names[l]))).jpeg({ quality: 80 }).toFile(target);
+    await (require('sharp') as typeof import('sharp').default)(picture(image, Array.from(truth[image] ?? [], (l) => names[l]))).jpeg({ quality: 80 }).toFile(target);
   }
   return { dir, tasks: file, images, synsets, gold: gold.length ? goldFile : undefined };
 }

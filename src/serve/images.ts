@@ -6,7 +6,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import sharp from 'sharp';
+import type SharpT from 'sharp';
+import { requirePackages } from '../util/optional';
+
+/** sharp is an optional peer dependency: loaded on first use (createRatingServer checks it is there). */
+function sharp(): typeof SharpT {
+  requirePackages('the rating app (image resizing)', ['sharp']);
+  return require('sharp') as typeof SharpT; // CommonJS: the module is the function
+}
 
 const EXTENSIONS = /\.(jpe?g|png|webp|gif|tiff?)$/i;
 
@@ -40,7 +47,7 @@ export class ImageCache {
     }
     let p = this.pending.get(key);
     if (!p) {
-      p = sharp(file, { failOn: 'error' })
+      p = sharp()(file, { failOn: 'error' })
         .rotate()
         .resize(size, size, { fit: 'inside', withoutEnlargement: true })
         .jpeg({ quality: 85 })

@@ -6,6 +6,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { UsageError, ValidationError } from '../errors';
+import { requirePackages } from '../util/optional';
 import { Assigner } from './assign';
 import { ImageCache, listExamples } from './images';
 import { QualityService, type AdaptiveOptions } from './quality';
@@ -132,6 +133,7 @@ async function prepare(o: RatingServerOptions, db: Db): Promise<{ labels: LabelI
 
 export async function createRatingServer(options: RatingServerOptions): Promise<FastifyInstance> {
   checkOptions(options);
+  requirePackages('the rating app (image resizing)', ['sharp']);
   const db = openDb(options.db, { sync: options.sync });
   let prepared: { labels: LabelInfo[]; skipped: number[] };
   try {

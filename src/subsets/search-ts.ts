@@ -1,5 +1,5 @@
 /**
- * Pure-TypeScript twin of native/select.cc (the exhaustive subset search),
+ * Pure-TypeScript twin of native/subsets.cc (the exhaustive subset search),
  * plus the single-subset evaluation the greedy search uses. For each number
  * of true positives t, the best subset: fewest denominator pairs, then fewest
  * proposals, then fewest models, then the lowest mask.

@@ -7,8 +7,9 @@
  * proposals per image, then fewer models. Exhaustive (native bitsets) up to
  * 24 models, greedy forward selection plus swaps above.
  */
-import { UsageError, rethrowNative } from '../errors';
-import { pickNative, type Backend } from '../native/addon';
+import { UsageError } from '../errors';
+import { runNativeAsync, withBackend, type Backend, type KernelOptions } from '../native/addon';
+import { runTwin } from '../util/workers';
 import type { Proposals } from '../propose/propose';
 import { checkGoldQuestions, type GoldQuestions } from './gold';
 import { buildProblem, type SubsetProblem, type UnknownPairs } from './problem';
@@ -87,17 +88,28 @@ function bucketsToScored(b: Buckets, M: number): Scored[] {
   return out;
 }
 
-/** The exhaustive search's per-true-positive winners (native or twin). */
-export function exhaustiveBuckets(pr: SubsetProblem, opts: { backend?: Backend; threads?: number } = {}): Buckets {
-  const addon = pickNative(opts.backend);
-  if (!addon) return exhaustiveTs(pr);
-  try {
-    return addon.selectExhaustive(
-      pr.models, pr.words, pr.minVotes, pr.a, pr.b, pr.f, pr.base, pr.pos, pr.gold, pr.unknown === 'ignore', pr.maxTp, opts.threads ?? 0,
-    ) as Buckets;
-  } catch (err) {
-    rethrowNative(err);
-  }
+/** The exhaustive search's per-true-positive winners (native or twin), on the calling thread. */
+export function exhaustiveBucketsSync(pr: SubsetProblem, opts: { backend?: Backend; threads?: number } = {}): Buckets {
+  return withBackend(opts.backend, {
+    native: (addon) => addon.selectExhaustive(...exhaustiveArgs(pr, opts.threads)),
+    twin: () => exhaustiveTs(pr),
+  });
+}
+
+/**
+ * The exhaustive search's per-true-positive winners off the event loop:
+ * natively on libuv's pool, the twin in a worker. Rejects with an AbortError
+ * when `opts.signal` fires.
+ */
+export async function exhaustiveBuckets(pr: SubsetProblem, opts: KernelOptions & { threads?: number } = {}): Promise<Buckets> {
+  return withBackend(opts.backend, {
+    native: (addon) => runNativeAsync(opts.signal, (flag) => addon.selectExhaustiveAsync(...exhaustiveArgs(pr, opts.threads), flag)),
+    twin: () => runTwin<Buckets>('selectExhaustive', [pr], opts.signal),
+  });
+}
+
+function exhaustiveArgs(pr: SubsetProblem, threads = 0) {
+  return [pr.models, pr.words, pr.minVotes, pr.a, pr.b, pr.f, pr.base, pr.pos, pr.gold, pr.unknown === 'ignore', pr.maxTp, threads] as const;
 }
 
 function feasible(s: Scored, pr: SubsetProblem, target: number): boolean {
@@ -190,7 +202,7 @@ export function searchSubsets(pr: SubsetProblem, opts: SelectOptions = {}): Sele
   let winners: Scored[];
   let evaluated: number;
   if (exhaustive) {
-    winners = bucketsToScored(exhaustiveBuckets(pr, opts), pr.models);
+    winners = bucketsToScored(exhaustiveBucketsSync(pr, opts), pr.models);
     evaluated = 2 ** pr.models - 1;
   } else {
     ({ winners, evaluated } = greedySearch(pr, target));

@@ -1,15 +1,14 @@
 /**
  * The exact arithmetic of the `prob` criterion, operation for operation the
- * same as native/topk_math.h (IEEE +, -, *, /, fused multiply-add emulated
- * exactly by fma.ts, and exact powers of two), so the twin's keys equal the
- * native keys bit for bit.
+ * same as native/topk_math.h: IEEE +, -, *, / (each rounded once, as in any
+ * JavaScript expression) and exact powers of two, so the twin's keys equal
+ * the native keys bit for bit. No fused multiply-add on either side.
  *
  *   lse(row) = m + logAtLeastOne(s),  m = max(row),
- *   s = lane sums, lane[j % 8] = fma(p_j, scale_j, lane[j % 8]), then a fixed tree,
+ *   s = lane sums, lane[j % 8] += p_j * scale_j, then a fixed tree,
  *       where exp(x_j - m) = p_j * scale_j,
  *   key = x - lse,  prob = fround(expNonPositive(key)).
  */
-import { fma } from './fma';
 
 const LOG2E_X16 = 23.083120654223414; // 16 / ln 2
 const SHIFT = 6755399441055744; // 1.5 * 2^52: adding it rounds to an integer
@@ -18,8 +17,8 @@ const LN2_LO = 1.9082149292705877e-10;
 const LN2_HI16 = 0.04332169877307024; // LN2_HI / 16: k * LN2_HI16 is exact
 const LN2_LO16 = 1.1926343307941173e-11;
 const SQRT2 = 1.4142135623730951;
-// Below exp(-600) a term cannot change a sum holding exp(0) = 1; the clamp keeps
-// every product of the FMAs far from underflow, where fma() would not be exact.
+// Below exp(-600) a term cannot change a sum holding exp(0) = 1; the clamp
+// keeps 2^n >= 2^-866, inside POW2 and the normal range.
 const EXP_FLOOR = -600;
 
 // 2^(j/16), correctly rounded.
@@ -37,44 +36,28 @@ const C5 = 1 / 120;
 const C6 = 1 / 720;
 
 // POW2[n + 1023] = 2^n for n in [-1022, 0] (halving is exact for normals).
-// With the clamp, n >= -866.
 const POW2 = new Float64Array(1024);
 POW2[1023] = 1;
 for (let i = 1022; i >= 1; i--) POW2[i] = POW2[i + 1] * 0.5;
 
-// exp(t) = p * scale for t <= 0, clamped at exp(-600), with t = (16n + j) ln2/16 + r,
-// |r| <= ln2/32, p = exp(r) and scale = 2^n * 2^(j/16) (exact). The steps
-// below run stage by stage over blocks of columns: the emulated FMAs are long
-// dependency chains, and independent columns let the CPU overlap them.
-const BLOCK = 256;
-const rBuf = new Float64Array(BLOCK);
-const pBuf = new Float64Array(BLOCK);
-const scaleBuf = new Float64Array(BLOCK);
-
-/** Fills rBuf/scaleBuf for t_i = x[off + i] - m (i < n), then pBuf = exp(r). */
-function expBlock(x: ArrayLike<number>, off: number, n: number, m: number): void {
-  for (let i = 0; i < n; i++) {
-    let t = x[off + i] - m;
-    if (!(t > EXP_FLOOR)) t = EXP_FLOOR;
-    let k = fma(t, LOG2E_X16, SHIFT);
-    k = k - SHIFT; // an integer in [-13850, 0]
-    // The native fnmadd(k, LN2_HI16, t) equals this: the product and the difference are exact.
-    const r = t - k * LN2_HI16;
-    rBuf[i] = fma(-k, LN2_LO16, r);
-    scaleBuf[i] = EXP2_TABLE[k & 15] * POW2[(k >> 4) + 1023];
-  }
-  for (let i = 0; i < n; i++) pBuf[i] = fma(C6, rBuf[i], C5);
-  for (const c of HORNER) for (let i = 0; i < n; i++) pBuf[i] = fma(pBuf[i], rBuf[i], c);
-}
-const HORNER = [C4, C3, C2, 1, 1];
-
-const one = new Float64Array(1);
-
-/** exp(t) for t <= 0, clamped at exp(-600); relative error ~5e-16. */
+/**
+ * exp(t) for t <= 0, clamped at exp(-600); relative error ~5e-16. With
+ * t = (16n + j) ln2/16 + r: exp(t) = 2^n * 2^(j/16) * exp(r), |r| <~ ln2/32,
+ * exp(r) by its degree-6 Taylor polynomial (Horner).
+ */
 export function expNonPositive(t: number): number {
-  one[0] = t;
-  expBlock(one, 0, 1, 0);
-  return pBuf[0] * scaleBuf[0];
+  if (!(t > EXP_FLOOR)) t = EXP_FLOOR;
+  const k = t * LOG2E_X16 + SHIFT - SHIFT; // an integer in [-13850, 0]
+  let r = t - k * LN2_HI16;
+  r = r - k * LN2_LO16;
+  let p = C6 * r + C5;
+  p = p * r + C4;
+  p = p * r + C3;
+  p = p * r + C2;
+  p = p * r + 1;
+  p = p * r + 1;
+  const ki = k | 0;
+  return p * (EXP2_TABLE[ki & 15] * POW2[(ki >> 4) + 1023]);
 }
 
 const bits = new Float64Array(1);
@@ -101,19 +84,32 @@ export function logAtLeastOne(s: number): number {
   return e * LN2_HI + (e * LN2_LO + lf);
 }
 
-const lanes = new Float64Array(8);
-
 /** log-sum-exp of the finite row data[off, off + c). */
 export function rowLse(data: Float32Array | Float64Array, off: number, c: number): number {
+  const end = off + c;
   let m = data[off];
-  for (let j = 1; j < c; j++) if (data[off + j] > m) m = data[off + j];
-  lanes.fill(0);
-  for (let j0 = 0; j0 < c; j0 += BLOCK) {
-    const n = Math.min(BLOCK, c - j0);
-    expBlock(data, off + j0, n, m);
-    // lane[j % 8] = fma(p, scale, lane[j % 8]), in column order (BLOCK is a multiple of 8).
-    for (let i = 0; i < n; i++) lanes[i & 7] = fma(pBuf[i], scaleBuf[i], lanes[i & 7]);
+  for (let j = off + 1; j < end; j++) if (data[j] > m) m = data[j];
+  // Eight lane sums in locals, lane j % 8 as in the native SIMD paths.
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+  let j = off;
+  for (; j + 8 <= end; j += 8) {
+    a0 += expNonPositive(data[j] - m);
+    a1 += expNonPositive(data[j + 1] - m);
+    a2 += expNonPositive(data[j + 2] - m);
+    a3 += expNonPositive(data[j + 3] - m);
+    a4 += expNonPositive(data[j + 4] - m);
+    a5 += expNonPositive(data[j + 5] - m);
+    a6 += expNonPositive(data[j + 6] - m);
+    a7 += expNonPositive(data[j + 7] - m);
   }
-  const s = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+  // The tail: at most 7 columns, lanes 0.. in order.
+  if (j < end) a0 += expNonPositive(data[j++] - m);
+  if (j < end) a1 += expNonPositive(data[j++] - m);
+  if (j < end) a2 += expNonPositive(data[j++] - m);
+  if (j < end) a3 += expNonPositive(data[j++] - m);
+  if (j < end) a4 += expNonPositive(data[j++] - m);
+  if (j < end) a5 += expNonPositive(data[j++] - m);
+  if (j < end) a6 += expNonPositive(data[j++] - m);
+  const s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
   return m + logAtLeastOne(s);
 }

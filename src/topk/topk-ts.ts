@@ -33,16 +33,42 @@ export class TopKSelectorTs {
   private readonly cap: number;
   rowsSeen = 0;
 
+  /**
+   * `rowsSeen` and `theta` let a selector take one chunk of a stream in a
+   * worker: its rows are numbered from rowsSeen, and entries that cannot beat
+   * the stream's K-th best so far (theta) are skipped.
+   */
   constructor(
     private readonly c: number,
     private readonly k: number,
     private readonly criterion: Criterion,
     private readonly file?: string,
+    rowsSeen = 0,
+    theta = -Infinity,
   ) {
     this.cap = Math.max(2 * k, 1024);
     const initial = Math.min(this.cap, 1 << 16);
     this.keys = new Float64Array(initial);
     this.index = new Float64Array(initial);
+    this.rowsSeen = rowsSeen;
+    this.theta = theta;
+  }
+
+  /** The K-th best key so far (entries must beat it strictly), for a chunk worker. */
+  get threshold(): number {
+    return this.theta;
+  }
+
+  /** Entries that may still be in the top K, in index order (a chunk's result). */
+  candidates(): { keys: Float64Array; index: Float64Array; rows: number } {
+    if (this.size > this.k) this.compact();
+    return { keys: this.keys.slice(0, this.size), index: this.index.slice(0, this.size), rows: this.rowsSeen };
+  }
+
+  /** Takes a later chunk's candidates (from candidates()), covering rows up to `rowsSeen`. */
+  pushCandidates(keys: Float64Array, index: Float64Array, rowsSeen: number): void {
+    for (let i = 0; i < keys.length; i++) if (keys[i] > this.theta) this.add(keys[i], index[i]);
+    this.rowsSeen = rowsSeen;
   }
 
   push(data: Float32Array | Float64Array, nRows: number): void {

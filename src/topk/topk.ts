@@ -5,15 +5,19 @@
  * probability, computed fused as logit - logsumexp(row) (never materialised).
  * Native core when available, else the bit-identical TypeScript twin.
  */
-import { rethrowNative, UnsupportedError, UsageError, ValidationError } from '../errors';
+import { AbortError, UnsupportedError, UsageError, ValidationError } from '../errors';
 import { NpyReader } from '../io/npy';
-import { pickNative, type Backend, type NativeAddon } from '../native/addon';
+import {
+  runNativeAsync, selectAddon, withBackend, type Backend, type ErrorContext, type KernelOptions, type NativeAddon,
+  type NativeStream,
+} from '../native/addon';
 import { now } from '../util/timer';
-import { kRangeMessage, TopKSelectorTs, type Criterion, type Pairs } from './topk-ts';
+import { runTwin } from '../util/workers';
+import { kRangeMessage, nonFiniteMessage, TopKSelectorTs, type Criterion, type Pairs } from './topk-ts';
 
 export type { Criterion, Pairs } from './topk-ts';
 
-export interface TopKOptions {
+export interface TopKOptions extends KernelOptions {
   criterion?: Criterion;
   /** Native kernel threads (0 or absent = all cores); never changes the result. */
   threads?: number;
@@ -52,48 +56,66 @@ function checkK(k: number, total: number, file?: string): void {
   if (k < 1 || k > total) throw new ValidationError(kRangeMessage(k, total), file);
 }
 
-/** The K best entries of the matrix `data` ([n, c], row-major). */
-export function topk(data: Float32Array | Float64Array, n: number, c: number, k: number, opts: TopKOptions = {}): Pairs {
+function checkMatrix(data: Float32Array | Float64Array, n: number, c: number, k: number, opts: TopKOptions): void {
   checkData(data, 'data');
   checkInt('n', n, 0, MAX_DIM);
   checkInt('c', c, 1, MAX_DIM);
   if (data.length !== n * c) throw new UsageError(`data has ${data.length} values, expected n * c = ${n * c}`);
   checkK(k, n * c, opts.file);
-  const criterion = criterionOf(opts);
-  const threads = threadsOf(opts);
-  const addon = pickNative(opts.backend);
-  if (!addon) {
-    const sel = new TopKSelectorTs(c, k, criterion, opts.file);
-    sel.push(data, n);
-    return sel.finish();
-  }
-  try {
-    return addon.topkSelect(data, n, c, k, CRITERIA[criterion], threads) as Pairs;
-  } catch (err) {
-    return rethrowNative(err, opts.file);
-  }
 }
 
-/** Top-K over rows pushed in chunks, keeping only O(K) state. */
-export class TopKStream {
-  private readonly addon: NativeAddon | null;
-  private readonly handle: unknown;
-  private readonly twin: TopKSelectorTs | null;
-  private state: 'open' | 'failed' | 'finished' = 'open';
-  private rows = 0;
+/** Native errors of top-K: a non-finite entry names its row and column. */
+function errorContext(opts: TopKOptions): ErrorContext {
+  return { file: opts.file, dataMessage: (e) => nonFiniteMessage(e.row!, e.column!, e.value!) };
+}
+
+/** The K best entries of the matrix `data` ([n, c], row-major), on the calling thread. */
+export function topkSync(data: Float32Array | Float64Array, n: number, c: number, k: number, opts: TopKOptions = {}): Pairs {
+  checkMatrix(data, n, c, k, opts);
+  const criterion = criterionOf(opts);
+  const threads = threadsOf(opts);
+  return withBackend(opts.backend, {
+    native: (addon) => addon.topkSelect(data, n, c, k, CRITERIA[criterion] as 0 | 1, threads),
+    twin: () => {
+      const sel = new TopKSelectorTs(c, k, criterion, opts.file);
+      sel.push(data, n);
+      return sel.finish();
+    },
+  }, errorContext(opts));
+}
+
+/**
+ * The K best entries of the matrix `data` ([n, c], row-major), off the event
+ * loop: natively on libuv's pool (reading `data` in place: do not modify it
+ * until the promise settles), the twin in a worker. Rejects with an
+ * AbortError when `opts.signal` fires.
+ */
+export async function topk(data: Float32Array | Float64Array, n: number, c: number, k: number, opts: TopKOptions = {}): Promise<Pairs> {
+  checkMatrix(data, n, c, k, opts);
+  const criterion = criterionOf(opts);
+  const threads = threadsOf(opts);
+  return withBackend(opts.backend, {
+    native: (addon) => runNativeAsync(opts.signal, (flag) => addon.topkSelectAsync(data, n, c, k, CRITERIA[criterion] as 0 | 1, threads, undefined, flag)),
+    twin: () => runTwin<Pairs>('topkSelect', [data, n, c, k, criterion], opts.signal),
+  }, errorContext(opts));
+}
+
+/** State shared by both stream forms: argument checks and the open/failed/finished states. */
+abstract class StreamBase {
+  protected state: 'open' | 'failed' | 'finished' = 'open';
+  protected rows = 0;
+  protected readonly criterion: Criterion;
+  protected readonly threads: number;
 
   constructor(
-    private readonly c: number,
-    private readonly k: number,
-    private readonly opts: TopKOptions = {},
+    protected readonly c: number,
+    protected readonly k: number,
+    protected readonly opts: TopKOptions,
   ) {
     checkInt('c', c, 1, MAX_DIM);
     checkInt('k', k, 1, Number.MAX_SAFE_INTEGER);
-    const criterion = criterionOf(opts);
-    const threads = threadsOf(opts);
-    this.addon = pickNative(opts.backend);
-    this.twin = this.addon ? null : new TopKSelectorTs(c, k, criterion, opts.file);
-    this.handle = this.addon ? this.addon.topkStreamCreate(c, k, CRITERIA[criterion], threads) : null;
+    this.criterion = criterionOf(opts);
+    this.threads = threadsOf(opts);
   }
 
   /** Rows pushed so far. */
@@ -101,41 +123,129 @@ export class TopKStream {
     return this.rows;
   }
 
-  /** Consumes the first nRows rows of `rows` (row-major, c values each). */
-  push(rows: Float32Array | Float64Array, nRows: number): void {
+  protected checkPush(rows: Float32Array | Float64Array, nRows: number): void {
     this.checkOpen();
     checkData(rows, 'rows');
     checkInt('nRows', nRows, 0, MAX_DIM - this.rows);
     if (rows.length < nRows * this.c) {
       throw new UsageError(`rows has ${rows.length} values, expected at least nRows * c = ${nRows * this.c}`);
     }
+  }
+
+  protected checkFinish(): void {
+    this.checkOpen();
+    this.state = 'finished';
+    checkK(this.k, this.rows * this.c, this.opts.file);
+  }
+
+  protected checkOpen(): void {
+    if (this.state === 'failed') throw new UsageError('this top-K stream already failed');
+    if (this.state === 'finished') throw new UsageError('this top-K stream is finished');
+  }
+}
+
+/** Top-K over rows pushed in chunks, keeping only O(K) state; runs on the calling thread. */
+export class TopKStreamSync extends StreamBase {
+  private readonly addon: NativeAddon | null;
+  private readonly handle: NativeStream | null;
+  private readonly twin: TopKSelectorTs | null;
+
+  constructor(c: number, k: number, opts: TopKOptions = {}) {
+    super(c, k, opts);
+    this.addon = selectAddon(opts.backend);
+    this.twin = this.addon ? null : new TopKSelectorTs(c, k, this.criterion, opts.file);
+    this.handle = this.addon ? this.addon.topkStreamCreate(c, k, CRITERIA[this.criterion] as 0 | 1, this.threads) : null;
+  }
+
+  /** Consumes the first nRows rows of `rows` (row-major, c values each). */
+  push(rows: Float32Array | Float64Array, nRows: number): void {
+    this.checkPush(rows, nRows);
     try {
-      if (this.twin) this.twin.push(rows, nRows);
-      else this.addon!.topkStreamPush(this.handle, rows, nRows);
+      withBackend(this.addon ? this.opts.backend : 'ts', {
+        native: (addon) => addon.topkStreamPush(this.handle!, rows, nRows),
+        twin: () => this.twin!.push(rows, nRows),
+      }, errorContext(this.opts));
     } catch (err) {
       this.state = 'failed';
-      if (this.twin) throw err;
-      rethrowNative(err, this.opts.file);
+      throw err;
     }
     this.rows += nRows;
   }
 
   /** The K best of everything pushed, best first. */
   finish(): Pairs {
-    this.checkOpen();
-    this.state = 'finished';
-    checkK(this.k, this.rows * this.c, this.opts.file);
-    if (this.twin) return this.twin.finish();
-    try {
-      return this.addon!.topkStreamFinish(this.handle) as Pairs;
-    } catch (err) {
-      return rethrowNative(err, this.opts.file);
-    }
+    this.checkFinish();
+    return withBackend(this.addon ? this.opts.backend : 'ts', {
+      native: (addon) => addon.topkStreamFinish(this.handle!),
+      twin: () => this.twin!.finish(),
+    }, errorContext(this.opts));
+  }
+}
+
+/**
+ * Top-K over rows pushed in chunks, keeping only O(K) state, off the event
+ * loop: each push runs natively on libuv's pool (reading `rows` in place: do
+ * not modify them until the push settles) or, for the twin, in a worker that
+ * returns the chunk's candidates. Calls queue: a push or finish starts when
+ * the previous one has settled. `opts.signal` aborts the running call and
+ * fails the stream.
+ */
+export class TopKStream extends StreamBase {
+  private readonly addon: NativeAddon | null;
+  private readonly handle: NativeStream | null;
+  private readonly twin: TopKSelectorTs | null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(c: number, k: number, opts: TopKOptions = {}) {
+    super(c, k, opts);
+    this.addon = selectAddon(opts.backend);
+    this.twin = this.addon ? null : new TopKSelectorTs(c, k, this.criterion, opts.file);
+    this.handle = this.addon ? this.addon.topkStreamCreate(c, k, CRITERIA[this.criterion] as 0 | 1, this.threads) : null;
   }
 
-  private checkOpen(): void {
-    if (this.state === 'failed') throw new UsageError('this top-K stream already failed');
-    if (this.state === 'finished') throw new UsageError('this top-K stream is finished');
+  /** Consumes the first nRows rows of `rows` (row-major, c values each). */
+  async push(rows: Float32Array | Float64Array, nRows: number): Promise<void> {
+    this.checkPush(rows, nRows);
+    const first = this.rows;
+    this.rows += nRows;
+    return this.enqueue(async () => {
+      const { signal } = this.opts;
+      if (this.addon) {
+        await runNativeAsync(signal, (flag) => this.addon!.topkStreamPushAsync(this.handle!, rows, nRows, flag));
+        return;
+      }
+      const twin = this.twin!;
+      const chunk = rows.subarray(0, nRows * this.c);
+      const cands = await runTwin<{ keys: Float64Array; index: Float64Array; rows: number }>(
+        'topkChunk', [chunk, nRows, this.c, this.k, this.criterion, first, twin.threshold], signal,
+      );
+      twin.pushCandidates(cands.keys, cands.index, cands.rows);
+    });
+  }
+
+  /** The K best of everything pushed, best first. */
+  async finish(): Promise<Pairs> {
+    this.checkFinish();
+    return this.enqueue(async () => {
+      if (this.addon) return runNativeAsync(this.opts.signal, (flag) => this.addon!.topkStreamFinishAsync(this.handle!, flag));
+      if (this.opts.signal?.aborted) throw new AbortError();
+      return this.twin!.finish();
+    });
+  }
+
+  private enqueue<T>(step: () => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      if (this.state === 'failed') throw new UsageError('this top-K stream already failed');
+      try {
+        return await withBackend(this.addon ? this.opts.backend : 'ts', { native: () => step(), twin: () => step() }, errorContext(this.opts));
+      } catch (err) {
+        this.state = 'failed';
+        throw err;
+      }
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 }
 
@@ -151,8 +261,7 @@ export interface TopKFileResult {
   timings: { read: number; select: number };
 }
 
-/** Streams a [N, C] float .npy file through TopKStream in row chunks. */
-export function topkFile(file: string, k: number, opts: TopKOptions & { chunkRows?: number } = {}): TopKFileResult {
+function openLogits(file: string, k: number): { reader: NpyReader; n: number; c: number } {
   const reader = NpyReader.open(file);
   try {
     const { dtype, shape } = reader;
@@ -165,9 +274,25 @@ export function topkFile(file: string, k: number, opts: TopKOptions & { chunkRow
     const [n, c] = shape;
     if (n > MAX_DIM || c > MAX_DIM || c < 1) throw new ValidationError(`shape (${n}, ${c}) is not supported`, file);
     checkK(k, n * c, file);
-    const chunkRows = opts.chunkRows ?? Math.max(1, Math.floor(DEFAULT_CHUNK_VALUES / c));
-    checkInt('chunkRows', chunkRows, 1, MAX_DIM);
-    const stream = new TopKStream(c, k, { ...opts, file });
+    return { reader, n, c };
+  } catch (err) {
+    reader.close();
+    throw err;
+  }
+}
+
+function chunkRowsOf(opts: { chunkRows?: number }, c: number): number {
+  const chunkRows = opts.chunkRows ?? Math.max(1, Math.floor(DEFAULT_CHUNK_VALUES / c));
+  checkInt('chunkRows', chunkRows, 1, MAX_DIM);
+  return chunkRows;
+}
+
+/** Streams a [N, C] float .npy file through TopKStreamSync in row chunks, on the calling thread. */
+export function topkFileSync(file: string, k: number, opts: TopKOptions & { chunkRows?: number } = {}): TopKFileResult {
+  const { reader, n, c } = openLogits(file, k);
+  try {
+    const chunkRows = chunkRowsOf(opts, c);
+    const stream = new TopKStreamSync(c, k, { ...opts, file });
     let read = 0;
     let select = 0;
     let t0 = now();
@@ -180,6 +305,41 @@ export function topkFile(file: string, k: number, opts: TopKOptions & { chunkRow
     }
     t0 = now();
     const pairs = stream.finish();
+    select += now() - t0;
+    return { pairs, n, c, timings: { read, select } };
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * Streams a [N, C] float .npy file through TopKStream in row chunks, selecting
+ * off the event loop. Chunks are read into fresh buffers (a pending push
+ * reads its rows in place), so reading the next chunk overlaps the selection
+ * of this one.
+ */
+export async function topkFile(file: string, k: number, opts: TopKOptions & { chunkRows?: number } = {}): Promise<TopKFileResult> {
+  const { reader, n, c } = openLogits(file, k);
+  try {
+    const chunkRows = chunkRowsOf(opts, c);
+    const stream = new TopKStream(c, k, { ...opts, file });
+    let read = 0;
+    let select = 0;
+    let pending: Promise<void> = Promise.resolve();
+    for (let start = 0; start < n; start += chunkRows) {
+      const count = Math.min(chunkRows, n - start);
+      const t0 = now();
+      const rows = reader.readRows(start, count).data as Float32Array | Float64Array;
+      read += now() - t0;
+      await pending;
+      const t1 = now();
+      pending = stream.push(rows, count).then(() => {
+        select += now() - t1;
+      });
+    }
+    await pending;
+    const t0 = now();
+    const pairs = await stream.finish();
     select += now() - t0;
     return { pairs, n, c, timings: { read, select } };
   } finally {

@@ -126,3 +126,52 @@ export function workerFailed(err: unknown, what: string): Error {
   const message = (err as Error)?.message ?? String(err);
   return new Error(`${what}: worker failed: ${message.split('\n')[0]}`);
 }
+
+/**
+ * The twins' pool: every kernel's TypeScript twin can run here off the event
+ * loop (the async kernel functions with backend 'ts'). Inputs are cloned into
+ * the worker once (the caller keeps its arrays usable, unlike a transfer);
+ * results come back transferred, not copied. Idle workers are unref'd by
+ * Piscina, so the pool never keeps a process alive.
+ */
+let twins: Piscina | null = null;
+
+function twinPool(): Piscina {
+  if (!twins) {
+    const n = resolveWorkers(undefined);
+    twins = new Piscina({ filename: workerFile('native/twin-worker.ts'), minThreads: 0, maxThreads: n, idleTimeout: 500 });
+    twins.on('error', () => undefined);
+  }
+  return twins;
+}
+
+/** A twin's failure as it crosses the thread boundary. */
+export interface TwinFailure {
+  code: string;
+  message: string;
+  row?: number;
+  column?: number;
+  value?: number;
+}
+
+/** Runs twin `kernel` (src/native/twin-worker.ts) on `args` in the twins' pool. */
+export async function runTwin<R>(kernel: string, args: unknown[], signal?: AbortSignal): Promise<R> {
+  if (signal?.aborted) throw new AbortError();
+  let out: { value?: R; failure?: TwinFailure };
+  try {
+    // Piscina stops the task's worker when the signal fires.
+    out = await twinPool().run({ kernel, args }, { signal });
+  } catch (err) {
+    if (signal?.aborted) throw new AbortError();
+    throw workerFailed(err, `${kernel} (TypeScript twin)`);
+  }
+  if (out.failure) throw Object.assign(new Error(out.failure.message), out.failure);
+  return out.value as R;
+}
+
+/** Stops the twins' pool (tests; a process exits without it). */
+export async function closeTwinPool(): Promise<void> {
+  const pool = twins;
+  twins = null;
+  if (pool) await pool.destroy();
+}

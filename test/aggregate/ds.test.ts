@@ -4,7 +4,7 @@
  */
 import { dawidSkene } from '../../src/aggregate/ds';
 import { oneCoin } from '../../src/aggregate/one-coin';
-import { majorityVote } from '../../src/aggregate/mv';
+import { majorityVoteSync } from '../../src/aggregate/mv';
 import { modeSpec, type CompactAnswers } from '../../src/aggregate/problem';
 import { synthetic } from './synth';
 
@@ -51,7 +51,7 @@ describe('Dawid–Skene recovers known worker confusions', () => {
       expect(worst).toBeLessThan(4);
       for (let k = 0; k < K; k++) expect(Math.abs(r.prior[k] - s.prior[k])).toBeLessThan(0.02);
       // Better than majority vote at recovering the truth.
-      const mv = majorityVote(s.answers, { mode });
+      const mv = majorityVoteSync(s.answers, { mode });
       expect(accuracy(r.posterior, s.truth, K)).toBeGreaterThan(accuracy(mv, s.truth, K));
     });
   }
@@ -121,7 +121,7 @@ describe('EM log-likelihood never decreases', () => {
     expect(r.logLikelihood.length).toBe(r.iterations);
     const zero = dawidSkene(s.answers, { maxIter: 0 });
     expect(zero.iterations).toBe(0);
-    expect(Array.from(zero.posterior)).toEqual(Array.from(majorityVote(s.answers, { mode: 'verification' })));
+    expect(Array.from(zero.posterior)).toEqual(Array.from(majorityVoteSync(s.answers, { mode: 'verification' })));
     const capped = dawidSkene(s.answers, { tol: 1e-15, maxIter: 3 });
     expect(capped.iterations).toBe(3);
     expect(capped.converged).toBe(false);
@@ -155,7 +155,7 @@ describe('small cases worked out by hand', () => {
   it('verification majority vote scores yes = 1, maybe = 0.5, no = 0', () => {
     const ans: CompactAnswers = { question: Int32Array.from([0, 0, 0, 1, 1]), worker: Int32Array.from([0, 1, 2, 0, 1]), answer: Int32Array.from([2, 1, 0, 2, 2]), numQuestions: 2, numWorkers: 3, alphabet: ['no', 'maybe', 'yes'] };
     for (const backend of BACKENDS) {
-      expect(Array.from(majorityVote(ans, { mode: 'verification', backend }))).toEqual([0.5, 0.5, 0, 1]);
+      expect(Array.from(majorityVoteSync(ans, { mode: 'verification', backend }))).toEqual([0.5, 0.5, 0, 1]);
     }
     expect(Array.from(modeSpec('verification', ['no', 'maybe', 'yes']).match)).toEqual([0, -1, 1]);
   });

@@ -1,5 +1,5 @@
 /** Gold calibration, pseudo-raters, the scoring pass, operating points and the published label order. */
-import { goldConfusion, goldScore, truthPrior, type PseudoRater } from '../../src/aggregate/gold';
+import { goldConfusionSync, goldScoreSync, truthPrior, type PseudoRater } from '../../src/aggregate/gold';
 import { prCurve, prCurveCsv, thresholdForPrecision } from '../../src/aggregate/pr';
 import { modeSpec, type CompactAnswers } from '../../src/aggregate/problem';
 import { pythonSetOrder } from '../../src/aggregate/python-set';
@@ -24,7 +24,7 @@ describe('gold calibration', () => {
 
   for (const backend of BACKENDS) {
     it(`${backend}: add-one smoothed counts, and the mean row for workers without gold answers`, () => {
-      const { confusion, counts } = goldConfusion(gold, truth, 2, 1, backend);
+      const { confusion, counts } = goldConfusionSync(gold, truth, 2, { smoothing: 1, backend: backend });
       // Worker 0: absent (no 1, maybe 0, yes 1) -> (2, 1, 2)/5; present (0, 1, 1) -> (1, 2, 2)/5.
       const w0 = [2 / 5, 1 / 5, 2 / 5, 1 / 5, 2 / 5, 2 / 5];
       // Worker 1: absent has no answers -> (1, 1, 1)/3; present (0, 0, 1) -> (1, 1, 2)/4.
@@ -39,7 +39,7 @@ describe('gold calibration', () => {
       // on the gold set it answers yes, no, no, no and is calibrated against its own truth (1, 0, 0, 0).
       const main: CompactAnswers = { question: Int32Array.from([0, 0, 1]), worker: Int32Array.from([0, 1, 2]), answer: Int32Array.from([2, 0, 1]), numQuestions: 2, numWorkers: 3, alphabet: ABC };
       const pseudo: PseudoRater = { name: 'rule', gold: Int32Array.from([2, 0, 0, 0]), main: Int32Array.from([2, -1]), truth: Int32Array.from([1, 0, 0, 0]) };
-      const r = goldScore({ answers: main, gold, truth, spec: modeSpec('verification', ABC), pseudoRaters: [pseudo], backend });
+      const r = goldScoreSync({ answers: main, gold, truth, spec: modeSpec('verification', ABC), pseudoRaters: [pseudo], backend });
       const c = (w: number, k: number, a: number) => r.confusion[(w * 2 + k) * 3 + a];
       expect(Array.from(r.prior)).toEqual([0.5, 0.5]); // 2 of 4 gold questions present
       // The pseudo-rater's rows: present (0, 0, 1) + 1 -> (1, 1, 2)/4; absent (3, 0, 0) + 1 -> (4, 1, 1)/6.
@@ -55,9 +55,9 @@ describe('gold calibration', () => {
 
   it('gold answers must use the main answers\' workers, and the truth needs a known question', () => {
     const main: CompactAnswers = { ...gold, numWorkers: 2 };
-    expect(() => goldScore({ answers: main, gold, truth, spec: modeSpec('verification', ABC) })).toThrow(/gold answers use 3 workers but the main answers 2/);
+    expect(() => goldScoreSync({ answers: main, gold, truth, spec: modeSpec('verification', ABC) })).toThrow(/gold answers use 3 workers but the main answers 2/);
     expect(() => truthPrior(Int32Array.from([-1, -1]), 2)).toThrow(/no known question/);
-    expect(() => goldConfusion(gold, Int32Array.from([1, 1]), 2)).toThrow(/gold truth has 2 questions but the gold answers have 4/);
+    expect(() => goldConfusionSync(gold, Int32Array.from([1, 1]), 2)).toThrow(/gold truth has 2 questions but the gold answers have 4/);
   });
 
   it('expert truth: yes-count rule, default a strict majority', () => {

@@ -2,9 +2,9 @@
  * Every aggregation kernel against its pure-TypeScript twin (equal to 1e-12),
  * and the native kernels' independence from the thread count.
  */
-import { runEm, type EmKernelOptions, type EmProblem, type EmResult } from '../../src/aggregate/em';
-import { goldConfusion, scorePass } from '../../src/aggregate/gold';
-import { majorityVote } from '../../src/aggregate/mv';
+import { runEmSync, type EmKernelOptions, type EmProblem, type EmResult } from '../../src/aggregate/em';
+import { goldConfusionSync, scorePassSync } from '../../src/aggregate/gold';
+import { majorityVoteSync } from '../../src/aggregate/mv';
 import { modeSpec, type CompactAnswers } from '../../src/aggregate/problem';
 import { hasNative } from '../../src/native/addon';
 import { synthetic } from './synth';
@@ -51,18 +51,18 @@ describeNative('native kernels equal their TypeScript twins', () => {
     const spec = modeSpec(o.verification ? 'verification' : 'categorical', ans.alphabet);
 
     it(`majority vote: ${name}`, () => {
-      const a = majorityVote(ans, { spec, backend: 'native' });
-      const b = majorityVote(ans, { spec, backend: 'ts' });
+      const a = majorityVoteSync(ans, { spec, backend: 'native' });
+      const b = majorityVoteSync(ans, { spec, backend: 'ts' });
       expect(maxDiff(a, b)).toBe(0);
     });
 
     for (const method of [0, 1] as const) {
       for (const smoothing of [0, 1]) {
         it(`${method ? 'one-coin' : 'Dawid–Skene'} EM, smoothing ${smoothing}: ${name}`, () => {
-          const init = majorityVote(ans, { spec, backend: 'ts' });
+          const init = majorityVoteSync(ans, { spec, backend: 'ts' });
           const opts: EmKernelOptions = { numAnswers: spec.numAnswers, numClasses: spec.numClasses, method, match: spec.match, maxIter: 200, tol: 1e-9, smoothing };
-          const [x] = runEm([problemOf(ans, init)], opts, 'native');
-          const [y] = runEm([problemOf(ans, init)], opts, 'ts');
+          const [x] = runEmSync([problemOf(ans, init)], { ...opts, backend: 'native' });
+          const [y] = runEmSync([problemOf(ans, init)], { ...opts, backend: 'ts' });
           expectSame(x, y);
           expect(x.iterations).toBeGreaterThan(1);
         });
@@ -72,13 +72,13 @@ describeNative('native kernels equal their TypeScript twins', () => {
     it(`gold confusion and scoring pass: ${name}`, () => {
       const truth = Int32Array.from(s.truth, (t, q) => (q % 3 === 0 ? -1 : t));
       const gold = { ...s.answers, numWorkers: s.answers.numWorkers + 1 };
-      const a = goldConfusion(gold, truth, spec.numClasses, 1, 'native');
-      const b = goldConfusion(gold, truth, spec.numClasses, 1, 'ts');
+      const a = goldConfusionSync(gold, truth, spec.numClasses, { smoothing: 1, backend: 'native' });
+      const b = goldConfusionSync(gold, truth, spec.numClasses, { smoothing: 1, backend: 'ts' });
       expect(maxDiff(a.confusion, b.confusion)).toBe(0);
       expect(Array.from(a.counts)).toEqual(Array.from(b.counts));
       const prior = Float64Array.from(s.prior);
-      const x = scorePass(ans, prior, a.confusion, { backend: 'native' });
-      const y = scorePass(ans, prior, b.confusion, { backend: 'ts' });
+      const x = scorePassSync(ans, prior, a.confusion, { backend: 'native' });
+      const y = scorePassSync(ans, prior, b.confusion, { backend: 'ts' });
       expect(maxDiff(x.posterior, y.posterior)).toBeLessThanOrEqual(1e-12);
       expect(maxDiff([x.logLikelihood], [y.logLikelihood])).toBeLessThanOrEqual(1e-12);
     });
@@ -102,14 +102,14 @@ describeNative('native kernels equal their TypeScript twins', () => {
     const ans: CompactAnswers = { question: Int32Array.from(q), worker: Int32Array.from(w), answer: Int32Array.from(a), numQuestions: 300, numWorkers: 4, alphabet: ['no', 'yes'] };
     const init = Float64Array.from({ length: 600 }, (_, j) => ((j >> 1) % 2 === (j & 1) ? 1 : 1e-305));
     const opts: EmKernelOptions = { numAnswers: 2, numClasses: 2, method: 0, maxIter: 10, tol: 0, smoothing: 0 };
-    const [x] = runEm([problemOf(ans, init)], opts, 'native');
-    const [y] = runEm([problemOf(ans, init)], opts, 'ts');
+    const [x] = runEmSync([problemOf(ans, init)], { ...opts, backend: 'native' });
+    const [y] = runEmSync([problemOf(ans, init)], { ...opts, backend: 'ts' });
     expectSame(x, y);
     expect(x.confusion[0 * 4 + 1 * 2 + 0]).toBeLessThan(2 ** -1000); // worker 0: p(no | present)
     expect(Number.isFinite(x.logLikelihood[0])).toBe(true);
     const conf = Float64Array.from(x.confusion, (v) => (v === 0 ? 1e-310 : v));
-    const sa = scorePass(ans, x.prior, conf, { backend: 'native' });
-    const sb = scorePass(ans, x.prior, conf, { backend: 'ts' });
+    const sa = scorePassSync(ans, x.prior, conf, { backend: 'native' });
+    const sb = scorePassSync(ans, x.prior, conf, { backend: 'ts' });
     expect(maxDiff(sa.posterior, sb.posterior)).toBeLessThanOrEqual(1e-12);
     expect(maxDiff([sa.logLikelihood], [sb.logLikelihood])).toBeLessThanOrEqual(1e-12);
   });
@@ -118,7 +118,7 @@ describeNative('native kernels equal their TypeScript twins', () => {
 describeNative('native results do not depend on the thread count', () => {
   const s = synthetic({ Q: 20000, W: 40, K: 2, A: 3, perQuestion: 5, seed: 4, verification: true, prior: [0.8, 0.2] });
   const spec = modeSpec('verification', s.answers.alphabet);
-  const init = majorityVote(s.answers, { spec });
+  const init = majorityVoteSync(s.answers, { spec });
   const opts = (threads: number, method: 0 | 1 = 0): EmKernelOptions => ({
     numAnswers: 3, numClasses: 2, method, match: spec.match, maxIter: 50, tol: 0, smoothing: 0.5, threads,
   });
@@ -126,8 +126,8 @@ describeNative('native results do not depend on the thread count', () => {
 
   it('one problem on 1, 2, 3 and 8 threads gives identical bytes', () => {
     for (const method of [0, 1] as const) {
-      const ref = bytes(runEm([problemOf(s.answers, init)], opts(1, method), 'native')[0]);
-      for (const t of [2, 3, 8]) expect(bytes(runEm([problemOf(s.answers, init)], opts(t, method), 'native')[0]).equals(ref)).toBe(true);
+      const ref = bytes(runEmSync([problemOf(s.answers, init)], { ...opts(1, method), backend: 'native' })[0]);
+      for (const t of [2, 3, 8]) expect(bytes(runEmSync([problemOf(s.answers, init)], { ...opts(t, method), backend: 'native' })[0]).equals(ref)).toBe(true);
     }
   });
 
@@ -137,11 +137,11 @@ describeNative('native results do not depend on the thread count', () => {
       const keep = Array.from(s.answers.question.keys()).filter((i) => s.answers.question[i] % 4 === j);
       const q = Int32Array.from(keep, (i) => Math.floor(s.answers.question[i] / 4));
       const ans = { ...s.answers, question: q, worker: Int32Array.from(keep, (i) => s.answers.worker[i]), answer: Int32Array.from(keep, (i) => s.answers.answer[i]), numQuestions: Math.ceil((s.answers.numQuestions - j) / 4) };
-      return problemOf(ans, majorityVote(ans, { spec }));
+      return problemOf(ans, majorityVoteSync(ans, { spec }));
     });
-    const single = shards.map((p) => bytes(runEm([p], opts(1), 'native')[0]));
+    const single = shards.map((p) => bytes(runEmSync([p], { ...opts(1), backend: 'native' })[0]));
     for (const t of [1, 2, 4, 8]) {
-      const batch = runEm(shards, opts(t), 'native');
+      const batch = runEmSync(shards, { ...opts(t), backend: 'native' });
       batch.forEach((r, j) => expect(bytes(r).equals(single[j])).toBe(true));
     }
   });
@@ -153,13 +153,13 @@ describe('kernel argument checks', () => {
   const init = new Float64Array(4).fill(0.5);
   for (const backend of ['ts', ...(hasNative() ? ['native' as const] : [])] as const) {
     it(`${backend}: out-of-range answers, bad lengths and bad options are errors, not crashes`, () => {
-      expect(() => runEm([problemOf(ans, init)], opts, backend)).toThrow(/answer\[1\] = 5 is out of range/);
-      expect(() => runEm([problemOf({ ...ans, answer: Int32Array.from([0, 1]), worker: Int32Array.from([0]) }, init)], opts, backend)).toThrow(/differ in length/);
-      expect(() => runEm([problemOf({ ...ans, answer: Int32Array.from([0, 1]) }, new Float64Array(3))], opts, backend)).toThrow(/init/);
-      expect(() => runEm([problemOf({ ...ans, answer: Int32Array.from([0, 1]) }, init)], { ...opts, tol: NaN }, backend)).toThrow(/tol/);
-      expect(() => majorityVote(ans, { mode: 'verification', backend })).toThrow(/answer\[1\] = 5/);
-      expect(() => scorePass(ans, new Float64Array([0.5, 0.5]), new Float64Array(6).fill(1 / 3), { backend })).toThrow(/answer\[1\] = 5/);
-      expect(() => goldConfusion({ ...ans, answer: Int32Array.from([0, 1]) }, Int32Array.from([0, 2]), 2, 1, backend)).toThrow(/truth\[1\] = 2/);
+      expect(() => runEmSync([problemOf(ans, init)], { ...opts, backend: backend })).toThrow(/answer\[1\] = 5 is out of range/);
+      expect(() => runEmSync([problemOf({ ...ans, answer: Int32Array.from([0, 1]), worker: Int32Array.from([0]) }, init)], { ...opts, backend: backend })).toThrow(/differ in length/);
+      expect(() => runEmSync([problemOf({ ...ans, answer: Int32Array.from([0, 1]) }, new Float64Array(3))], { ...opts, backend: backend })).toThrow(/init/);
+      expect(() => runEmSync([problemOf({ ...ans, answer: Int32Array.from([0, 1]) }, init)], { ...{ ...opts, tol: NaN }, backend: backend })).toThrow(/tol/);
+      expect(() => majorityVoteSync(ans, { mode: 'verification', backend })).toThrow(/answer\[1\] = 5/);
+      expect(() => scorePassSync(ans, new Float64Array([0.5, 0.5]), new Float64Array(6).fill(1 / 3), { backend })).toThrow(/answer\[1\] = 5/);
+      expect(() => goldConfusionSync({ ...ans, answer: Int32Array.from([0, 1]) }, Int32Array.from([0, 2]), 2, { smoothing: 1, backend: backend })).toThrow(/truth\[1\] = 2/);
     });
   }
 });

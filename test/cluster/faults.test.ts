@@ -43,7 +43,8 @@ describeRedis('--cluster faults', () => {
   test('Redis lost mid-run: exit 1, nothing written', async () => {
     const redis = await startRedis();
     started.push(redis);
-    started.push(...(await startWorkers(redis.url, 3)));
+    const workers = await startWorkers(redis.url, 3);
+    started.push(...workers);
     const run = realabel(['aggregate', '--answers', f('a.csv'), '--method', 'ds', '--max-iter', '1000000', '--tol', '0', '--out', f('lost.csv'), '--cluster', redis.url]);
     // Wait until the EM iterates (its parameters are published), then stop Redis.
     const probe = new IORedis(redis.port, '127.0.0.1');
@@ -56,6 +57,9 @@ describeRedis('--cluster faults', () => {
     expect(r.stderr).toContain(`lost the connection to Redis at ${redis.url}`);
     expect(fs.existsSync(f('lost.csv'))).toBe(false);
     expect(fs.readdirSync(dir).filter((n) => n.startsWith('.realabel-cluster'))).toEqual([]);
+    // Workers whose Redis is gone still stop on SIGTERM, with status 0 (stop() would SIGKILL after 5 s: status null).
+    await stop(workers);
+    expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0, 0]);
   }, 60_000);
 
   test('a worker of another version refuses the job', async () => {

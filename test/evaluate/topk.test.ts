@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { hasNative } from '../../src/native/addon';
-import { topkRows } from '../../src/evaluate/topk';
+import { topkRowsSync } from '../../src/evaluate/topk';
 
 /** Reference: stable sort of (value desc, index asc). */
 function naiveTopk(scores: ArrayLike<number>, n: number, c: number, k: number): Int32Array {
@@ -28,24 +28,24 @@ describe('topkRows (TS twin)', () => {
   it('matches a stable sort, ties to the lower class', () => {
     for (const [n, c, k] of [[50, 10, 5], [7, 1000, 9], [3, 33, 33], [4, 1, 1], [0, 5, 5]] as const) {
       const s = randomScores(n, c, n * 31 + c, Float32Array);
-      expect(topkRows(s, n, c, k, { backend: 'ts' })).toEqual(naiveTopk(s, n, c, k));
+      expect(topkRowsSync(s, n, c, k, { backend: 'ts' })).toEqual(naiveTopk(s, n, c, k));
     }
   });
 
   it('handles ±Infinity and -0 like a comparison sort', () => {
     const s = new Float64Array([-0, 0, -Infinity, Infinity, 0, -Infinity]);
-    expect(Array.from(topkRows(s, 1, 6, 6, { backend: 'ts' }))).toEqual([3, 0, 1, 4, 2, 5]);
+    expect(Array.from(topkRowsSync(s, 1, 6, 6, { backend: 'ts' }))).toEqual([3, 0, 1, 4, 2, 5]);
   });
 
   it('rejects NaN naming the file and the absolute row', () => {
     const s = new Float32Array(20);
     s[13] = NaN;
-    expect(() => topkRows(s, 4, 5, 2, { backend: 'ts', file: 'p.npy', rowOffset: 100 })).toThrow('p.npy: row 102 contains NaN');
+    expect(() => topkRowsSync(s, 4, 5, 2, { backend: 'ts', file: 'p.npy', rowOffset: 100 })).toThrow('p.npy: row 102 contains NaN');
   });
 
   it('rejects a size mismatch and k out of range', () => {
-    expect(() => topkRows(new Float32Array(10), 3, 3, 1, { file: 'x.npy' })).toThrow('x.npy: score matrix has 10 values');
-    expect(() => topkRows(new Float32Array(9), 3, 3, 4)).toThrow('k = 4');
+    expect(() => topkRowsSync(new Float32Array(10), 3, 3, 1, { file: 'x.npy' })).toThrow('x.npy: score matrix has 10 values');
+    expect(() => topkRowsSync(new Float32Array(9), 3, 3, 4)).toThrow('k = 4');
   });
 });
 
@@ -58,8 +58,8 @@ describeNative('topkRows native = TS twin', () => {
         (n, c, kRaw, f64, seed) => {
           const k = Math.min(kRaw, c);
           const s = randomScores(n, c, seed, f64 ? Float64Array : Float32Array);
-          const ts = topkRows(s, n, c, k, { backend: 'ts' });
-          for (const threads of [1, 2, 3]) expect(topkRows(s, n, c, k, { backend: 'native', threads })).toEqual(ts);
+          const ts = topkRowsSync(s, n, c, k, { backend: 'ts' });
+          for (const threads of [1, 2, 3]) expect(topkRowsSync(s, n, c, k, { backend: 'native', threads })).toEqual(ts);
         },
       ),
       { numRuns: 150 },
@@ -69,8 +69,8 @@ describeNative('topkRows native = TS twin', () => {
   it('agrees on continuous values at ImageNet width', () => {
     const n = 300, c = 1000;
     const s = new Float32Array(n * c).map((_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
-    expect(topkRows(s, n, c, 9, { backend: 'native', threads: 2 })).toEqual(topkRows(s, n, c, 9, { backend: 'ts' }));
-    expect(topkRows(s, n, c, 9, { backend: 'ts' })).toEqual(naiveTopk(s, n, c, 9));
+    expect(topkRowsSync(s, n, c, 9, { backend: 'native', threads: 2 })).toEqual(topkRowsSync(s, n, c, 9, { backend: 'ts' }));
+    expect(topkRowsSync(s, n, c, 9, { backend: 'ts' })).toEqual(naiveTopk(s, n, c, 9));
   });
 
   it('reports the lowest NaN row whatever the threads', () => {
@@ -78,7 +78,7 @@ describeNative('topkRows native = TS twin', () => {
     s[150 * 20 + 3] = NaN;
     s[40 * 20 + 19] = NaN;
     for (const threads of [1, 2, 4]) {
-      expect(() => topkRows(s, 200, 20, 5, { backend: 'native', threads, file: 'p.npy' })).toThrow('p.npy: row 40 contains NaN');
+      expect(() => topkRowsSync(s, 200, 20, 5, { backend: 'native', threads, file: 'p.npy' })).toThrow('p.npy: row 40 contains NaN');
     }
   });
 

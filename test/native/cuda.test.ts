@@ -14,11 +14,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runEm } from '../../src/aggregate/em';
-import { hasNative, pickNative } from '../../src/native/addon';
+import { runEmSync } from '../../src/aggregate/em';
+import { hasNative, selectAddon } from '../../src/native/addon';
 import { cudaAddon, cudaUnavailable } from '../../src/native/cuda';
-import { poolPairs } from '../../src/pool/pool';
-import { topk } from '../../src/topk/topk';
+import { poolPairsSync } from '../../src/pool/pool';
+import { topkSync } from '../../src/topk/topk';
 import { rng } from '../helpers/rng';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -80,8 +80,8 @@ if (noBuild) console.warn(`skipping the CUDA build checks: ${noBuild}`);
 
   const gpu = cudaAddon() !== null;
   (gpu ? it.skip : it)('without a GPU: backend cuda fails with the reason, auto stays on the CPU, the check exits 2', () => {
-    expect(() => pickNative('cuda')).toThrow(/backend 'cuda' requested but no GPU/);
-    if (hasNative()) expect(pickNative('auto')).toBe(pickNative('native'));
+    expect(() => selectAddon('cuda')).toThrow(/backend 'cuda' requested but no GPU/);
+    if (hasNative()) expect(selectAddon('auto')).toBe(selectAddon('native'));
     const r = spawnSync(CHECK, [], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(JSON.parse(r.stdout)).toMatchObject({ skipped: 'no CUDA device' });
@@ -99,14 +99,14 @@ if (noGpu) console.warn(`skipping the GPU result tests: ${noGpu}`);
 
   it.each(['logit', 'prob'] as const)('topk %s: same pairs, order and values (ties included)', (criterion) => {
     for (const k of [1, 7, n, 5 * n]) {
-      expect(topk(data, n, c, k, { criterion, backend: 'cuda' })).toEqual(topk(data, n, c, k, { criterion, backend: 'native' }));
+      expect(topkSync(data, n, c, k, { criterion, backend: 'cuda' })).toEqual(topkSync(data, n, c, k, { criterion, backend: 'native' }));
     }
   });
 
   it('topk reports the first non-finite value like the CPU', () => {
     const bad = data.slice();
     bad[1234 * c + 5] = NaN;
-    expect(() => topk(bad, n, c, 10, { backend: 'cuda' })).toThrow(/row 1234, column 5 is NaN/);
+    expect(() => topkSync(bad, n, c, 10, { backend: 'cuda' })).toThrow(/row 1234, column 5 is NaN/);
   });
 
   it('pooling gives the same bytes', () => {
@@ -117,7 +117,7 @@ if (noGpu) console.warn(`skipping the GPU result tests: ${noGpu}`);
     });
     const forced = [Int32Array.from({ length: n }, (_, i) => (i * 7) % c)];
     const input = { n, c, models: 3, sources, forced, minVotes: 2 };
-    expect(poolPairs(input, { backend: 'cuda' })).toEqual(poolPairs(input, { backend: 'native' }));
+    expect(poolPairsSync(input, { backend: 'cuda' })).toEqual(poolPairsSync(input, { backend: 'native' }));
   });
 
   it('Dawid–Skene EM: same iterations, posteriors within 1e-12', () => {
@@ -129,8 +129,8 @@ if (noGpu) console.warn(`skipping the GPU result tests: ${noGpu}`);
     const init = new Float64Array(Q * 2).fill(0.5);
     const problem = { question, worker, answer, numQuestions: Q, numWorkers: W, init };
     const opts = { numAnswers: 3, numClasses: 2, method: 0 as const, maxIter: 100, tol: 1e-9, smoothing: 0.01 };
-    const [g] = runEm([problem], opts, 'cuda');
-    const [cpu] = runEm([problem], opts, 'native');
+    const [g] = runEmSync([problem], { ...opts, backend: 'cuda' });
+    const [cpu] = runEmSync([problem], { ...opts, backend: 'native' });
     expect(g.iterations).toBe(cpu.iterations);
     for (let i = 0; i < cpu.posterior.length; i++) expect(Math.abs(g.posterior[i] - cpu.posterior[i])).toBeLessThanOrEqual(1e-12);
   });

@@ -8,12 +8,12 @@
  * same limits with the same messages.
  */
 import { nativeAddon, type NativeAddon } from '../../src/native/addon';
-import { majorityVote } from '../../src/aggregate/mv';
-import { runEm } from '../../src/aggregate/em';
-import { scorePass } from '../../src/aggregate/gold';
+import { majorityVoteSync } from '../../src/aggregate/mv';
+import { runEmSync } from '../../src/aggregate/em';
+import { scorePassSync } from '../../src/aggregate/gold';
 import type { CompactAnswers } from '../../src/aggregate/problem';
-import { topk, TopKStream } from '../../src/topk/topk';
-import { poolPairs } from '../../src/pool/pool';
+import { topkSync, TopKStreamSync } from '../../src/topk/topk';
+import { poolPairsSync } from '../../src/pool/pool';
 
 const addon = nativeAddon();
 const I32 = 2 ** 31 - 1;
@@ -99,9 +99,9 @@ function refused(fn: () => unknown, message: RegExp | string, name: 'RangeError'
 
     it('majority vote, scoring and gold confusion check the same sizes', () => {
       refused(() => a.aggMajorityVote(i32(0), i32(0), I32, 2, 2 ** 16, new Float64Array(2 * 2 ** 16)), 'numQuestions * numClasses is too large');
-      refused(() => a.aggScore(i32(0), i32(0), i32(0), 1, new Float64Array(0), new Float64Array(0), 1, 2, 1), 'prior: expected at least one class');
-      refused(() => a.aggScore(i32(0), i32(0), i32(0), 1, new Float64Array(2), new Float64Array(4), I32, 2, 1), 'numWorkers * numAnswers is too large');
-      refused(() => a.aggScore(i32(0), i32(0), i32(0), 1, new Float64Array(2), new Float64Array(3), 1, 2, 1), 'confusion: expected numWorkers * numClasses * numAnswers values');
+      refused(() => a.aggScore(i32(0), i32(0), i32(0), 1, new Float64Array(0), new Float64Array(0), 1, 2, 1, undefined), 'prior: expected at least one class');
+      refused(() => a.aggScore(i32(0), i32(0), i32(0), 1, new Float64Array(2), new Float64Array(4), I32, 2, 1, undefined), 'numWorkers * numAnswers is too large');
+      refused(() => a.aggScore(i32(0), i32(0), i32(0), 1, new Float64Array(2), new Float64Array(3), 1, 2, 1, undefined), 'confusion: expected numWorkers * numClasses * numAnswers values');
       refused(() => a.aggGoldConfusion(i32(0), i32(0), i32(0), i32(0), 2 ** 25, 2, 2, 1), 'numWorkers * numClasses * numAnswers is too large');
     });
   });
@@ -149,36 +149,36 @@ describe('the TypeScript twins refuse the same sizes', () => {
 
   it.each(backends)('%s: aggregation sizes', (backend) => {
     const opts = { numAnswers: 2, numClasses: 2, method: 0 as const, maxIter: 1, tol: 0, smoothing: 0, threads: 1 };
-    expect(() => runEm([{ question: i32(0), worker: i32(0), answer: i32(0), numQuestions: 1, numWorkers: I32, init: new Float64Array(2) }], opts, backend)).toThrow(
+    expect(() => runEmSync([{ question: i32(0), worker: i32(0), answer: i32(0), numQuestions: 1, numWorkers: I32, init: new Float64Array(2) }], { ...opts, backend: backend })).toThrow(
       'numWorkers * numAnswers is too large',
     );
-    expect(() => runEm([{ question: i32(0), worker: i32(0), answer: i32(0), numQuestions: 1, numWorkers: 2 ** 20, init: new Float64Array(16) }], { ...opts, numAnswers: 8, numClasses: 16 }, backend)).toThrow(
+    expect(() => runEmSync([{ question: i32(0), worker: i32(0), answer: i32(0), numQuestions: 1, numWorkers: 2 ** 20, init: new Float64Array(16) }], { ...{ ...opts, numAnswers: 8, numClasses: 16 }, backend: backend })).toThrow(
       'numWorkers * numClasses * numAnswers is too large',
     );
-    expect(() => majorityVote(ans(I32, 1), { mode: 'categorical', backend, spec: { mode: 'categorical', numAnswers: 2, numClasses: 2 ** 16, classes: [], votes: new Float64Array(2 ** 17), match: i32(0, 1) } })).toThrow(
+    expect(() => majorityVoteSync(ans(I32, 1), { mode: 'categorical', backend, spec: { mode: 'categorical', numAnswers: 2, numClasses: 2 ** 16, classes: [], votes: new Float64Array(2 ** 17), match: i32(0, 1) } })).toThrow(
       'numQuestions * numClasses is too large',
     );
-    expect(() => scorePass(ans(1, I32), new Float64Array(2), new Float64Array(4), { backend })).toThrow('numWorkers * numAnswers is too large');
+    expect(() => scorePassSync(ans(1, I32), new Float64Array(2), new Float64Array(4), { backend })).toThrow('numWorkers * numAnswers is too large');
   });
 
   it.each(backends)('%s: top-K sizes', (backend) => {
-    expect(() => topk(f32(4), I32, I32, 1, { backend })).toThrow('data has 4 values, expected n * c = 4611686014132420600');
-    expect(() => topk(f32(4), 2, 2, 2 ** 31, { backend, file: 'x.npy' })).toThrow('x.npy: k = 2147483648 is out of range [1, 4]');
-    expect(() => new TopKStream(2 ** 31, 1, { backend })).toThrow('c must be an integer in [1, 2147483647]');
-    const s = new TopKStream(2, 4, { backend });
+    expect(() => topkSync(f32(4), I32, I32, 1, { backend })).toThrow('data has 4 values, expected n * c = 4611686014132420600');
+    expect(() => topkSync(f32(4), 2, 2, 2 ** 31, { backend, file: 'x.npy' })).toThrow('x.npy: k = 2147483648 is out of range [1, 4]');
+    expect(() => new TopKStreamSync(2 ** 31, 1, { backend })).toThrow('c must be an integer in [1, 2147483647]');
+    const s = new TopKStreamSync(2, 4, { backend });
     s.push(f32(4), 2);
     expect(() => s.push(f32(4), I32 - 1)).toThrow('nRows must be an integer in [0, 2147483645]');
   });
 
   it.each(backends)('%s: pooling sizes', (backend) => {
     const sources = [{ image: i32(0), label: i32(1), model: 0 }];
-    expect(() => poolPairs({ n: 2 ** 31, c: 2, models: 1, sources, forced: [] }, { backend })).toThrow('n = 2147483648 must be an integer in [1, 2147483647]');
-    expect(() => poolPairs({ n: 2, c: 2, models: 2 ** 20 + 1, sources, forced: [] }, { backend })).toThrow('models = 1048577 must be an integer');
+    expect(() => poolPairsSync({ n: 2 ** 31, c: 2, models: 1, sources, forced: [] }, { backend })).toThrow('n = 2147483648 must be an integer in [1, 2147483647]');
+    expect(() => poolPairsSync({ n: 2, c: 2, models: 2 ** 20 + 1, sources, forced: [] }, { backend })).toThrow('models = 1048577 must be an integer');
   });
 
   it('the pooling twin stops at n*c*2^tagBits = 2^53 with a clear error (the native kernel goes to 2^64)', () => {
     const sources = [{ image: i32(0), label: i32(1), model: 0 }];
-    expect(() => poolPairs({ n: 2 ** 27, c: 2 ** 27, models: 1, sources, forced: [] }, { backend: 'ts' })).toThrow(/exceeds 2\^53 \(TS twin limit\)/);
-    if (addon) expect(poolPairs({ n: 2 ** 27, c: 2 ** 27, models: 1, sources, forced: [], minVotes: 1 }, { backend: 'native' }).image).toEqual(i32(0));
+    expect(() => poolPairsSync({ n: 2 ** 27, c: 2 ** 27, models: 1, sources, forced: [] }, { backend: 'ts' })).toThrow(/exceeds 2\^53 \(TS twin limit\)/);
+    if (addon) expect(poolPairsSync({ n: 2 ** 27, c: 2 ** 27, models: 1, sources, forced: [], minVotes: 1 }, { backend: 'native' }).image).toEqual(i32(0));
   });
 });

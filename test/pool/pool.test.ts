@@ -1,6 +1,6 @@
 import { rng } from '../helpers/rng';
 import fc from 'fast-check';
-import { poolPairs, hasModel, type PoolInput, type Pooled } from '../../src/pool/pool';
+import { poolPairsSync, hasModel, type PoolInput, type Pooled } from '../../src/pool/pool';
 import { hasNative } from '../../src/native/addon';
 
 /** Dense reference: a votes matrix [n, c] and per-model counts, counted directly. */
@@ -83,7 +83,7 @@ describe('poolPairs', () => {
         fc.integer({ min: 1, max: 4 }),
         (seed, n, c, models, minVotes) => {
           const input = randomInput(rng(seed), n, c, models, 3 * n, minVotes);
-          expect(poolPairs(input, { backend: 'ts' })).toEqual(denseReference(input));
+          expect(poolPairsSync(input, { backend: 'ts' })).toEqual(denseReference(input));
         },
       ),
       { numRuns: 150 },
@@ -100,7 +100,7 @@ describe('poolPairs', () => {
         fc.integer({ min: 1, max: 5 }),
         (seed, n, c, models, minVotes) => {
           const input = randomInput(rng(seed), n, c, models, 4 * n, minVotes);
-          expect(poolPairs(input, { backend: 'native' })).toEqual(poolPairs(input, { backend: 'ts' }));
+          expect(poolPairsSync(input, { backend: 'native' })).toEqual(poolPairsSync(input, { backend: 'ts' }));
         },
       ),
       { numRuns: 150 },
@@ -109,8 +109,8 @@ describe('poolPairs', () => {
 
   itNative('native equals the twin on a larger case', () => {
     const input = randomInput(rng(7), 3000, 300, 19, 9000, 2);
-    const a = poolPairs(input, { backend: 'native' });
-    const b = poolPairs(input, { backend: 'ts' });
+    const a = poolPairsSync(input, { backend: 'native' });
+    const b = poolPairsSync(input, { backend: 'ts' });
     expect(a).toEqual(b);
     expect(a.image.length).toBeGreaterThan(3000);
   });
@@ -130,7 +130,7 @@ describe('poolPairs', () => {
     };
     for (const backend of ['ts', 'native'] as const) {
       if (backend === 'native' && !hasNative()) continue;
-      const r = poolPairs(input, { backend });
+      const r = poolPairsSync(input, { backend });
       expect(Array.from(r.image)).toEqual([0, 0, 0, 1, 1]);
       expect(Array.from(r.label)).toEqual([1, 2, 3, 0, 4]);
       expect(Array.from(r.votes)).toEqual([1, 0, 2, 0, 2]);
@@ -149,8 +149,8 @@ describe('poolPairs', () => {
       sources: [{ image: Int32Array.of(0), label: Int32Array.of(3), model: 0 }],
       forced: [],
     };
-    expect(() => poolPairs(bad, { backend: 'ts' })).toThrow('source 0 label[0] = 3 is outside [0, 3)');
-    expect(() => poolPairs({ ...bad, sources: [], forced: [Int32Array.of(0)] })).toThrow('forced row 0 has 1 labels, expected 2');
-    expect(() => poolPairs({ ...bad, sources: [{ ...bad.sources[0], model: 1 }] })).toThrow('source 0 model = 1');
+    expect(() => poolPairsSync(bad, { backend: 'ts' })).toThrow('source 0 label[0] = 3 is outside [0, 3)');
+    expect(() => poolPairsSync({ ...bad, sources: [], forced: [Int32Array.of(0)] })).toThrow('forced row 0 has 1 labels, expected 2');
+    expect(() => poolPairsSync({ ...bad, sources: [{ ...bad.sources[0], model: 1 }] })).toThrow('source 0 model = 1');
   });
 });

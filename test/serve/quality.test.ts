@@ -69,7 +69,8 @@ async function rater(app: FastifyInstance, name: string) {
 const truth = (image: number, label: number) => (image >= 6 ? label === image % 2 : label === image % 10);
 
 test('/api/quality: gold accuracy and confusion, median ms per label, kappa, gold-calibrated posteriors (computed in a worker)', async () => {
-  const app = await server({ overlap: 2, gold: project.gold, goldRate: 0.5 });
+  // Gold rate 1: each rater gets all 4 gold tasks first (with both truths), whatever their random tokens draw.
+  const app = await server({ overlap: 2, gold: project.gold, goldRate: 1 });
   try {
     const good = await rater(app, 'good');
     const bad = await rater(app, 'contrary');

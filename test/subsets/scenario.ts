@@ -1,5 +1,5 @@
 /** Simulated models + a gold set built from their truth, and a brute-force subset search. */
-import { poolPairs, type PairSource } from '../../src/pool/pool';
+import { poolPairsSync, type PairSource } from '../../src/pool/pool';
 import { proposeSync, type Proposals } from '../../src/propose/propose';
 import { scanMatrix, type ModelScan } from '../../src/propose/scan';
 import type { Gold } from '../../src/subsets/gold';
@@ -80,7 +80,7 @@ export function bruteForce(s: Scenario, minVotes: number, unknown: UnknownPairs)
       sources.push({ image: s.scans[m].byProb.image, label: s.scans[m].byProb.label, model: idx });
     });
     const forced = [...members.map((m) => s.scans[m].top1), s.proposals.original];
-    const pooled = poolPairs({ n: s.n, c: s.c, models: members.length, sources, forced, minVotes }, { backend: 'ts' });
+    const pooled = poolPairsSync({ n: s.n, c: s.c, models: members.length, sources, forced, minVotes }, { backend: 'ts' });
     let tp = 0;
     let count = 0;
     let inGold = 0;

@@ -7,7 +7,7 @@ import type { Proposals } from '../../src/propose/propose';
 import { readGold } from '../../src/subsets/gold';
 import { buildProblem } from '../../src/subsets/problem';
 import { exhaustiveTs } from '../../src/subsets/search-ts';
-import { exhaustiveBuckets, paretoCsv, selectModels, type SelectResult } from '../../src/subsets/subsets';
+import { exhaustiveBucketsSync, paretoCsv, selectModels, type SelectResult } from '../../src/subsets/subsets';
 import { readLabelSets } from '../../src/io/labels';
 import { dataPath, describeData } from '../helpers/data';
 import { tmpDir } from '../helpers/tmp';
@@ -56,7 +56,7 @@ describe('select-models: exhaustive search = brute force', () => {
     const scores = bruteForce(s, minVotes, unknown);
     const expected = bruteBuckets(scores, pr.maxTp);
     expect(exhaustiveTs(pr)).toEqual(expected);
-    if (hasNative()) expect(exhaustiveBuckets(pr, { backend: 'native', threads: 2 })).toEqual(expected);
+    if (hasNative()) expect(exhaustiveBucketsSync(pr, { backend: 'native', threads: 2 })).toEqual(expected);
 
     for (const target of [0.5, 0.9, 1]) {
       const r = selectModels(s.proposals, s.gold, { recall: target, unknown, backend: 'ts' });
@@ -82,9 +82,9 @@ describe('select-models: exhaustive search = brute force', () => {
   itNative('native is independent of the thread count', () => {
     const s = scenario({ images: 200, classes: 20, models: 9, seed: 8, goldImages: 40 });
     const pr = buildProblem(s.proposals, s.gold);
-    const one = exhaustiveBuckets(pr, { backend: 'native', threads: 1 });
-    expect(exhaustiveBuckets(pr, { backend: 'native', threads: 2 })).toEqual(one);
-    expect(exhaustiveBuckets(pr, { backend: 'native', threads: 7 })).toEqual(one);
+    const one = exhaustiveBucketsSync(pr, { backend: 'native', threads: 1 });
+    expect(exhaustiveBucketsSync(pr, { backend: 'native', threads: 2 })).toEqual(one);
+    expect(exhaustiveBucketsSync(pr, { backend: 'native', threads: 7 })).toEqual(one);
     expect(exhaustiveTs(pr)).toEqual(one);
   });
 });
@@ -147,7 +147,7 @@ describeData('select-models on the published gold layout (golden.npz) with simul
     expect(pr.goldImages).toBe(155);
     expect(pr.positives).toBe(248);
     const ts = exhaustiveTs(pr);
-    if (hasNative()) expect(exhaustiveBuckets(pr, { backend: 'native' })).toEqual(ts);
+    if (hasNative()) expect(exhaustiveBucketsSync(pr, { backend: 'native' })).toEqual(ts);
 
     const file = path.join(dir, 'proposals.npz');
     writeProposals(file, proposals);

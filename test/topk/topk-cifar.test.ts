@@ -4,7 +4,7 @@
  */
 import { readNpy } from '../../src/io/npy';
 import { nativeAddon } from '../../src/native/addon';
-import { topk, topkFile, type Criterion } from '../../src/topk/topk';
+import { topkSync, topkFileSync, type Criterion } from '../../src/topk/topk';
 import { dataPath, describeData } from '../helpers/data';
 import { expectSamePairs, referenceTopK } from './topk-helpers';
 
@@ -32,10 +32,10 @@ describeData('topk on the CIFAR-10 probabilities', () => {
     it(`native equals the twin and a brute-force sort (${criterion}, f64 and f32)`, () => {
       for (const data of [logits64, logits32]) {
         for (const k of [1, 137, 10000, 60000, n * c]) {
-          const twin = topk(data, n, c, k, { criterion, backend: 'ts' });
+          const twin = topkSync(data, n, c, k, { criterion, backend: 'ts' });
           if (k === 10000) expectSamePairs(twin, referenceTopK(data, n, c, k, criterion));
           if (!addon) continue;
-          expectSamePairs(topk(data, n, c, k, { criterion, backend: 'native' }), twin);
+          expectSamePairs(topkSync(data, n, c, k, { criterion, backend: 'native' }), twin);
           for (const isa of ISAS) expectSamePairs(addon.topkSelect(data, n, c, k, criterion === 'prob' ? 1 : 0, 0, isa), twin);
         }
       }
@@ -44,8 +44,8 @@ describeData('topk on the CIFAR-10 probabilities', () => {
 
   it('prob values are the renormalised CIFAR probabilities; logit values are log p', () => {
     const k = 20000;
-    const pr = topk(logits64, n, c, k, { criterion: 'prob' });
-    const lg = topk(logits64, n, c, k, { criterion: 'logit' });
+    const pr = topkSync(logits64, n, c, k, { criterion: 'prob' });
+    const lg = topkSync(logits64, n, c, k, { criterion: 'logit' });
     for (let i = 0; i < k; i++) {
       const row = pr.image[i];
       let s = 0;
@@ -69,9 +69,9 @@ describeData('topk on the CIFAR-10 probabilities', () => {
   it('topkFile streams the real file in chunks with the same result', () => {
     for (const criterion of ['logit', 'prob'] as Criterion[]) {
       // The file holds probabilities: selecting them as logits is still a valid top-K.
-      const want = topk(probs, n, c, 5000, { criterion, backend: 'ts' });
+      const want = topkSync(probs, n, c, 5000, { criterion, backend: 'ts' });
       for (const chunkRows of [333, 10000]) {
-        const got = topkFile(FILE, 5000, { criterion, chunkRows });
+        const got = topkFileSync(FILE, 5000, { criterion, chunkRows });
         expect([got.n, got.c]).toEqual([n, c]);
         expectSamePairs(got.pairs, want);
         expect(got.timings.read).toBeGreaterThanOrEqual(0);

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { halfToFloat, writeNpy } from '../../src/io/npy';
 import { readNpz } from '../../src/io/npz';
-import { topk, topkFile, type Criterion } from '../../src/topk/topk';
+import { topkSync, topkFileSync, type Criterion } from '../../src/topk/topk';
 import { tmpDir } from '../helpers/tmp';
 import { expectSamePairs, rng, smoothMatrix, tiedMatrix } from './topk-helpers';
 
@@ -49,10 +49,10 @@ describe('topkFile streams .npy files', () => {
     writeNpy(files[1][0], { dtype: 'f8', shape: [n, c], data: f64 });
     for (const [file, data] of files) {
       for (const criterion of ['logit', 'prob'] as Criterion[]) {
-        const want = topk(data, n, c, 700, { criterion, backend: 'ts' });
+        const want = topkSync(data, n, c, 700, { criterion, backend: 'ts' });
         for (const chunkRows of [1, 7, n]) {
           for (const backend of ['auto', 'ts'] as const) {
-            const got = topkFile(file, 700, { criterion, chunkRows, backend });
+            const got = topkFileSync(file, 700, { criterion, chunkRows, backend });
             expect([got.n, got.c]).toEqual([n, c]);
             expectSamePairs(got.pairs, want);
           }
@@ -76,7 +76,7 @@ describe('topkFile streams .npy files', () => {
     const file = fresh('h.npy');
     fs.writeFileSync(file, npyBytes('<f2', [n, c], new Uint8Array(bits.buffer)));
     for (const criterion of ['logit', 'prob'] as Criterion[]) {
-      expectSamePairs(topkFile(file, 100, { criterion, chunkRows: 9 }).pairs, topk(values, n, c, 100, { criterion, backend: 'ts' }));
+      expectSamePairs(topkFileSync(file, 100, { criterion, chunkRows: 9 }).pairs, topkSync(values, n, c, 100, { criterion, backend: 'ts' }));
     }
   });
 });
@@ -99,7 +99,7 @@ describe('realabel topk', () => {
       expect(Object.keys(npz).sort()).toEqual(['image', 'label', 'value']);
       expect([npz.image.dtype, npz.label.dtype, npz.value.dtype]).toEqual(['i4', 'i4', 'f4']);
       expect(npz.image.shape).toEqual([1234]);
-      const want = topk(data, n, c, 1234, { criterion, backend: 'ts' });
+      const want = topkSync(data, n, c, 1234, { criterion, backend: 'ts' });
       expectSamePairs(
         { image: npz.image.data as Int32Array, label: npz.label.data as Int32Array, value: npz.value.data as Float32Array },
         want,
@@ -209,7 +209,7 @@ describe('bad input: typed error naming the file, exit 1, no output file', () =>
       for (const backend of ['auto', 'ts'] as const) {
         let err: unknown;
         try {
-          topkFile(file, k, { backend, chunkRows: 4 });
+          topkFileSync(file, k, { backend, chunkRows: 4 });
         } catch (e) {
           err = e;
         }

@@ -1,5 +1,5 @@
-import { topk, TopKStream, type Criterion, type Pairs } from '../../src/topk/topk';
-import { nativeAddon } from '../../src/native/addon';
+import { topkSync, TopKStreamSync, type Criterion, type Pairs } from '../../src/topk/topk';
+import { nativeAddon, type NativeStream } from '../../src/native/addon';
 import { expectSamePairs, referenceTopK, rng, smoothMatrix, tiedMatrix } from './topk-helpers';
 
 const addon = nativeAddon();
@@ -10,7 +10,7 @@ const BACKENDS = addon ? (['native', 'ts'] as const) : (['ts'] as const);
 const ISAS: number[] = addon ? [1, 2, 3].filter((i) => i <= addon.topkIsa()) : [];
 
 function streamed(data: Float32Array | Float64Array, n: number, c: number, k: number, chunk: number, opts: object): Pairs {
-  const s = new TopKStream(c, k, opts);
+  const s = new TopKStreamSync(c, k, opts);
   for (let start = 0; start < n; start += chunk) {
     const count = Math.min(chunk, n - start);
     s.push(data.subarray(start * c, (start + count) * c), count);
@@ -34,7 +34,7 @@ describe('topk: both backends equal a brute-force sort', () => {
       it(`${name} (${criterion})`, () => {
         const data = tiedMatrix(n, c, seed, f64);
         const ref = referenceTopK(data, n, c, k, criterion);
-        for (const backend of BACKENDS) expectSamePairs(topk(data, n, c, k, { criterion, backend }), ref);
+        for (const backend of BACKENDS) expectSamePairs(topkSync(data, n, c, k, { criterion, backend }), ref);
       });
     }
   }
@@ -45,7 +45,7 @@ describe('topk: both backends equal a brute-force sort', () => {
     const data = new Float32Array(n * c).fill(1.5);
     for (const criterion of CRITERIA) {
       for (const backend of BACKENDS) {
-        const got = topk(data, n, c, 50, { criterion, backend });
+        const got = topkSync(data, n, c, 50, { criterion, backend });
         expect(Array.from(got.image.slice(0, 9))).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1]);
         expect(Array.from(got.label.slice(0, 9))).toEqual([0, 1, 2, 3, 4, 5, 6, 0, 1]);
         expect(got.value[49]).toBe(criterion === 'logit' ? 1.5 : Math.fround(1 / 7));
@@ -56,7 +56,7 @@ describe('topk: both backends equal a brute-force sort', () => {
   it('one column under prob: every probability is 1', () => {
     const data = smoothMatrix(64, 1, 9);
     for (const backend of BACKENDS) {
-      const got = topk(data, 64, 1, 64, { criterion: 'prob', backend });
+      const got = topkSync(data, 64, 1, 64, { criterion: 'prob', backend });
       expect(Array.from(got.value).every((v) => v === 1)).toBe(true);
       expect(Array.from(got.image)).toEqual(Array.from({ length: 64 }, (_, i) => i));
     }
@@ -65,7 +65,7 @@ describe('topk: both backends equal a brute-force sort', () => {
   it('-0 and +0 tie and come out as +0', () => {
     const data = new Float32Array([-0, 0, -0, 0, -1, -0]);
     for (const backend of BACKENDS) {
-      const got = topk(data, 2, 3, 5, { backend });
+      const got = topkSync(data, 2, 3, 5, { backend });
       expect(Array.from(got.label)).toEqual([0, 1, 2, 0, 2]);
       expect(Array.from(got.image)).toEqual([0, 0, 0, 1, 1]);
       expect(Array.from(new Uint32Array(got.value.buffer))).toEqual([0, 0, 0, 0, 0]);
@@ -86,7 +86,7 @@ describeNative('topk: native equals the TypeScript twin exactly', () => {
         const smooth = f64 ? Float64Array.from(smoothMatrix(n, c, seed)) : smoothMatrix(n, c, seed);
         for (const criterion of CRITERIA) {
           for (const m of [data, smooth]) {
-            const twin = topk(m, n, c, k, { criterion, backend: 'ts' });
+            const twin = topkSync(m, n, c, k, { criterion, backend: 'ts' });
             for (const isa of ISAS) expectSamePairs(addon!.topkSelect(m, n, c, k, criterion === 'prob' ? 1 : 0, 0, isa), twin);
           }
         }
@@ -108,7 +108,7 @@ describeNative('topk: native equals the TypeScript twin exactly', () => {
     };
     for (const data of [fill(new Float32Array(n * c), 38), fill(new Float64Array(n * c), 308.25)]) {
       for (const k of [1, 40, n * c]) {
-        const twin = topk(data, n, c, k, { criterion: 'prob', backend: 'ts' });
+        const twin = topkSync(data, n, c, k, { criterion: 'prob', backend: 'ts' });
         for (const isa of ISAS) expectSamePairs(addon!.topkSelect(data, n, c, k, 1, 0, isa), twin);
       }
     }
@@ -119,9 +119,9 @@ describeNative('topk: native equals the TypeScript twin exactly', () => {
     const c = 50;
     const data = smoothMatrix(n, c, 21);
     for (const criterion of CRITERIA) {
-      const one = topk(data, n, c, 9000, { criterion, backend: 'native', threads: 1 });
-      for (const threads of [2, 3, 7]) expectSamePairs(topk(data, n, c, 9000, { criterion, backend: 'native', threads }), one);
-      expectSamePairs(one, topk(data, n, c, 9000, { criterion, backend: 'ts' }));
+      const one = topkSync(data, n, c, 9000, { criterion, backend: 'native', threads: 1 });
+      for (const threads of [2, 3, 7]) expectSamePairs(topkSync(data, n, c, 9000, { criterion, backend: 'native', threads }), one);
+      expectSamePairs(one, topkSync(data, n, c, 9000, { criterion, backend: 'ts' }));
     }
   });
 
@@ -131,12 +131,12 @@ describeNative('topk: native equals the TypeScript twin exactly', () => {
     const k = 10000;
     const data = smoothMatrix(n, c, 31);
     for (const criterion of CRITERIA) {
-      const s = new TopKStream(c, k, { criterion, backend: 'native' });
+      const s = new TopKStreamSync(c, k, { criterion, backend: 'native' });
       s.push(data, n);
       const got = s.finish();
-      const stats = addon!.topkStreamStats((s as unknown as { handle: unknown }).handle);
+      const stats = addon!.topkStreamStats((s as unknown as { handle: NativeStream }).handle);
       expect(stats).toEqual({ sampled: 1, fallbacks: 0 });
-      expectSamePairs(got, topk(data, n, c, k, { criterion, backend: 'ts' }));
+      expectSamePairs(got, topkSync(data, n, c, k, { criterion, backend: 'ts' }));
     }
   });
 
@@ -153,15 +153,15 @@ describeNative('topk: native equals the TypeScript twin exactly', () => {
       const row = Math.floor(((i + 0.5) * n) / sRows);
       for (let j = 0; j < c; j++) data[row * c + j] += 20;
     }
-    const s = new TopKStream(c, k, { backend: 'native' });
+    const s = new TopKStreamSync(c, k, { backend: 'native' });
     s.push(data, n);
     const got = s.finish();
-    expect(addon!.topkStreamStats((s as unknown as { handle: unknown }).handle)).toEqual({ sampled: 1, fallbacks: 1 });
+    expect(addon!.topkStreamStats((s as unknown as { handle: NativeStream }).handle)).toEqual({ sampled: 1, fallbacks: 1 });
     expectSamePairs(got, referenceTopK(data, n, c, k, 'logit'));
   });
 });
 
-describe('TopKStream: chunked input equals one-shot selection', () => {
+describe('TopKStreamSync: chunked input equals one-shot selection', () => {
   for (const backend of BACKENDS) {
     it(`${backend}: chunks of 1, 3, 64 and all rows`, () => {
       const n = 700;
@@ -169,7 +169,7 @@ describe('TopKStream: chunked input equals one-shot selection', () => {
       const data = tiedMatrix(n, c, 51);
       for (const criterion of CRITERIA) {
         for (const k of [1, 500, 5000, n * c]) {
-          const once = topk(data, n, c, k, { criterion, backend: 'ts' });
+          const once = topkSync(data, n, c, k, { criterion, backend: 'ts' });
           for (const chunk of [1, 3, 64, n]) expectSamePairs(streamed(data, n, c, k, chunk, { criterion, backend }), once);
         }
       }
@@ -179,19 +179,19 @@ describe('TopKStream: chunked input equals one-shot selection', () => {
   it('a chunk buffer longer than nRows * c is read only up to nRows rows', () => {
     const data = tiedMatrix(10, 4, 61);
     for (const backend of BACKENDS) {
-      const s = new TopKStream(4, 3, { backend });
+      const s = new TopKStreamSync(4, 3, { backend });
       const buf = new Float32Array(100).fill(1e6);
       buf.set(data.subarray(0, 20));
       s.push(buf, 5);
       s.push(data.subarray(20), 5);
-      expectSamePairs(s.finish(), topk(data, 10, 4, 3, { backend: 'ts' }));
+      expectSamePairs(s.finish(), topkSync(data, 10, 4, 3, { backend: 'ts' }));
     }
   });
 
   it('mixes float32 and float64 chunks', () => {
     const data = tiedMatrix(60, 8, 62, true);
     for (const backend of BACKENDS) {
-      const s = new TopKStream(8, 100, { criterion: 'prob', backend });
+      const s = new TopKStreamSync(8, 100, { criterion: 'prob', backend });
       s.push(Float32Array.from(data.subarray(0, 240)), 30);
       s.push(data.subarray(240), 30);
       const mixed = Float64Array.from(data);
@@ -216,7 +216,7 @@ describe('topk: bad input', () => {
       data[17 * c + 5] = NaN;
       for (const criterion of CRITERIA) {
         for (const backend of BACKENDS) {
-          const run = () => topk(data, n, c, 10, { criterion, backend, file: 'x.npy' });
+          const run = () => topkSync(data, n, c, 10, { criterion, backend, file: 'x.npy' });
           expect(run).toThrow(`x.npy: row 17, column 4 is ${v}; top-K needs finite logits`);
           expect(run).toThrow(expect.objectContaining({ name: 'ValidationError', code: 'E_VALIDATION', file: 'x.npy' }));
         }
@@ -226,7 +226,7 @@ describe('topk: bad input', () => {
 
   it('streams number rows globally and refuse further use after a failure', () => {
     for (const backend of BACKENDS) {
-      const s = new TopKStream(3, 2, { backend, file: 'f.npy' });
+      const s = new TopKStreamSync(3, 2, { backend, file: 'f.npy' });
       s.push(new Float32Array([1, 2, 3, 4, 5, 6]), 2);
       expect(() => s.push(new Float32Array([1, 2, 3, 4, NaN, 6]), 2)).toThrow('f.npy: row 3, column 1 is NaN');
       expect(() => s.push(new Float32Array(3), 1)).toThrow('already failed');
@@ -238,9 +238,9 @@ describe('topk: bad input', () => {
     const data = tiedMatrix(10, 5, 81);
     for (const backend of BACKENDS) {
       for (const k of [0, -3, 51]) {
-        expect(() => topk(data, 10, 5, k, { backend, file: 'y.npy' })).toThrow(`y.npy: k = ${k} is out of range [1, 50]`);
+        expect(() => topkSync(data, 10, 5, k, { backend, file: 'y.npy' })).toThrow(`y.npy: k = ${k} is out of range [1, 50]`);
       }
-      const s = new TopKStream(5, 51, { backend });
+      const s = new TopKStreamSync(5, 51, { backend });
       s.push(data, 10);
       expect(() => s.finish()).toThrow('k = 51 is out of range [1, 50]');
       expect(() => s.finish()).toThrow('is finished');
@@ -248,12 +248,12 @@ describe('topk: bad input', () => {
   });
 
   it('rejects bad shapes and types with a usage error', () => {
-    expect(() => topk(new Float32Array(10), 3, 3, 1)).toThrow('data has 10 values, expected n * c = 9');
-    expect(() => topk(new Int32Array(4) as unknown as Float32Array, 2, 2, 1)).toThrow('Float32Array or Float64Array');
-    expect(() => topk(new Float32Array(4), 2, 2, 1.5)).toThrow('k must be an integer');
-    expect(() => topk(new Float32Array(4), 2, 2, 1, { criterion: 'rank' as Criterion })).toThrow("criterion must be 'logit' or 'prob'");
-    expect(() => new TopKStream(0, 1)).toThrow('c must be an integer');
-    const s = new TopKStream(4, 1);
+    expect(() => topkSync(new Float32Array(10), 3, 3, 1)).toThrow('data has 10 values, expected n * c = 9');
+    expect(() => topkSync(new Int32Array(4) as unknown as Float32Array, 2, 2, 1)).toThrow('Float32Array or Float64Array');
+    expect(() => topkSync(new Float32Array(4), 2, 2, 1.5)).toThrow('k must be an integer');
+    expect(() => topkSync(new Float32Array(4), 2, 2, 1, { criterion: 'rank' as Criterion })).toThrow("criterion must be 'logit' or 'prob'");
+    expect(() => new TopKStreamSync(0, 1)).toThrow('c must be an integer');
+    const s = new TopKStreamSync(4, 1);
     expect(() => s.push(new Float32Array(7), 2)).toThrow('expected at least nRows * c = 8');
   });
 });
@@ -261,18 +261,18 @@ describe('topk: bad input', () => {
 describeNative('native top-K argument checks (no crash on misuse)', () => {
   it('throws TypeError / RangeError instead of touching bad memory', () => {
     const a = addon!;
-    expect(() => a.topkSelect(new Int32Array(4), 2, 2, 1, 0, 0)).toThrow(expect.objectContaining({ name: 'TypeError' }));
+    expect(() => a.topkSelect(new Int32Array(4) as never, 2, 2, 1, 0, 0)).toThrow(expect.objectContaining({ name: 'TypeError' }));
     expect(() => a.topkSelect(new Float32Array(5), 2, 2, 1, 0, 0)).toThrow(expect.objectContaining({ name: 'RangeError' }));
     expect(() => a.topkSelect(new Float32Array(4), 2, 2, 5, 0, 0)).toThrow('k = 5 is out of range [1, 4]');
     expect(() => a.topkSelect(new Float32Array(4), 2, 2, 1, 7, 0)).toThrow('criterion = 7 is out of range');
     expect(() => a.topkSelect(new Float32Array(4), 2, 2, 1.5, 0, 0)).toThrow('k: expected an integer');
-    expect(() => a.topkStreamPush({}, new Float32Array(4), 1)).toThrow('expected a top-K stream');
+    expect(() => a.topkStreamPush({} as never, new Float32Array(4), 1)).toThrow('expected a top-K stream');
     const h = a.topkStreamCreate(4, 2, 0, 0);
     expect(() => a.topkStreamPush(h, new Float32Array(7), 2)).toThrow(expect.objectContaining({ name: 'RangeError' }));
     a.topkStreamPush(h, new Float32Array([1, 2, 3, 4]), 1);
     expect(Array.from(a.topkStreamFinish(h).label)).toEqual([3, 2]);
     expect(() => a.topkStreamFinish(h)).toThrow('is finished');
-    expect(() => a.sumF32(new Float64Array(3), 0)).toThrow(expect.objectContaining({ name: 'TypeError' }));
+    expect(() => a.sumF32(new Float64Array(3) as never, 0)).toThrow(expect.objectContaining({ name: 'TypeError' }));
   });
 
   it('sumF32 (the benchmark baseline) sums', () => {

@@ -1,4 +1,4 @@
-// Standalone check of native/evaluate-topk.h (no Node): random small matrices
+// Standalone check of native/evaltopk_core.h (no Node): random small matrices
 // with many ties, ±inf and one NaN, against a stable sort, for float and
 // double and 1-4 threads. Built and run by topk-native.test.ts; to run it
 // under sanitizers by hand:
@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <random>
 
-#include "evaluate-topk.h"
+#include "evaltopk_core.h"
 
 template <typename T>
 void Reference(const T* s, int64_t c, int64_t k, int32_t* out) {

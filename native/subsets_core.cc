@@ -1,5 +1,5 @@
-// Exhaustive model-subset search; see select_core.h.
-#include "select_core.h"
+// Exhaustive model-subset search; see subsets_core.h.
+#include "subsets_core.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,4 +1,4 @@
-// The per-row top-k kernel of evaluate.cc, free of Node-API so that it can be
+// The per-row top-k kernel of evaltopk.cc, free of Node-API so that it can be
 // built and checked on its own (sanitizers, fuzzing). Order: higher score
 // first, ties to the lower class index; a NaN row is reported, not ranked.
 #pragma once

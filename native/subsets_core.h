@@ -1,5 +1,5 @@
 // Exhaustive model-subset search for `select-models`, free of Node-API
-// (select.cc binds it; native/fuzz/fuzz_select.cc runs it).
+// (subsets.cc binds it; native/fuzz/fuzz_select.cc runs it).
 //
 // Candidate pairs are bits. Per model m: A_m = pairs m proposed (>= 1 of its
 // sources), B_m = pairs both of its sources proposed, F_m = pairs that are m's

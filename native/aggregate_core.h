@@ -14,7 +14,7 @@
 #include "check.h"
 
 namespace realabel {
-namespace agg {
+namespace aggregate {
 
 // Answers of one problem: answer i says worker w[i] gave answer a[i] to
 // question q[i]. Q questions, W workers, A answer values, K truth classes.
@@ -61,6 +61,15 @@ void CheckCount(const std::string& what, int64_t actual, int64_t expected, const
 void CheckFinite(const std::string& what, const double* x, int64_t n, bool nonneg);
 // method, max_iter, tol, smoothing and (one-coin) match, of length matchLen.
 void CheckEmOptions(const EmOptions& opt, int64_t A, int64_t K, int64_t matchLen);
+// Memory is sized by the data given, never by a claimed dimension alone: an
+// output or working array of `values` entries derived from claimed sizes may
+// exceed the values passed in (`given`) by a bounded factor only.
+constexpr int64_t kOutputSlack = int64_t{1} << 22;
+constexpr int64_t kOutputFactor = 16;
+void CheckOutput(const std::string& what, int64_t values, int64_t given);
+// The working memory of one EM problem (confusions W*K*A, scratch A*K)
+// against its answers and init; ans->n must be set (CheckAnswers).
+void CheckEmWork(const std::string& what, const Answers& ans, const EmOptions& opt, int64_t initLen);
 // truth[q] in [-1, K) for q < Q.
 void CheckTruth(const int32_t* truth, int64_t Q, int64_t K);
 void CheckSmoothing(double smoothing);
@@ -80,11 +89,19 @@ void GoldConfusion(const Answers& ans, const int32_t* truth, double smoothing, d
 // [W*K*A]; returns the log-likelihood of the answers.
 double ScorePass(const Answers& ans, const double* prior, const double* confusion, int threads, double* posterior);
 // The same pass over caller-given question blocks [starts[b], starts[b+1])
+// (ascending, starts[0] = 0, starts[blocks] = Q; CheckBlockStarts): block b's
+// log-likelihood goes to block_ll[b]. A shard of the sharded EM (src/cluster)
+// uses the EM's own block bounds, so its per-block sums equal the
+// single-machine ones.
+void CheckBlockStarts(const int32_t* starts, int64_t length, int64_t Q);
+void ScorePassBlocks(const Answers& ans, const double* prior, const double* confusion, int threads, double* posterior,
+                     const int32_t* starts, int32_t blocks, double* block_ll);
+// The same pass over caller-given question blocks [starts[b], starts[b+1])
 // (ascending, starts[0] = 0, starts[blocks] = Q): block b's log-likelihood
 // goes to block_ll[b]. A shard of the sharded EM (src/cluster) uses the EM's
 // own block bounds, so its per-block sums equal the single-machine ones.
 void ScorePassBlocks(const Answers& ans, const double* prior, const double* confusion, int threads, double* posterior,
                      const int32_t* starts, int32_t blocks, double* block_ll);
 
-}  // namespace agg
+}  // namespace aggregate
 }  // namespace realabel

@@ -29,11 +29,6 @@ void CheckStream(int64_t c, int64_t k, int64_t criterion);
 // nRows more rows, from a buffer of `length` values, after rowsSeen rows:
 void CheckPush(int64_t rowsSeen, int64_t c, int64_t nRows, int64_t length);
 
-// A selection failure the binding turns into a RangeError.
-struct SelectError {
-  std::string message;
-};
-
 // Lower bound on the keys a block keeps: key > value (strict) or key >= value.
 struct Bound {
   double value = -std::numeric_limits<double>::infinity();
@@ -43,16 +38,16 @@ struct Bound {
 
 class Selector {
  public:
-  Selector(int64_t c, int64_t k, Criterion criterion, int threads, topkrows::Isa isa);
+  Selector(int64_t c, int64_t k, Criterion criterion, int threads, topk_rows::Isa isa);
 
   // Consumes rows [rowsSeen, rowsSeen + nRows). T is float or double.
   // `last` promises that Finish comes next (skips a compaction).
-  // Throws SelectError on a non-finite value (naming its row).
+  // Throws DataError (E_NOT_FINITE, with row and column) on a non-finite value.
   template <typename T>
   void Push(const T* data, int64_t nRows, bool last = false);
 
   // The K best, best first (valid until the selector is destroyed). Throws
-  // SelectError when fewer than K entries were pushed.
+  // ArgError when fewer than K entries were pushed.
   const std::vector<Cand>& Finish();
 
   // The reported values of best (from Finish): the logits, or the
@@ -77,7 +72,7 @@ class Selector {
   int64_t c_, k_, cap_;
   Criterion criterion_;
   int threads_;
-  topkrows::Isa isa_;
+  topk_rows::Isa isa_;
   int64_t rows_seen_ = 0;
   int64_t sampled_chunks_ = 0, fallbacks_ = 0;
   bool have_theta_ = false;

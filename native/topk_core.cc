@@ -1,4 +1,4 @@
-// Top-K selection with threshold filtering; see topk_select.h.
+// Top-K selection with threshold filtering; see topk_core.h.
 //
 // Each chunk of rows is split into a fixed number of row blocks. A block keeps
 // the entries whose key passes its bound (most are rejected by one vector
@@ -6,11 +6,12 @@
 // raises its bound to the K-th key. The first large chunk starts from a bound
 // estimated on a sample of rows; the estimate is only used once it is proven
 // safe (at least K keys reach it), otherwise the chunk is redone without it.
-#include "topk_select.h"
+#include "topk_core.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 #include "parallel.h"
 #include "topk_math.h"
@@ -58,25 +59,25 @@ double FilterValue<double>(double x) {
   return x;
 }
 
-int64_t Filter(topkrows::Isa isa, const float* x, int64_t c, float thr, int32_t* cols, int64_t* bad) {
-  return topkrows::FilterF32(isa, x, c, thr, cols, bad);
+int64_t Filter(topk_rows::Isa isa, const float* x, int64_t c, float thr, int32_t* cols, int64_t* bad) {
+  return topk_rows::FilterF32(isa, x, c, thr, cols, bad);
 }
-int64_t Filter(topkrows::Isa, const double* x, int64_t c, double thr, int32_t* cols, int64_t* bad) {
-  return topkrows::FilterF64(x, c, thr, cols, bad);
+int64_t Filter(topk_rows::Isa, const double* x, int64_t c, double thr, int32_t* cols, int64_t* bad) {
+  return topk_rows::FilterF64(x, c, thr, cols, bad);
 }
 
 // Row max and lse; false (with *bad set) when the row is not finite.
-bool RowLse(topkrows::Isa isa, const float* x, int64_t c, int64_t* bad, double* lse) {
+bool RowLse(topk_rows::Isa isa, const float* x, int64_t c, int64_t* bad, double* lse) {
   float min;
-  double m = topkrows::MaxF32(isa, x, c, bad, &min);
+  double m = topk_rows::MaxF32(isa, x, c, bad, &min);
   if (*bad >= 0) return false;
-  *lse = topkrows::LseF32(isa, x, c, m, min);
+  *lse = topk_rows::LseF32(isa, x, c, m, min);
   return true;
 }
-bool RowLse(topkrows::Isa isa, const double* x, int64_t c, int64_t* bad, double* lse) {
-  double m = topkrows::MaxF64(x, c, bad);
+bool RowLse(topk_rows::Isa isa, const double* x, int64_t c, int64_t* bad, double* lse) {
+  double m = topk_rows::MaxF64(x, c, bad);
   if (*bad >= 0) return false;
-  *lse = topkrows::LseF64(isa, x, c, m);
+  *lse = topk_rows::LseF64(isa, x, c, m);
   return true;
 }
 
@@ -118,7 +119,7 @@ struct Selector::Block {
   double bad_value = 0;
 };
 
-Selector::Selector(int64_t c, int64_t k, Criterion criterion, int threads, topkrows::Isa isa)
+Selector::Selector(int64_t c, int64_t k, Criterion criterion, int threads, topk_rows::Isa isa)
     : c_(c), k_(k), cap_(std::max<int64_t>(2 * k, 1024)), criterion_(criterion), threads_(ResolveThreads(threads)), isa_(isa) {}
 
 void Selector::Keep(Block* b, double key, int64_t idx) const {
@@ -171,8 +172,11 @@ void Selector::RunBlocks(const T* data, int64_t nRows, Bound start, std::vector<
   ParallelBlocks(nRows, nb, threads_, [&](int i, int64_t s, int64_t e) { ProcessRows(data, s, e, &(*blocks)[i]); });
   for (const Block& b : *blocks) {
     if (b.bad_row >= 0) {
-      throw SelectError{"row " + std::to_string(rows_seen_ + b.bad_row) + ", column " + std::to_string(b.bad_col) +
-                        " is " + NonFiniteName(b.bad_value) + "; top-K needs finite logits"};
+      const int64_t row = rows_seen_ + b.bad_row;
+      throw DataError("E_NOT_FINITE",
+                      "row " + std::to_string(row) + ", column " + std::to_string(b.bad_col) + " is " +
+                          NonFiniteName(b.bad_value) + "; top-K needs finite logits",
+                      row, b.bad_col, b.bad_value);
     }
   }
 }
@@ -246,9 +250,9 @@ template void Selector::Push<double>(const double*, int64_t, bool);
 const std::vector<Cand>& Selector::Finish() {
   const int64_t total = rows_seen_ * c_;
   if (k_ > total) {
-    throw SelectError{"k = " + std::to_string(k_) + " is out of range [1, " + std::to_string(total) + "]"};
+    throw ArgError("k = " + std::to_string(k_) + " is out of range [1, " + std::to_string(total) + "]");
   }
-  if (static_cast<int64_t>(buffer_.size()) < k_) throw SelectError{"internal error: fewer candidates than k"};
+  if (static_cast<int64_t>(buffer_.size()) < k_) throw std::logic_error("internal error: fewer candidates than k");
   // Sorting is the costlier pass: cut a large surplus first. The sort is by
   // (key, index), so the first K after it are the K best either way.
   if (static_cast<int64_t>(buffer_.size()) > cap_) CompactTop(&buffer_, k_);
@@ -269,7 +273,7 @@ void Selector::Values(const std::vector<Cand>& best, float* out) const {
   for (size_t i0 = 0; i0 < n; i0 += kChunk) {
     const size_t m = std::min(kChunk, n - i0);
     for (size_t i = 0; i < m; ++i) keys[i] = best[i0 + i].key;
-    topkrows::ExpToFloat(isa_, keys, static_cast<int64_t>(m), out + i0);
+    topk_rows::ExpToFloat(isa_, keys, static_cast<int64_t>(m), out + i0);
   }
 }
 
