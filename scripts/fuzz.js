@@ -18,7 +18,7 @@ if (!(seconds > 0)) {
 const seed = process.env.REALABEL_FUZZ_SEED ?? String(1 + Math.floor(Math.random() * (2 ** 31 - 2)));
 console.log(`fuzz: ${seconds} s per native entry, seed ${seed}`);
 const root = path.resolve(__dirname, '..');
-const env = { ...process.env, REALABEL_FUZZ_SECONDS: String(seconds), REALABEL_FUZZ_SEED: seed, REALABEL_FUZZ_RUNS: process.env.REALABEL_FUZZ_RUNS ?? '12000' };
+const env = { ...process.env, REALABEL_FUZZ_SECONDS: String(seconds), REALABEL_FUZZ_SEED: seed, REALABEL_FUZZ_RUNS: process.env.REALABEL_FUZZ_RUNS ?? '8000' };
 const tests = ['test/native/fuzz.test.ts', 'test/io/fuzz.test.ts', 'test/io/answers-fuzz.test.ts', 'test/io/npz-readers-fuzz.test.ts'];
 const r = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--runInBand', ...tests], { cwd: root, env, stdio: 'inherit' });
 if (r.status !== 0) console.error(`fuzz: failed; replay with REALABEL_FUZZ_SEED=${seed}`);

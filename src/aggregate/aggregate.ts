@@ -64,8 +64,18 @@ export interface AggregateOptions {
   original?: string | ArrayLike<number>;
   labelsOut?: string;
   prCurve?: string;
-  /** Scores .npz (verification) or CSV (categorical); nothing is written when absent. */
+  /**
+   * Verification: scores .npz (tensor, info). Categorical: CSV task,label,confidence,
+   * or the same three arrays as .npz (`task`, `label`, `confidence`).
+   * Nothing is written when absent.
+   */
   out?: string;
+  /**
+   * The full posterior, as crowd-kit's fit_predict_proba: CSV with `task` and
+   * one column per label (in `classes` order), or .npz with `task` [Q],
+   * `label` [K] and `probs` [Q, K] (float64).
+   */
+  probsOut?: string;
   threads?: number;
   backend?: Backend;
   /** Stops between phases and kernel calls with an AbortError; nothing is written once it has fired. */
@@ -112,6 +122,8 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateResult
     ? answerTable({ ...opts.answers, alphabet: opts.answers.alphabet ?? opts.alphabet }, 'answers')
     : await readAnswers(opts.answers, { mode: opts.mode, alphabet: opts.alphabet, onDuplicate: opts.onDuplicate });
   const mode = opts.mode ?? (isAnswersInput(opts.answers) ? 'verification' : defaultMode(answers.format));
+  // A header alone (or an empty tensor) is not a crowd: nothing to fit, and no output that means anything.
+  if (answers.question.length === 0) throw new ValidationError('has no answers (a header alone is not an answer table)', answers.file);
   if (mode === 'categorical' && (opts.labelsOut || opts.prCurve || opts.targetPrecision !== undefined || opts.pseudoRaters?.length)) {
     throw new UsageError('`labelsOut`, `prCurve`, `targetPrecision` and `pseudoRaters` need verification mode');
   }
@@ -201,7 +213,7 @@ function checkOptions(o: AggregateOptions): void {
   if (o.pseudoRaters?.length && o.original === undefined) throw new UsageError('`pseudoRaters` original-label needs `original`');
   if (o.targetPrecision !== undefined && !(o.targetPrecision >= 0 && o.targetPrecision <= 1)) throw new UsageError('`targetPrecision` must be in [0, 1]');
   // Refuse before any work if an output folder is missing, so nothing is left half-written.
-  for (const f of [o.out, o.labelsOut, o.prCurve]) {
+  for (const f of [o.out, o.probsOut, o.labelsOut, o.prCurve]) {
     if (!f) continue;
     const dir = path.dirname(path.resolve(f));
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${f}: the output folder does not exist`);
@@ -323,9 +335,21 @@ function writeOutputs(
   if (out && scores) {
     const info = answers.info ?? taskInfo(answers.tasks);
     writes.push([out, () => writeNpz(out, { tensor: { dtype: 'f8', shape: [scores.length], data: scores }, info }, { compress: true })]);
+  } else if (out && isNpz(out)) {
+    writes.push([out, () => writeNpz(out, categoricalArrays(answers.tasks, posterior, spec.classes), { compress: true })]);
   } else if (out) {
     const csv = categoricalCsv(answers.tasks, posterior, spec.classes);
     writes.push([out, () => writeFileAtomicSync(out, csv)]);
+  }
+  const probsOut = opts.probsOut;
+  if (probsOut && isNpz(probsOut)) {
+    const K = spec.classes.length;
+    // A copy: the kernel's array may come from another realm (the addon's), which the npy writer's type check refuses.
+    const probs = { dtype: 'f8', shape: [answers.numQuestions, K], data: new Float64Array(posterior) } as NdArray;
+    writes.push([probsOut, () => writeNpz(probsOut, { task: strings(answers.tasks), label: strings(spec.classes), probs }, { compress: true })]);
+  } else if (probsOut) {
+    const csv = probsCsv(answers.tasks, posterior, spec.classes);
+    writes.push([probsOut, () => writeFileAtomicSync(probsOut, csv)]);
   }
   const labelsOut = opts.labelsOut;
   if (sets && labelsOut) writes.push([labelsOut, () => writeLabelSets(labelsOut, sets)]);
@@ -350,6 +374,43 @@ function writeOutputs(
 function taskInfo(tasks: string[]): NdArray {
   const width = Math.max(1, ...tasks.map((t) => [...t].length));
   return { dtype: `U${width}`, shape: [tasks.length, 1], data: tasks };
+}
+
+function isNpz(file: string): boolean {
+  return path.extname(file).toLowerCase() === '.npz';
+}
+
+/** A 1-D numpy unicode array (dtype U<longest>). */
+function strings(values: string[]): NdArray {
+  const width = Math.max(1, ...values.map((v) => [...v].length));
+  return { dtype: `U${width}`, shape: [values.length], data: values };
+}
+
+/** The argmax class of each question (ties: the first, as the CSV). */
+function argmax(posterior: Float64Array, q: number, K: number): number {
+  let best = 0;
+  for (let k = 1; k < K; k++) if (posterior[q * K + k] > posterior[q * K + best]) best = k;
+  return best;
+}
+
+/** task, label, confidence as arrays: the CSV's columns, for a categorical `out` ending in .npz. */
+function categoricalArrays(tasks: string[], posterior: Float64Array, classes: string[]): Record<string, NdArray> {
+  const K = classes.length;
+  const best = tasks.map((_, q) => argmax(posterior, q, K));
+  const confidence = Float64Array.from(best, (k, q) => posterior[q * K + k]);
+  return { task: strings(tasks), label: strings(best.map((k) => classes[k])), confidence: { dtype: 'f8', shape: [tasks.length], data: confidence } as NdArray };
+}
+
+/** task,<label 1>,...,<label K>: every class's posterior (crowd-kit's fit_predict_proba layout). */
+export function probsCsv(tasks: string[], posterior: Float64Array, classes: string[]): string {
+  const K = classes.length;
+  const lines = [['task', ...classes].map(csvField).join(',')];
+  tasks.forEach((task, q) => {
+    const row = [csvField(task)];
+    for (let k = 0; k < K; k++) row.push(String(posterior[q * K + k]));
+    lines.push(row.join(','));
+  });
+  return `${lines.join('\n')}\n`;
 }
 
 /** task,label,confidence: the argmax class (ties: the first) and its posterior. */

@@ -88,8 +88,8 @@ function readTruthTable(file: string, format: 'csv' | 'jsonl', opts: ReadTruthOp
       for (const f of ['task', 'label']) {
         const v = obj[f];
         if (v === undefined || v === null || v === '') throw new FormatError(`line ${i + 1}: missing field '${f}'`, file);
-        if (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v))) {
-          throw new FormatError(`line ${i + 1}: field '${f}' must be a string or a number`, file);
+        if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) {
+          throw new FormatError(`line ${i + 1}: field '${f}' must be a string, a number or true/false`, file);
         }
       }
       rows.push({ task: String(obj.task), label: String(obj.label), line: i + 1 });

@@ -1,5 +1,6 @@
 /** `realabel aggregate`: crowd answers → posteriors (mv, ds, one-coin, gold), label sets, operating point. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { UsageError } from '../errors';
 import { aggregate, type AggregateOptions, type PseudoRaterSpec } from '../aggregate/aggregate';
 import type { Backend } from '../native/addon';
 import { action, backendOption, clusterOption, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
@@ -22,7 +23,8 @@ interface Opts {
   original?: string;
   labelsOut?: string;
   prCurve?: string;
-  out: string;
+  out?: string;
+  probsOut?: string;
   json?: boolean;
   threads: number;
   backend: Backend;
@@ -50,7 +52,8 @@ export function register(program: Command): void {
     .option('--original <file>', 'original labels (.npy), kept by images without rated pairs')
     .option('--labels-out <file>', 'verification: also write label sets in the real.json format')
     .option('--pr-curve <file>', 'write precision and recall against the gold truth for every threshold (CSV)')
-    .requiredOption('--out <file>', 'verification: scores .npz (tensor, info); categorical: CSV task,label,confidence')
+    .option('--out <file>', 'verification: scores .npz (tensor, info); categorical: CSV (or .npz) task,label,confidence (optional with --json)')
+    .option('--probs-out <file>', 'the full posterior: CSV with task and one column per label, or .npz (task, label, probs)')
     .option('--json', 'print a JSON summary on stdout');
   backendOption(cmd);
   threadsOption(cmd);
@@ -83,6 +86,7 @@ function parsePseudo(raw: string, prev: PseudoRaterSpec[]): PseudoRaterSpec[] {
 }
 
 async function run(opts: Opts): Promise<void> {
+  if (!opts.out && !opts.json) throw new UsageError('--out is required unless --json is given');
   const r = await aggregate({ ...opts, pseudoRaters: opts.pseudoRater, threads: opts.threads, backend: opts.backend });
   if (opts.json) {
     const { posterior: _p, classes: _c, sets: _s, prPoints: _pr, ...summary } = r;

@@ -17,6 +17,9 @@ import * as fs from 'node:fs';
 import { cellText, readCsv } from './csv';
 import { ByteInterner, Interner } from './interner';
 import { BytePieces } from './text';
+import { categoricalAlphabet } from './label-order';
+
+export { categoricalAlphabet };
 
 export type AnswerFormat = 'npz' | 'csv' | 'jsonl' | 'label-studio';
 export type OnDuplicate = 'error' | 'first' | 'last';
@@ -327,7 +330,8 @@ function jsonField(file: string, n: number, o: Record<string, unknown>, f: strin
   if (v === undefined || v === null || v === '') missingField(file, n, f);
   if (typeof v === 'string') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  throw new FormatError(`line ${n}: field '${f}' must be a string or a number`, file);
+  if (typeof v === 'boolean') return String(v); // {"label": true}: the label 'true', as in a CSV
+  throw new FormatError(`line ${n}: field '${f}' must be a string, a number or true/false`, file);
 }
 
 function buildTable(file: string, format: AnswerFormat, rows: RawRows<{ names: string[] }>, opts: ReadAnswersOptions): AnswerTable {
@@ -365,13 +369,6 @@ function buildTable(file: string, format: AnswerFormat, rows: RawRows<{ names: s
     tasks: rows.tasks.names.slice(),
     workers: workers.slice(),
   };
-}
-
-/** Categorical labels in a stable order: numeric when all are integers, else by code unit. */
-export function categoricalAlphabet(labels: string[]): string[] {
-  const uniq = [...new Set(labels)];
-  const numeric = uniq.every((s) => /^[+-]?\d+$/.test(s));
-  return numeric ? uniq.sort((x, y) => Number(x) - Number(y) || (x < y ? -1 : x > y ? 1 : 0)) : uniq.sort();
 }
 
 type Compact = { question: Int32Array; worker: Int32Array; answer: Int32Array; lines: Int32Array };

@@ -21,12 +21,12 @@ export interface DemoProject {
   gold?: string;
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const xmlEscape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A 640 × 480 picture naming the image's true classes. */
 function picture(image: number, names: string[]): Buffer {
   const hue = (image * 47) % 360;
-  const lines = names.slice(0, 4).map((n, i) => `<text x="320" y="${200 + i * 44}" font-size="34" text-anchor="middle" fill="#fff" font-family="sans-serif">${escape(n)}</text>`).join('');
+  const lines = names.slice(0, 4).map((n, i) => `<text x="320" y="${200 + i * 44}" font-size="34" text-anchor="middle" fill="#fff" font-family="sans-serif">${xmlEscape(n)}</text>`).join('');
   return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480">
 <rect width="640" height="480" fill="hsl(${hue},45%,35%)"/><circle cx="520" cy="380" r="70" fill="hsl(${(hue + 140) % 360},50%,55%)"/>
 <text x="320" y="90" font-size="22" text-anchor="middle" fill="#ddd" font-family="sans-serif">simulated image ${image}</text>${lines}</svg>`);

@@ -122,6 +122,16 @@ describe('realabel aggregate', () => {
     expect(lenient.gold.positives).toBe(2);
   });
 
+  it('--out is optional with --json (the summary only), required without it', async () => {
+    const before = listing();
+    const r = await cli(['aggregate', '--answers', answers, '--method', 'ds', '--json']);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ mode: 'categorical', method: 'ds', outputs: [] });
+    const bare = await cli(['aggregate', '--answers', answers, '--method', 'ds']);
+    expect([bare.code, bare.stderr, bare.stdout]).toEqual([1, 'realabel: --out is required unless --json is given\n', '']);
+    expect(listing()).toEqual(before);
+  });
+
   it('--on-duplicate turns the duplicate error off', async () => {
     const dup = file('dup.csv');
     fs.writeFileSync(dup, 'task,worker,label\nt,a,x\nt,a,y\nt,b,y\n');

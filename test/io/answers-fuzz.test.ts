@@ -172,8 +172,8 @@ function refJsonlRows(text: string): { rows: RefRow[] } | { errorLine: number; k
       const v = (obj as Record<string, unknown>)[f];
       if (v === undefined || v === null || v === '') return { errorLine: line, kind: new RegExp(`missing field '${f}'`) };
       if (typeof v === 'string') vals.push(v);
-      else if (typeof v === 'number') vals.push(String(v));
-      else return { errorLine: line, kind: new RegExp(`field '${f}' must be a string or a number`) };
+      else if (typeof v === 'number' || typeof v === 'boolean') vals.push(String(v));
+      else return { errorLine: line, kind: new RegExp(`field '${f}' must be a string, a number or true/false`) };
     }
     rows.push({ task: vals[0], worker: vals[1], label: vals[2], line });
   }
@@ -184,7 +184,8 @@ function refJsonlRows(text: string): { rows: RefRow[] } | { errorLine: number; k
 
 function refAlphabet(labels: string[]): string[] {
   const uniq = [...new Set(labels)];
-  if (uniq.every((s) => /^[+-]?\d+$/.test(s))) return uniq.sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0));
+  // Decimal numbers (integers, decimals, exponents) order by value, as pandas does.
+  if (uniq.every((s) => /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(s) && Number.isFinite(Number(s)))) return uniq.sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0));
   return uniq.sort();
 }
 
@@ -548,7 +549,7 @@ function refTruth(bytes: Uint8Array, format: 'csv' | 'jsonl'): TruthWant {
       if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return { errorLine: i + 1, kind: /expected a JSON object/ };
       for (const f of ['task', 'label']) {
         if (obj[f] === undefined || obj[f] === null || obj[f] === '') return { errorLine: i + 1, kind: new RegExp(`missing field '${f}'`) };
-        if (typeof obj[f] !== 'string' && typeof obj[f] !== 'number') return { errorLine: i + 1, kind: new RegExp(`field '${f}' must be a string or a number`) };
+        if (typeof obj[f] !== 'string' && typeof obj[f] !== 'number' && typeof obj[f] !== 'boolean') return { errorLine: i + 1, kind: new RegExp(`field '${f}' must be a string, a number or true/false`) };
       }
       rows.push({ task: String(obj.task), label: String(obj.label), line: i + 1 });
     }

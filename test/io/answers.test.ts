@@ -121,8 +121,8 @@ describe('long CSV / JSONL', () => {
     await expect(readAnswers(f)).rejects.toThrow(/line 2: not valid JSON/);
     f = write('jsonl', '[1,2]\n');
     await expect(readAnswers(f)).rejects.toThrow(/line 1: expected a JSON object/);
-    f = write('jsonl', '{"task":"t","worker":"w","label":true}\n');
-    await expect(readAnswers(f)).rejects.toThrow(/line 1: field 'label' must be a string or a number/);
+    f = write('jsonl', '{"task":"t","worker":"w","label":[true]}\n');
+    await expect(readAnswers(f)).rejects.toThrow(/line 1: field 'label' must be a string, a number or true\/false/);
     await expect(readAnswers(path.join(dir, 'missing.csv'))).rejects.toThrow(/missing\.csv: no such file/);
     await expect(readAnswers(write('txt', 'x'))).rejects.toThrow(/unknown answers format/);
   });

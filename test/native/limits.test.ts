@@ -182,3 +182,29 @@ describe('the TypeScript twins refuse the same sizes', () => {
     if (addon) expect(poolPairsSync({ n: 2 ** 27, c: 2 ** 27, models: 1, sources, forced: [], minVotes: 1 }, { backend: 'native' }).image).toEqual(i32(0));
   });
 });
+
+  // Memory is bounded by the data passed, checked before allocating (issue 12: fuzz_aggregate
+  // sized EM's scratch from a claimed numAnswers * numClasses, 34 GB, with no workers and one answer).
+(addon ? describe : describe.skip)('claims of huge sizes with tiny data are refused before allocating', () => {
+    const a = addon as NativeAddon;
+    it('EM: numAnswers * numClasses = 2^32 with no workers (the fuzz_aggregate OOM)', () => {
+      const problem = { question: i32(), worker: i32(), answer: i32(), numQuestions: 1, numWorkers: 0, init: new Float64Array(2 ** 16) };
+      const opts = { numAnswers: 2 ** 16, numClasses: 2 ** 16, method: 0 as const, maxIter: 1, tol: 0, smoothing: 0, threads: 1 };
+      refused(() => a.aggEm([problem], opts), /numClasses \* numAnswers = 4294967296 values is too large for the 65536 values given/);
+    });
+
+    it('majority vote and scoring: 2^31 question rows from no answers', () => {
+      refused(() => a.aggMajorityVote(i32(), i32(), 2 ** 30, 2, 2, new Float64Array(4)), /numQuestions \* numClasses = 2147483648 values is too large/);
+      refused(() => a.aggScore(i32(), i32(), i32(), 2 ** 30, new Float64Array(2), new Float64Array(0), 0, 2, 1, undefined), /numQuestions \* numClasses = 2147483648 values is too large/);
+    });
+
+    it('gold confusion: 2^23 confusion values for 2^21 workers without answers', () => {
+      refused(() => a.aggGoldConfusion(i32(), i32(), i32(), i32(0), 2 ** 21, 2, 2, 1), /numWorkers \* numClasses \* numAnswers = 8388608 values is too large/);
+    });
+
+    it('pooling: model masks of 2^15 words per pair for 2^20 claimed models', () => {
+      const n = 200;
+      const image = Int32Array.from({ length: n }, (_, j) => j);
+      refused(() => a.poolPairs(n, 1, 2 ** 20, image, new Int32Array(n), i32(0, n), i32(0), new Int32Array(n), 1), /models = 1048576: the model masks would need 6553600 words/);
+    });
+  });
