@@ -32,6 +32,7 @@ const SLOW = [
   'test/export/export.test.ts',
   'test/evaluate/evaluate-files.test.ts',
   'test/package/',
+  'test/cluster/',
 ];
 
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

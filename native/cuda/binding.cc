@@ -1,20 +1,18 @@
-// realabel_cuda.node: the GPU kernels behind the CPU addon's JS signatures,
-// so src/native/cuda.ts can put them in front of it (see docs/gpu.md):
+// realabel_cuda.node: the GPU kernels behind the CPU addon's JS contract
+// (src/native/addon.ts), so src/native/cuda.ts can put them in front of it
+// (docs/gpu.md). The same export pattern as the CPU addon (registry.h): each
+// kernel is a Job, exported as `name(...)` and `nameAsync(..., abort)`, with
+// coded errors; arguments are checked by the CPU cores' own checks.
 //   cudaDeviceCount() -> number (0 without a driver or device)
 //   cudaDeviceName() -> string
-//   topkSelect(data, n, c, k, criterion, threads[, isa]) -> {image, label, value}
-//   topkStreamCreate(c, k, criterion, threads) / topkStreamPush / topkStreamFinish / topkStreamStats
-//   poolPairs(n, c, models, srcImage, srcLabel, srcOffsets, srcModel, forced, minVotes)
-//   aggEm(problems, options): Dawid–Skene with <= 32 classes on the GPU, else the CPU engine
-// Arguments are checked by the CPU cores' own checks, so both addons reject
-// the same inputs with the same messages. Compiled by the host compiler; the
-// .cu files are linked in.
+//   topkSelect, topkStreamCreate / Push / Finish / Stats: as native/topk.cc
+//   poolPairs: as native/pool.cc
+//   aggEm: Dawid–Skene with <= 32 classes on the GPU, anything else on the CPU engine
 #include <napi.h>
 
-#include <cmath>
+#include <atomic>
 #include <cstdint>
 #include <memory>
-#include <new>
 #include <string>
 #include <vector>
 
@@ -22,6 +20,7 @@
 #include "../args.h"
 #include "../parallel.h"
 #include "../pool_core.h"
+#include "../registry.h"
 #include "../topk_core.h"
 #include "device.h"
 #include "em_cuda.h"
@@ -29,337 +28,370 @@
 #include "topk_cuda.h"
 
 namespace realabel {
+
+std::vector<ExportEntry>& Registry() {
+  static std::vector<ExportEntry> entries;
+  return entries;
+}
+
 namespace {
 
 using cuda::TopkGpu;
 
-// Every kernel failure becomes a JS error; nothing escapes as a C++ exception.
-template <typename Fn>
-auto Guard(Napi::Env env, Fn&& fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const ArgError& e) {
-    throw RangeErr(env, e.what());
-  } catch (const DataError& e) {
-    throw CodedError(Napi::RangeError::New(env, e.what()), e.code());
-  } catch (const cuda::Error& e) {
-    throw Napi::Error::New(env, "CUDA: " + e.message);
-  } catch (const std::bad_alloc&) {
-    throw Napi::Error::New(env, "out of memory");
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(env, std::string("GPU kernel failed: ") + e.what());
-  }
-}
-
-int64_t Len(const Napi::TypedArray& a) { return static_cast<int64_t>(a.ElementLength()); }
-
-Napi::Value DeviceCount(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), cuda::DeviceCount());
-}
-
+Napi::Value DeviceCount(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), cuda::DeviceCount()); }
 Napi::Value DeviceName(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), cuda::DeviceName()); }
 
 // ---- top-K ----------------------------------------------------------------
 
-struct Matrix {
-  const float* f32 = nullptr;
-  const double* f64 = nullptr;
-  int64_t length = 0;
-};
-
-Matrix ArgMatrix(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  if (info.Length() > i && info[i].IsTypedArray()) {
-    Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
-    Matrix m;
-    m.length = Len(ta);
-    if (ta.TypedArrayType() == napi_float32_array) m.f32 = ta.As<Napi::Float32Array>().Data();
-    if (ta.TypedArrayType() == napi_float64_array) m.f64 = ta.As<Napi::Float64Array>().Data();
-    if (m.f32 || m.f64) return m;
-  }
-  throw TypeErr(info.Env(), std::string(what) + ": expected a Float32Array or Float64Array");
-}
-
-void PushMatrix(TopkGpu* s, const Matrix& m, int64_t nRows) {
+void PushMatrix(TopkGpu* s, const FloatView& m, int64_t nRows) {
   if (m.f32) s->Push(m.f32, nRows);
   else s->Push(m.f64, nRows);
 }
 
-Napi::Value Result(Napi::Env env, TopkGpu* s, int64_t c) {
-  return Guard(env, [&]() -> Napi::Value {
+struct Best {
+  std::vector<int32_t> image, label;
+  std::vector<float> value;
+
+  void Take(TopkGpu* s, int64_t c) {
     const std::vector<topk::Cand>& best = s->Finish();
     const size_t k = best.size();
-    Napi::Int32Array image = Napi::Int32Array::New(env, k), label = Napi::Int32Array::New(env, k);
-    Napi::Float32Array value = Napi::Float32Array::New(env, k);
+    image.resize(k);
+    label.resize(k);
+    value.resize(k);
     for (size_t i = 0; i < k; ++i) {
-      image.Data()[i] = static_cast<int32_t>(best[i].idx / c);
-      label.Data()[i] = static_cast<int32_t>(best[i].idx % c);
+      image[i] = static_cast<int32_t>(best[i].idx / c);
+      label[i] = static_cast<int32_t>(best[i].idx % c);
     }
-    s->Values(best, value.Data());
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("image", image);
-    out.Set("label", label);
-    out.Set("value", value);
-    return out;
-  });
-}
+    s->Values(best, value.data());
+  }
 
-Napi::Value TopkSelect(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Matrix m = ArgMatrix(info, 0, "data");
-  const int64_t n = ArgInt(info, 1, "n", kAnyInt.lo, kAnyInt.hi);
-  const int64_t c = ArgInt(info, 2, "c", kAnyInt.lo, kAnyInt.hi);
-  const int64_t k = ArgInt(info, 3, "k", kAnyInt.lo, kAnyInt.hi);
-  const int64_t crit = ArgInt(info, 4, "criterion", kAnyInt.lo, kAnyInt.hi);
-  ArgInt(info, 5, "threads", 0, 1024);  // accepted for the same signature; the GPU ignores it
-  Checked(env, [&] { topk::CheckSelect(m.length, n, c, k, crit); });
-  std::unique_ptr<TopkGpu> s;
-  Guard(env, [&] {
-    s.reset(new TopkGpu(c, k, static_cast<topk::Criterion>(crit)));
-    PushMatrix(s.get(), m, n);
-  });
-  return Result(env, s.get(), c);
-}
+  Napi::Value ToJs(Napi::Env env) const {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("image", NewArray(env, image));
+    out.Set("label", NewArray(env, label));
+    out.Set("value", NewArray(env, value));
+    return out;
+  }
+};
+
+class TopkSelectJob {
+ public:
+  explicit TopkSelectJob(Args& args) {
+    m_ = args.Floats(0, "data");
+    n_ = args.Int(1, "n");
+    c_ = args.Int(2, "c");
+    k_ = args.Int(3, "k");
+    crit_ = args.Int(4, "criterion");
+    args.Threads(5);  // same signature as the CPU addon; the GPU ignores it
+    topk::CheckSelect(m_.length, n_, c_, k_, crit_);
+  }
+  void Run() {
+    TopkGpu s(c_, k_, static_cast<topk::Criterion>(crit_));
+    PushMatrix(&s, m_, n_);
+    best_.Take(&s, c_);
+  }
+  Napi::Value Result(Napi::Env env) { return best_.ToJs(env); }
+
+ private:
+  FloatView m_;
+  int64_t n_ = 0, c_ = 0, k_ = 0, crit_ = 0;
+  Best best_;
+};
 
 const napi_type_tag kStreamTag = {0x3c0ffee5a11d4e7bULL, 0x8d2e6f1a9b4c7d30ULL};
 
 struct Stream {
   std::unique_ptr<TopkGpu> selector;
   int64_t c;
-  bool failed = false, finished = false;
+  bool failed = false, finished = false, busy = false;
   int64_t sampled = 0, fallbacks = 0;  // kept after finish
 };
 
-Stream* ArgStream(const Napi::CallbackInfo& info, bool open) {
-  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::External<Stream>>().CheckTypeTag(&kStreamTag)) {
-    throw TypeErr(info.Env(), "handle: expected a top-K stream");
+Stream* ArgHandle(Args& args) {
+  Napi::Value v = args.At(0);
+  if (!v.IsExternal() || !v.As<Napi::External<Stream>>().CheckTypeTag(&kStreamTag)) {
+    throw TypeErr(args.Env(), "handle: expected a top-K stream");
   }
-  Stream* st = info[0].As<Napi::External<Stream>>().Data();
-  if (open && st->failed) throw Napi::Error::New(info.Env(), "this top-K stream already failed");
-  if (open && st->finished) throw Napi::Error::New(info.Env(), "this top-K stream is finished");
-  return st;
+  return v.As<Napi::External<Stream>>().Data();
 }
+
+// An open, idle stream, marked busy until the job is destroyed.
+class StreamLease {
+ public:
+  explicit StreamLease(Args& args) : st_(ArgHandle(args)) {
+    if (st_->failed) throw StateError("this top-K stream already failed");
+    if (st_->finished) throw StateError("this top-K stream is finished");
+    if (st_->busy) throw StateError("this top-K stream is busy with another push or finish");
+    st_->busy = true;
+  }
+  ~StreamLease() { st_->busy = false; }
+  StreamLease(const StreamLease&) = delete;
+  StreamLease& operator=(const StreamLease&) = delete;
+  Stream* get() const { return st_; }
+
+ private:
+  Stream* st_;
+};
 
 Napi::Value TopkStreamCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const int64_t c = ArgInt(info, 0, "c", kAnyInt.lo, kAnyInt.hi);
-  const int64_t k = ArgInt(info, 1, "k", kAnyInt.lo, kAnyInt.hi);
-  const int64_t crit = ArgInt(info, 2, "criterion", kAnyInt.lo, kAnyInt.hi);
-  ArgInt(info, 3, "threads", 0, 1024);
-  Checked(env, [&] { topk::CheckStream(c, k, crit); });
-  auto* st = new Stream{nullptr, c};
-  try {
-    Guard(env, [&] { st->selector.reset(new TopkGpu(c, k, static_cast<topk::Criterion>(crit))); });
-  } catch (...) {
-    delete st;
-    throw;
-  }
-  auto ext = Napi::External<Stream>::New(env, st, [](Napi::Env, Stream* p) { delete p; });
-  ext.TypeTag(&kStreamTag);
-  return ext;
+  return Translated(env, [&]() -> Napi::Value {
+    Args args(info, info.Length(), false);
+    const int64_t c = args.Int(0, "c");
+    const int64_t k = args.Int(1, "k");
+    const int64_t crit = args.Int(2, "criterion");
+    args.Threads(3);
+    topk::CheckStream(c, k, crit);
+    auto st = std::make_unique<Stream>();
+    st->selector = std::make_unique<TopkGpu>(c, k, static_cast<topk::Criterion>(crit));
+    st->c = c;
+    auto ext = Napi::External<Stream>::New(env, st.release(), [](Napi::Env, Stream* p) { delete p; });
+    ext.TypeTag(&kStreamTag);
+    return ext;
+  });
 }
 
-Napi::Value TopkStreamPush(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Stream* st = ArgStream(info, true);
-  Matrix m = ArgMatrix(info, 1, "rows");
-  const int64_t nRows = ArgInt(info, 2, "nRows", kAnyInt.lo, kAnyInt.hi);
-  Checked(env, [&] { topk::CheckPush(st->selector->rows_seen(), st->c, nRows, m.length); });
-  try {
-    Guard(env, [&] { PushMatrix(st->selector.get(), m, nRows); });
-  } catch (...) {
-    st->failed = true;
-    throw;
+class TopkStreamPushJob {
+ public:
+  explicit TopkStreamPushJob(Args& args) : lease_(args) {
+    m_ = args.Floats(1, "rows");
+    n_rows_ = args.Int(2, "nRows");
+    topk::CheckPush(lease_.get()->selector->rows_seen(), lease_.get()->c, n_rows_, m_.length);
   }
-  return env.Undefined();
-}
+  void Run() {
+    try {
+      PushMatrix(lease_.get()->selector.get(), m_, n_rows_);
+    } catch (...) {
+      lease_.get()->failed = true;  // a failed push leaves the selector part-way
+      throw;
+    }
+  }
+  Napi::Value Result(Napi::Env env) { return env.Undefined(); }
 
-Napi::Value TopkStreamFinish(const Napi::CallbackInfo& info) {
-  Stream* st = ArgStream(info, true);
-  st->finished = true;
-  Napi::Value out = Result(info.Env(), st->selector.get(), st->c);
-  st->sampled = st->selector->sampled();
-  st->fallbacks = st->selector->fallbacks();
-  st->selector.reset();
-  return out;
-}
+ private:
+  StreamLease lease_;
+  FloatView m_;
+  int64_t n_rows_ = 0;
+};
+
+class TopkStreamFinishJob {
+ public:
+  explicit TopkStreamFinishJob(Args& args) : lease_(args) {}
+  void Run() {
+    Stream* st = lease_.get();
+    st->finished = true;
+    best_.Take(st->selector.get(), st->c);
+    st->sampled = st->selector->sampled();
+    st->fallbacks = st->selector->fallbacks();
+    st->selector.reset();
+  }
+  Napi::Value Result(Napi::Env env) { return best_.ToJs(env); }
+
+ private:
+  StreamLease lease_;
+  Best best_;
+};
 
 // {sampled, fallbacks}: pushes that used a sampled threshold, and those redone.
 Napi::Value TopkStreamStats(const Napi::CallbackInfo& info) {
-  Stream* st = ArgStream(info, false);
-  const bool open = st->selector != nullptr;
-  Napi::Object out = Napi::Object::New(info.Env());
-  out.Set("sampled", static_cast<double>(open ? st->selector->sampled() : st->sampled));
-  out.Set("fallbacks", static_cast<double>(open ? st->selector->fallbacks() : st->fallbacks));
-  return out;
-}
-
-// ---- pooling --------------------------------------------------------------
-
-Napi::Value PoolPairs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  pool::Input in;
-  in.n = ArgInt(info, 0, "n", kAnyInt.lo, kAnyInt.hi);
-  in.c = ArgInt(info, 1, "c", kAnyInt.lo, kAnyInt.hi);
-  in.models = ArgInt(info, 2, "models", kAnyInt.lo, kAnyInt.hi);
-  auto srcImage = ArgArray<int32_t>(info, 3, "srcImage");
-  auto srcLabel = ArgArray<int32_t>(info, 4, "srcLabel");
-  auto srcOffsets = ArgArray<int32_t>(info, 5, "srcOffsets");
-  auto srcModel = ArgArray<int32_t>(info, 6, "srcModel");
-  auto forced = ArgArray<int32_t>(info, 7, "forced");
-  in.minVotes = ArgInt(info, 8, "minVotes", kAnyInt.lo, kAnyInt.hi);
-  in.srcImage = srcImage.Data();
-  in.srcImageLen = Len(srcImage);
-  in.srcLabel = srcLabel.Data();
-  in.srcLabelLen = Len(srcLabel);
-  in.srcOffsets = srcOffsets.Data();
-  in.srcOffsetsLen = Len(srcOffsets);
-  in.srcModel = srcModel.Data();
-  in.sources = Len(srcModel);
-  in.forced = forced.Data();
-  in.forcedLen = Len(forced);
-  Checked(env, [&] { pool::Check(in); });
-  return Guard(env, [&]() -> Napi::Value {
-    cuda::PoolGpu pooler(in);
-    const size_t P = pooler.pairs();
-    auto image = Napi::Int32Array::New(env, P), label = Napi::Int32Array::New(env, P), votes = Napi::Int32Array::New(env, P);
-    auto masks = Napi::Uint32Array::New(env, P * static_cast<size_t>(pooler.words()) * pooler.planes());
-    pooler.Fill(image.Data(), label.Data(), votes.Data(), masks.Data());
+  return Translated(env, [&]() -> Napi::Value {
+    Args args(info, info.Length(), false);
+    Stream* st = ArgHandle(args);
+    const bool open = st->selector != nullptr;
     Napi::Object out = Napi::Object::New(env);
-    out.Set("image", image);
-    out.Set("label", label);
-    out.Set("votes", votes);
-    out.Set("masks", masks);
-    out.Set("planes", Napi::Number::New(env, pooler.planes()));
-    out.Set("words", Napi::Number::New(env, static_cast<double>(pooler.words())));
+    out.Set("sampled", static_cast<double>(open ? st->selector->sampled() : st->sampled));
+    out.Set("fallbacks", static_cast<double>(open ? st->selector->fallbacks() : st->fallbacks));
     return out;
   });
 }
 
+// ---- pooling --------------------------------------------------------------
+
+class PoolPairsJob {
+ public:
+  explicit PoolPairsJob(Args& args) {
+    in_.n = args.Int(0, "n");
+    in_.c = args.Int(1, "c");
+    in_.models = args.Int(2, "models");
+    const auto srcImage = args.Array<int32_t>(3, "srcImage");
+    const auto srcLabel = args.Array<int32_t>(4, "srcLabel");
+    const auto srcOffsets = args.Array<int32_t>(5, "srcOffsets");
+    const auto srcModel = args.Array<int32_t>(6, "srcModel");
+    const auto forced = args.Array<int32_t>(7, "forced");
+    in_.minVotes = args.Int(8, "minVotes");
+    in_.srcImage = srcImage.data;
+    in_.srcImageLen = srcImage.length;
+    in_.srcLabel = srcLabel.data;
+    in_.srcLabelLen = srcLabel.length;
+    in_.srcOffsets = srcOffsets.data;
+    in_.srcOffsetsLen = srcOffsets.length;
+    in_.srcModel = srcModel.data;
+    in_.sources = srcModel.length;
+    in_.forced = forced.data;
+    in_.forcedLen = forced.length;
+    pool::Check(in_);
+  }
+  void Run() {
+    cuda::PoolGpu pooler(in_);
+    const size_t P = pooler.pairs();
+    planes_ = pooler.planes();
+    words_ = pooler.words();
+    image_.resize(P);
+    label_.resize(P);
+    votes_.resize(P);
+    masks_.resize(P * static_cast<size_t>(words_) * static_cast<size_t>(planes_));
+    pooler.Fill(image_.data(), label_.data(), votes_.data(), masks_.data());
+  }
+  Napi::Value Result(Napi::Env env) {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("image", NewArray(env, image_));
+    out.Set("label", NewArray(env, label_));
+    out.Set("votes", NewArray(env, votes_));
+    out.Set("masks", NewArray(env, masks_));
+    out.Set("planes", Napi::Number::New(env, planes_));
+    out.Set("words", Napi::Number::New(env, static_cast<double>(words_)));
+    return out;
+  }
+
+ private:
+  pool::Input in_;
+  int planes_ = 1;
+  int64_t words_ = 1;
+  std::vector<int32_t> image_, label_, votes_;
+  std::vector<uint32_t> masks_;
+};
+
 // ---- EM -------------------------------------------------------------------
 
-template <typename T>
-Napi::TypedArrayOf<T> Prop(Napi::Env env, const Napi::Object& o, const char* key, const std::string& what) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != TypedArrayTraits<T>::kind) {
-    throw TypeErr(env, what + "." + key + ": expected a " + TypedArrayTraits<T>::name);
-  }
-  return v.As<Napi::TypedArrayOf<T>>();
-}
+struct EmProblem {
+  aggregate::Answers ans{};
+  const double* init = nullptr;
+  std::vector<double> posterior, confusion, prior, skill;
+  aggregate::EmOutput out{};
+};
 
-int64_t PropInt(Napi::Env env, const Napi::Object& o, const char* key, const std::string& what, int64_t lo, int64_t hi) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsNumber()) throw TypeErr(env, what + "." + key + ": expected a number");
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || d != std::floor(d)) {
-    throw RangeErr(env, what + "." + key + " = " + std::to_string(d) + " must be an integer in [" + std::to_string(lo) +
-                            ", " + std::to_string(hi) + "]");
-  }
-  return static_cast<int64_t>(d);
-}
-
-double PropDouble(Napi::Env env, const Napi::Object& o, const char* key, double dflt) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return dflt;
-  if (!v.IsNumber()) throw TypeErr(env, std::string("options.") + key + ": expected a number");
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || d < 0) throw RangeErr(env, std::string("options.") + key + " must be a finite number >= 0");
-  return d;
-}
-
-Napi::Float64Array F64(Napi::Env env, const std::vector<double>& v) {
-  Napi::Float64Array a = Napi::Float64Array::New(env, v.size());
-  std::copy(v.begin(), v.end(), a.Data());
-  return a;
-}
-
-Napi::Value Em(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsObject()) {
-    throw TypeErr(env, "aggEm(problems, options): expected an array of problems and an options object");
-  }
-  Napi::Array problems = info[0].As<Napi::Array>();
-  Napi::Object o = info[1].As<Napi::Object>();
-  return Guard(env, [&]() -> Napi::Value {
-    const int32_t A = static_cast<int32_t>(PropInt(env, o, "numAnswers", "options", 1, 1 << 16));
-    const int32_t K = static_cast<int32_t>(PropInt(env, o, "numClasses", "options", 1, 1 << 16));
-    aggregate::EmOptions opt;
-    opt.method = static_cast<aggregate::Method>(PropInt(env, o, "method", "options", 0, 1));
-    opt.max_iter = static_cast<int32_t>(PropInt(env, o, "maxIter", "options", 0, 100000000));
-    opt.tol = PropDouble(env, o, "tol", 1e-7);
-    opt.smoothing = PropDouble(env, o, "smoothing", 0);
-    const int threads = ResolveThreads(static_cast<int>(PropInt(env, o, "threads", "options", 0, 1024)));
-    Napi::Int32Array match;
-    int64_t matchLen = 0;
-    if (opt.method == aggregate::Method::kOneCoin && A >= 2) {
-      match = Prop<int32_t>(env, o, "match", "options");
-      opt.match = match.Data();
-      matchLen = Len(match);
+class EmBatchJob {
+ public:
+  explicit EmBatchJob(Args& args) {
+    Napi::Env env = args.Env();
+    if (args.Length() < 2 || !args.At(0).IsArray() || !args.At(1).IsObject()) {
+      throw TypeErr(env, "aggEm(problems, options): expected an array of problems and an options object");
     }
-    aggregate::CheckEmOptions(opt, A, K, matchLen);
-    const uint32_t P = problems.Length();
-    Napi::Array results = Napi::Array::New(env, P);
-    for (uint32_t p = 0; p < P; ++p) {
-      const std::string what = "problems[" + std::to_string(p) + "]";
-      Napi::Value pv = problems.Get(p);
-      if (!pv.IsObject()) throw TypeErr(env, what + ": expected an object");
-      Napi::Object po = pv.As<Napi::Object>();
-      aggregate::Answers ans{};
-      ans.A = A;
-      ans.K = K;
-      ans.Q = static_cast<int32_t>(PropInt(env, po, "numQuestions", what, 0, INT32_MAX));
-      ans.W = static_cast<int32_t>(PropInt(env, po, "numWorkers", what, 0, INT32_MAX));
-      aggregate::CheckSizes(ans.Q, ans.W, A, K);
-      auto q = Prop<int32_t>(env, po, "question", what);
-      auto w = Prop<int32_t>(env, po, "worker", what);
-      auto a = Prop<int32_t>(env, po, "answer", what);
-      ans.q = q.Data();
-      ans.w = w.Data();
-      ans.a = a.Data();
-      aggregate::CheckAnswers(what, &ans, Len(q), Len(w), Len(a));
-      auto init = Prop<double>(env, po, "init", what);
-      aggregate::CheckCount(what + ".init", Len(init), int64_t{ans.Q} * K, "numQuestions * numClasses");
-      aggregate::CheckFinite(what + ".init", init.Data(), Len(init), true);
-      Napi::Float64Array post = Napi::Float64Array::New(env, static_cast<size_t>(ans.Q) * K);
-      Napi::Float64Array conf = Napi::Float64Array::New(env, static_cast<size_t>(ans.W) * K * A);
-      Napi::Float64Array prior = Napi::Float64Array::New(env, K);
-      Napi::Float64Array skill = Napi::Float64Array::New(env, ans.W);
-      aggregate::EmOutput out{post.Data(), conf.Data(), prior.Data(), skill.Data()};
-      if (cuda::EmOnGpu(opt, K)) {
-        cuda::RunEmGpu(ans, opt, init.Data(), &out);
+    Napi::Array problems = args.At(0).As<Napi::Array>();
+    Napi::Object o = args.At(1).As<Napi::Object>();
+    A_ = static_cast<int32_t>(args.PropInt(o, "numAnswers", "options", 1, 1 << 16));
+    K_ = static_cast<int32_t>(args.PropInt(o, "numClasses", "options", 1, 1 << 16));
+    opt_.method = static_cast<aggregate::Method>(args.PropInt(o, "method", "options", 0, 1));
+    opt_.max_iter = static_cast<int32_t>(args.PropInt(o, "maxIter", "options", 0, 100000000));
+    opt_.tol = args.PropDouble(o, "tol", "options", 0, 1e-7);
+    opt_.smoothing = args.PropDouble(o, "smoothing", "options", 0, 0);
+    threads_ = ResolveThreads(static_cast<int>(args.PropInt(o, "threads", "options", 0, 1024)));
+    int64_t matchLen = 0;
+    if (opt_.method == aggregate::Method::kOneCoin && A_ >= 2) {
+      const auto match = args.Prop<int32_t>(o, "match", "options");
+      opt_.match = match.data;
+      matchLen = match.length;
+    }
+    aggregate::CheckEmOptions(opt_, A_, K_, matchLen);
+    jobs_.resize(problems.Length());
+    for (uint32_t p = 0; p < problems.Length(); ++p) Problem(args, problems, p, &jobs_[p]);
+  }
+
+  void Run() {
+    for (EmProblem& job : jobs_) {
+      CheckAbort();
+      job.posterior.resize(static_cast<size_t>(job.ans.Q) * K_);
+      job.confusion.resize(static_cast<size_t>(job.ans.W) * K_ * A_);
+      job.prior.resize(K_);
+      job.skill.resize(job.ans.W);
+      job.out.posterior = job.posterior.data();
+      job.out.confusion = job.confusion.data();
+      job.out.prior = job.prior.data();
+      job.out.skill = job.skill.data();
+      if (cuda::EmOnGpu(opt_, K_)) {
+        cuda::RunEmGpu(job.ans, opt_, job.init, &job.out);
       } else {
-        aggregate::RunEm(ans, opt, init.Data(), threads, &out);
+        aggregate::RunEm(job.ans, opt_, job.init, threads_, &job.out);
       }
+    }
+  }
+
+  Napi::Value Result(Napi::Env env) {
+    Napi::Array results = Napi::Array::New(env, jobs_.size());
+    for (size_t p = 0; p < jobs_.size(); ++p) {
+      const EmProblem& job = jobs_[p];
       Napi::Object r = Napi::Object::New(env);
-      r.Set("posterior", post);
-      r.Set("confusion", conf);
-      r.Set("prior", prior);
-      if (opt.method == aggregate::Method::kOneCoin) r.Set("skill", skill);
-      r.Set("logLikelihood", F64(env, out.log_likelihood));
-      r.Set("objective", F64(env, out.objective));
-      r.Set("iterations", Napi::Number::New(env, out.iterations));
-      r.Set("converged", Napi::Boolean::New(env, out.converged));
-      results.Set(p, r);
+      r.Set("posterior", NewArray(env, job.posterior));
+      r.Set("confusion", NewArray(env, job.confusion));
+      r.Set("prior", NewArray(env, job.prior));
+      if (opt_.method == aggregate::Method::kOneCoin) r.Set("skill", NewArray(env, job.skill));
+      r.Set("logLikelihood", NewArray(env, job.out.log_likelihood));
+      r.Set("objective", NewArray(env, job.out.objective));
+      r.Set("iterations", Napi::Number::New(env, job.out.iterations));
+      r.Set("converged", Napi::Boolean::New(env, job.out.converged));
+      results.Set(static_cast<uint32_t>(p), r);
     }
     return results;
-  });
-}
+  }
 
-Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  const struct {
-    const char* name;
-    Napi::Value (*fn)(const Napi::CallbackInfo&);
-  } fns[] = {{"cudaDeviceCount", DeviceCount}, {"cudaDeviceName", DeviceName},     {"topkSelect", TopkSelect},
-             {"topkStreamCreate", TopkStreamCreate}, {"topkStreamPush", TopkStreamPush},
-             {"topkStreamFinish", TopkStreamFinish}, {"topkStreamStats", TopkStreamStats},
-             {"poolPairs", PoolPairs},               {"aggEm", Em}};
-  for (const auto& f : fns) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
-  return exports;
-}
+ private:
+  void Problem(Args& args, Napi::Array problems, uint32_t p, EmProblem* job) {
+    const std::string what = "problems[" + std::to_string(p) + "]";
+    Napi::Value pv = problems.Get(p);
+    if (!pv.IsObject()) throw TypeErr(args.Env(), what + ": expected an object");
+    Napi::Object po = pv.As<Napi::Object>();
+    args.Keep(po);
+    job->ans.A = A_;
+    job->ans.K = K_;
+    job->ans.Q = static_cast<int32_t>(args.PropInt(po, "numQuestions", what, 0, INT32_MAX));
+    job->ans.W = static_cast<int32_t>(args.PropInt(po, "numWorkers", what, 0, INT32_MAX));
+    aggregate::CheckSizes(job->ans.Q, job->ans.W, A_, K_);
+    const auto q = args.Prop<int32_t>(po, "question", what);
+    const auto w = args.Prop<int32_t>(po, "worker", what);
+    const auto a = args.Prop<int32_t>(po, "answer", what);
+    job->ans.q = q.data;
+    job->ans.w = w.data;
+    job->ans.a = a.data;
+    aggregate::CheckAnswers(what, &job->ans, q.length, w.length, a.length);
+    const auto init = args.Prop<double>(po, "init", what);
+    aggregate::CheckCount(what + ".init", init.length, int64_t{job->ans.Q} * K_, "numQuestions * numClasses");
+    aggregate::CheckFinite(what + ".init", init.data, init.length, true);
+    aggregate::CheckEmWork(what, job->ans, opt_, init.length);
+    job->init = init.data;
+  }
+
+  int32_t A_ = 1, K_ = 1;
+  aggregate::EmOptions opt_;
+  int threads_ = 1;
+  std::vector<EmProblem> jobs_;
+};
 
 }  // namespace
 }  // namespace realabel
 
-static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return realabel::Init(env, exports); }
-NODE_API_MODULE(realabel_cuda, InitModule)
+using realabel::EmBatchJob;
+using realabel::PoolPairsJob;
+using realabel::TopkSelectJob;
+using realabel::TopkStreamFinishJob;
+using realabel::TopkStreamPushJob;
+using realabel::DeviceCount;
+using realabel::DeviceName;
+using realabel::TopkStreamCreate;
+using realabel::TopkStreamStats;
+REALABEL_EXPORT("cudaDeviceCount", DeviceCount);
+REALABEL_EXPORT("cudaDeviceName", DeviceName);
+REALABEL_KERNEL("topkSelect", TopkSelectJob);
+REALABEL_EXPORT("topkStreamCreate", TopkStreamCreate);
+REALABEL_KERNEL("topkStreamPush", TopkStreamPushJob);
+REALABEL_KERNEL("topkStreamFinish", TopkStreamFinishJob);
+REALABEL_EXPORT("topkStreamStats", TopkStreamStats);
+REALABEL_KERNEL("poolPairs", PoolPairsJob);
+REALABEL_KERNEL("aggEm", EmBatchJob);
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  for (const auto& e : realabel::Registry()) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
+  return exports;
+}
+
+NODE_API_MODULE(realabel_cuda, Init)

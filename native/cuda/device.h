@@ -2,6 +2,7 @@
 // Node-API binding (binding.cc) and the standalone check (bench/gpu/check.cc)
 // include only this and the kernel headers.
 #pragma once
+#include <stdexcept>
 #include <string>
 
 namespace realabel {
@@ -9,8 +10,8 @@ namespace cuda {
 
 // A CUDA failure (no device, out of GPU memory, a launch error); the message
 // names the call and CUDA's own description.
-struct Error {
-  std::string message;
+struct Error : std::runtime_error {
+  explicit Error(const std::string& message) : std::runtime_error("CUDA: " + message) {}
 };
 
 // cudaGetDeviceCount, or 0 when there is no driver or device (never throws).

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <vector>
 
+#include "../parallel.h"
 #include "em_cuda.h"
 #include "util.cuh"
 
@@ -295,6 +296,7 @@ void RunEmGpu(const aggregate::Answers& ans, const aggregate::EmOptions& opt, co
     RL_LAUNCHED("EM prior");
   };
   for (int32_t it = 0; it < opt.max_iter; ++it) {
+    CheckAbort();
     // M-step: counts of the current posterior, confusion, prior, number space.
     RL_CUDA(cudaMemcpy(scal.get(), &oneBits, sizeof oneBits, cudaMemcpyHostToDevice));
     if (runs * K > 0) CountKernel<<<GridFor(runs * K, kThreads, 1 << 30), kThreads>>>(dCbOff.get(), dCbQ.get(), runs, K, cur.get(), blk.get());

@@ -334,6 +334,7 @@ void TopkGpu::DeviceBlocks(const T* device, int64_t nRows, uint64_t floor) {
 
 template <typename T>
 void TopkGpu::Block(const T* x, int64_t nRows, uint64_t sampleFloor, const std::function<void()>& whileBusy) {
+  CheckAbort();
   Impl& m = *impl_;
   cudaStream_t st = m.compute.get();
   const long long n = nRows * c_;

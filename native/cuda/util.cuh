@@ -14,8 +14,8 @@ namespace cuda {
 inline void Check(cudaError_t err, const char* call) {
   if (err == cudaSuccess) return;
   cudaGetLastError();  // clear a sticky launch error so the next call starts clean
-  if (err == cudaErrorMemoryAllocation) throw Error{std::string(call) + ": out of GPU memory"};
-  throw Error{std::string(call) + ": " + cudaGetErrorString(err)};
+  if (err == cudaErrorMemoryAllocation) throw Error(std::string(call) + ": out of GPU memory");
+  throw Error(std::string(call) + ": " + cudaGetErrorString(err));
 }
 #define RL_CUDA(call) ::realabel::cuda::Check((call), #call)
 #define RL_LAUNCHED(what) ::realabel::cuda::Check(cudaGetLastError(), what)

@@ -33,7 +33,7 @@ export function isAnswersInput(x: unknown): x is AnswersInput {
 
 function maxPlusOne(a: Int32Array): number {
   let m = -1;
-  for (const v of a) if (v > m) m = v;
+  for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i];
   return m + 1;
 }
 

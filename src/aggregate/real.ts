@@ -138,7 +138,7 @@ export async function labelSetsAsync(
   return sets;
 }
 
-const SET_SLICE = 1024;
+const SET_SLICE = 256;
 
 /** Questions grouped by image (a stable counting sort: question order kept within an image). */
 interface RatedIndex {
@@ -151,7 +151,9 @@ interface RatedIndex {
 
 function ratedByImage(pairs: QuestionPairs, n: number, originalFile?: string): RatedIndex {
   const count = new Int32Array(n + 1);
-  for (const img of pairs.image) {
+  const image = pairs.image;
+  for (let q = 0; q < image.length; q++) {
+    const img = image[q];
     if (!(img >= 0 && img < n)) throw new ValidationError(`image index ${img} is beyond the ${n} original labels`, originalFile);
     count[img + 1]++;
   }
@@ -160,9 +162,9 @@ function ratedByImage(pairs: QuestionPairs, n: number, originalFile?: string): R
     if (count[i] > 0) rated++;
     count[i] += count[i - 1];
   }
-  const order = new Int32Array(pairs.image.length);
+  const order = new Int32Array(image.length);
   const next = count.slice(0, n);
-  pairs.image.forEach((img, q) => (order[next[img]++] = q));
+  for (let q = 0; q < image.length; q++) order[next[image[q]]++] = q;
   const images = new Int32Array(rated);
   for (let i = 0, j = 0; i < n; i++) if (count[i + 1] > count[i]) images[j++] = i;
   return { images, start: count, order };

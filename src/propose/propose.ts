@@ -205,7 +205,7 @@ export function proposeSync(input: Omit<ProposeInput, 'signal'>): Proposals {
   return poolScans(scans, n, c, original, { k, minVotes, names, backend: input.backend });
 }
 
-const SLICE_VALUES = 1 << 22;
+const SLICE_VALUES = 1 << 20;
 
 async function argmaxSliced(data: Float32Array | Float64Array, n: number, c: number, signal?: AbortSignal): Promise<Int32Array> {
   const top1 = new Int32Array(n);

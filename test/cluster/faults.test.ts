@@ -31,9 +31,11 @@ describeRedis('--cluster faults', () => {
       ['aggregate', '--answers', f('a.csv'), '--method', 'ds', '--out', f('x.csv'), '--cluster', url],
       ['cluster', 'worker', '--redis', url],
     ]) {
+      // Node's own start-up (measured alongside, on a loaded machine seconds) is not waiting for Redis.
+      const startup = (await realabel(['--version'])).ms;
       const r = await realabel(args);
       expect(r.status).toBe(1);
-      expect(r.ms).toBeLessThan(5000);
+      expect(r.ms - startup).toBeLessThan(5000);
       expect(r.stderr).toMatch(/^realabel: [^\n]+\n$/);
       expect(r.stderr).toContain(`cannot reach Redis at ${url}`);
     }

@@ -76,7 +76,12 @@ export async function startWorkers(url: string, n: number, env: NodeJS.ProcessEn
     });
     procs.push(track(child));
   }
-  await Promise.all(procs.map((p) => waitFor('cluster worker', p, /worker .* on redis:/)));
+  try {
+    await Promise.all(procs.map((p) => waitFor('cluster worker', p, /worker .* on redis:/)));
+  } catch (err) {
+    await stop(procs, 1000); // none is left behind when one fails to start
+    throw err;
+  }
   return procs;
 }
 

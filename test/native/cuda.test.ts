@@ -65,7 +65,7 @@ if (noBuild) console.warn(`skipping the CUDA build checks: ${noBuild}`);
   it('builds realabel_cuda.node and the standalone check, and the module loads', () => {
     expect(fs.existsSync(CHECK)).toBe(true);
     const m = require(MODULE) as Record<string, (...a: unknown[]) => unknown>;
-    for (const fn of ['cudaDeviceCount', 'cudaDeviceName', 'topkSelect', 'topkStreamCreate', 'poolPairs', 'aggEm']) {
+    for (const fn of ['cudaDeviceCount', 'cudaDeviceName', 'topkSelect', 'topkSelectAsync', 'topkStreamCreate', 'topkStreamPushAsync', 'topkStreamFinishAsync', 'poolPairs', 'poolPairsAsync', 'aggEm', 'aggEmAsync']) {
       expect(typeof m[fn]).toBe('function');
     }
     expect(Number.isInteger(m.cudaDeviceCount())).toBe(true);
@@ -75,6 +75,7 @@ if (noBuild) console.warn(`skipping the CUDA build checks: ${noBuild}`);
   it('checks arguments with the CPU cores before touching the GPU', () => {
     const m = require(MODULE) as Record<string, (...a: unknown[]) => unknown>;
     expect(() => m.topkSelect(new Float32Array(6), 2, 4, 1, 0, 0)).toThrow(/data has 6 values, expected n \* c = 8/);
+    expect(() => m.topkSelect(new Float32Array(6), 2, 4, 1, 0, 0)).toThrow(expect.objectContaining({ code: 'E_ARGUMENT' }));
     expect(() => m.topkSelect(new Int32Array(8), 2, 4, 1, 0, 0)).toThrow(/data: expected a Float32Array or Float64Array/);
   });
 
