@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FormatError, UnsupportedError, ValidationError } from '../errors';
 import { toInt32 } from '../io/convert';
+import { borrowBuffer, giveBack } from '../io/buffer-pool';
 import { NpyReader, checkReadSize, decodeElements } from '../io/npy';
 import type { PredictionSource, ScoreChunk } from './sources';
 import type { ScoreArray } from './topk';
@@ -77,13 +78,18 @@ function scoreLayout(reader: NpyReader): { header: NpyReader['header']; n: numbe
 
 export function* readScoreChunks(reader: NpyReader, rowsPerChunk: number): Iterable<ScoreChunk> {
   const { header, n, c, rowBytes } = scoreLayout(reader);
-  // Each chunk is consumed before the next read, so one buffer serves them all.
-  const buf = new Uint8Array(Math.min(n, rowsPerChunk) * rowBytes);
-  for (let start = 0; start < n; start += rowsPerChunk) {
-    const rows = Math.min(rowsPerChunk, n - start);
-    const bytes = buf.subarray(0, rows * rowBytes);
-    reader.readRowBytesInto(start, rows, bytes);
-    yield { start, rows, scores: decodeElements(header.dtype, bytes, rows * c, true) as ScoreArray };
+  // Each chunk is consumed before the next read, so one buffer serves them
+  // all, and the next file too (buffer-pool.ts).
+  const buf = borrowBuffer(Math.min(n, rowsPerChunk) * rowBytes);
+  try {
+    for (let start = 0; start < n; start += rowsPerChunk) {
+      const rows = Math.min(rowsPerChunk, n - start);
+      const bytes = buf.subarray(0, rows * rowBytes);
+      reader.readRowBytesInto(start, rows, bytes);
+      yield { start, rows, scores: decodeElements(header.dtype, bytes, rows * c, true) as ScoreArray };
+    }
+  } finally {
+    giveBack(buf);
   }
 }
 
@@ -95,7 +101,7 @@ export function* readScoreChunks(reader: NpyReader, rowsPerChunk: number): Itera
 export async function* readScoreChunksAhead(reader: NpyReader, rowsPerChunk: number): AsyncIterable<ScoreChunk> {
   const { header, n, c, rowBytes } = scoreLayout(reader);
   const size = Math.min(n, rowsPerChunk) * rowBytes;
-  const bufs = [new Uint8Array(size), new Uint8Array(n > rowsPerChunk ? size : 0)];
+  const bufs = [borrowBuffer(size), borrowBuffer(n > rowsPerChunk ? size : 0)];
   const read = (start: number, buf: Uint8Array) => {
     const rows = Math.min(rowsPerChunk, n - start);
     const bytes = buf.subarray(0, rows * rowBytes);
@@ -112,6 +118,7 @@ export async function* readScoreChunksAhead(reader: NpyReader, rowsPerChunk: num
   } finally {
     // A consumer that stops early (an error) must not close the file under a read in flight.
     await pending?.catch(() => {});
+    for (const b of bufs) giveBack(b);
   }
 }
 

@@ -7,6 +7,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import * as fs from 'node:fs';
 import { FormatError, UnsupportedError } from '../errors';
 import { withTempFileSync } from './atomic';
+import { borrowBuffer, giveBack } from './buffer-pool';
 import { encodeHeader, headerLength, parseHeader, type DType, type NpyHeader } from './npy-header';
 import { openRead, readExact } from './files';
 
@@ -315,8 +316,9 @@ export class NpyReader {
    * viewed in place, since fresh memory per chunk costs more than the read
    * itself here (first touch): a chunk stays valid until `slots` more chunks
    * have been taken (1: until the next; 2 lets a consumer work on one chunk
-   * off the thread while the next is read). Other dtypes are decoded into
-   * fresh arrays per chunk.
+   * off the thread while the next is read), or until the generator is
+   * finished or returned: the buffers then go back to the pool
+   * (buffer-pool.ts). Other dtypes are decoded into fresh arrays per chunk.
    */
   *rowChunks(rowsPerChunk: number, slots = 1): Generator<{ start: number; count: number; data: NumericArray | string[] }> {
     const { header } = this;
@@ -327,20 +329,24 @@ export class NpyReader {
     const direct = (!dtype.bigEndian || dtype.itemsize === 1) && dtype.name in CTORS && dtype.name !== 'b1';
     const rowBytes = this.rowSize * dtype.itemsize;
     const bufs: Uint8Array[] = [];
-    for (let start = 0, i = 0; start < rows; start += step, i++) {
-      const count = Math.min(step, rows - start);
-      if (!direct) {
-        yield { start, count, data: this.readRows(start, count).data };
-        continue;
+    try {
+      for (let start = 0, i = 0; start < rows; start += step, i++) {
+        const count = Math.min(step, rows - start);
+        if (!direct) {
+          yield { start, count, data: this.readRows(start, count).data };
+          continue;
+        }
+        const slot = i % ring;
+        if (!bufs[slot]) {
+          checkReadSize(Math.min(step, rows) * rowBytes, this.file, 'one chunk of rows');
+          bufs[slot] = borrowBuffer(Math.min(step, rows) * rowBytes);
+        }
+        const bytes = bufs[slot].subarray(0, count * rowBytes);
+        this.readRowBytesInto(start, count, bytes);
+        yield { start, count, data: decodeElements(dtype, bytes, count * this.rowSize, true) };
       }
-      const slot = i % ring;
-      if (!bufs[slot]) {
-        checkReadSize(Math.min(step, rows) * rowBytes, this.file, 'one chunk of rows');
-        bufs[slot] = new Uint8Array(Math.min(step, rows) * rowBytes);
-      }
-      const bytes = bufs[slot].subarray(0, count * rowBytes);
-      this.readRowBytesInto(start, count, bytes);
-      yield { start, count, data: decodeElements(dtype, bytes, count * this.rowSize, true) };
+    } finally {
+      for (const b of bufs) giveBack(b);
     }
   }
 

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors';
 import { writeFileAtomicSync } from '../io/atomic';
+import { borrowBuffer, giveBack } from '../io/buffer-pool';
 import { npyHeader } from '../io/npy';
 
 const STATE_FORMAT = 'realabel-logits-partial/1';
@@ -45,8 +46,8 @@ export function partialPaths(out: string): { data: string; state: string } {
 export function sha256File(file: string): string {
   const h = createHash('sha256');
   const fd = fs.openSync(file, 'r');
+  const buf = borrowBuffer(1 << 20);
   try {
-    const buf = Buffer.allocUnsafe(1 << 20);
     for (;;) {
       const n = fs.readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
@@ -54,6 +55,7 @@ export function sha256File(file: string): string {
     }
   } finally {
     fs.closeSync(fd);
+    giveBack(buf);
   }
   return h.digest('hex');
 }

@@ -21,24 +21,13 @@ export type ScanResult =
   | { ok: false; error: { name: string; code?: string; message: string; file?: string } };
 
 /**
- * Row chunks of a logits file. Little-endian f4/f8 (what numpy writes) are
- * read straight into one reused buffer: no per-chunk allocation or copy.
- * Anything else goes through NpyReader.readRows (byte swapping, f2).
+ * Row chunks of a logits file, through NpyReader.rowChunks: little-endian
+ * f4/f8 (what numpy writes) are read straight into one buffer that this
+ * worker reuses for every chunk and every model (no per-chunk or per-model
+ * allocation or copy); anything else is decoded per chunk (byte swapping, f2).
  */
 function* chunks(reader: NpyReader, rowsPerChunk: number): Generator<{ rows: Float32Array | Float64Array; count: number }> {
-  const [n, c] = reader.shape;
-  const { dtype } = reader.header;
-  const direct = !dtype.bigEndian && (dtype.name === 'f4' || dtype.name === 'f8');
-  const buf = direct ? (dtype.name === 'f4' ? new Float32Array(rowsPerChunk * c) : new Float64Array(rowsPerChunk * c)) : undefined;
-  for (let start = 0; start < n; start += rowsPerChunk) {
-    const count = Math.min(rowsPerChunk, n - start);
-    if (!buf) {
-      yield { rows: reader.readRows(start, count).data as Float32Array | Float64Array, count };
-      continue;
-    }
-    reader.readRowBytesInto(start, count, new Uint8Array(buf.buffer, 0, count * c * dtype.itemsize));
-    yield { rows: buf, count };
-  }
+  for (const { count, data } of reader.rowChunks(rowsPerChunk)) yield { rows: data as Float32Array | Float64Array, count };
 }
 
 export function scanFile(task: ScanTask): ModelScan & { n: number; c: number } {

@@ -328,20 +328,23 @@ export async function topkFile(file: string, k: number, opts: TopKOptions & { ch
     let pending: Promise<void> = Promise.resolve();
     // Two slots: the chunk being read never overwrites the one being pushed.
     const chunks = reader.rowChunks(chunkRows, 2);
-    for (;;) {
-      const t0 = now();
-      const next = chunks.next();
-      read += now() - t0;
-      if (next.done) break;
-      const { count, data } = next.value;
-      const rows = data as Float32Array | Float64Array;
+    try {
+      for (let start = 0; start < n; ) {
+        const t0 = now();
+        const { count, data } = chunks.next().value as { count: number; data: Float32Array | Float64Array };
+        read += now() - t0;
+        await pending;
+        const t1 = now();
+        pending = stream.push(data, count).then(() => {
+          select += now() - t1;
+        });
+        start += count;
+      }
       await pending;
-      const t1 = now();
-      pending = stream.push(rows, count).then(() => {
-        select += now() - t1;
-      });
+    } finally {
+      await pending.catch(() => undefined);
+      chunks.return(undefined); // its buffers go back only once no push reads them
     }
-    await pending;
     const t0 = now();
     const pairs = await stream.finish();
     select += now() - t0;
