@@ -98,3 +98,17 @@ test('label-studio export: tasks with question ids, annotations with completed_b
   expect(fromLs.answers).toBe(fromCsv.answers);
   expect(fromLs.questions).toBe(fromCsv.questions);
 });
+
+test('GET /api/export builds the export in a worker thread: the same bytes as the file export, gold answers apart', async () => {
+  const admin = { authorization: `Bearer ${app.realabel.adminToken}` };
+  for (const [format, ext] of [['csv', 'csv'], ['jsonl', 'jsonl'], ['label-studio', 'json']] as const) {
+    const file = path.join(dir, `route.${ext}`);
+    exportToFiles(app.realabel.db, { format, out: file });
+    const res = await app.inject({ method: 'GET', url: `/api/export?format=${format}`, headers: admin });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-disposition']).toBe(`attachment; filename="answers.${ext}"`);
+    expect(res.rawPayload.equals(fs.readFileSync(file))).toBe(true);
+  }
+  const npz = await app.inject({ method: 'GET', url: '/api/export?format=raters-npz', headers: admin });
+  expect([npz.statusCode, npz.json().error]).toEqual([400, 'bad_request']);
+});
