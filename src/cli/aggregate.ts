@@ -2,6 +2,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../errors';
 import { aggregate, type AggregateOptions, type PseudoRaterSpec } from '../aggregate/aggregate';
+import { STOP_RULES, type StopRule } from '../aggregate/em-stop';
 import type { Backend } from '../native/addon';
 import { action, backendOption, clusterOption, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
 
@@ -12,7 +13,8 @@ interface Opts {
   alphabet?: string[];
   onDuplicate: 'error' | 'first' | 'last';
   maxIter: number;
-  tol: number;
+  stop: StopRule;
+  tol?: number;
   smoothing?: number;
   goldAnswers?: string;
   goldTruth?: string;
@@ -41,7 +43,8 @@ export function register(program: Command): void {
     .option('--alphabet <values>', 'answer values, comma-separated (verification: ordered from no to yes; default no,maybe,yes)', parseList)
     .addOption(new Option('--on-duplicate <policy>', 'a worker answering a task twice: error, or keep the first / last answer').choices(['error', 'first', 'last']).default('error'))
     .option('--max-iter <n>', 'EM iterations at most', parseIntArg('--max-iter', 0, 100_000_000), 500)
-    .option('--tol <x>', 'stop when the largest posterior change is below this (0: run --max-iter iterations)', parseFloatArg('--tol', 0), 1e-7)
+    .addOption(new Option('--stop <rule>', 'when EM stops early: the log-likelihood gains less than --tol per answer (as crowd-kit), or the largest posterior change is below --tol').choices([...STOP_RULES]).default('log-likelihood'))
+    .option('--tol <x>', 'the stopping rule\'s tolerance (default 1e-5 for log-likelihood, 1e-7 for posterior; 0: run --max-iter iterations)', parseFloatArg('--tol', 0))
     .option('--smoothing <s>', 'additive smoothing of confusion counts (default 0 for ds/one-coin, 1 for gold)', parseFloatArg('--smoothing', 0))
     .option('--gold-answers <file>', 'crowd answers on the gold questions (same layout as --answers)')
     .option('--gold-truth <file>', 'gold truth: expert answers (npz or CSV/JSONL with worker) or a task,label table')
