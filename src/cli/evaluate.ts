@@ -4,6 +4,7 @@ import type { EvaluateResult, ModelResult } from '../evaluate/evaluate';
 import { evaluateFiles } from '../evaluate/files';
 import { Progress } from './progress';
 import { action, clusterOption, examples, parseIntArg, printJson, threadsOption } from './common';
+import { maxOf } from '../util/extent';
 
 interface Opts {
   labels: string;
@@ -65,7 +66,7 @@ const HEADERS = ['real_top1', 'real_top5', 'original_top1', 'original_top5', 're
 function table(result: EvaluateResult): string {
   const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(2)}%`);
   const rows = [['model', ...HEADERS], ...result.models.map((m) => [m.name, ...COLUMNS.map((k) => pct(m[k]))])];
-  const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
+  const widths = rows[0].map((_, j) => maxOf(rows.map((r) => r[j].length), 0));
   const lines = rows.map((r) => r.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join('  '));
   const m = result.models[0];
   lines.push(`scored ${m.nScored} images; skipped ${m.nSkipped} with no ReaL label`);

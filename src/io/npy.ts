@@ -9,6 +9,7 @@ import { FormatError, UnsupportedError } from '../errors';
 import { withTempFileSync } from './atomic';
 import { encodeHeader, headerLength, parseHeader, type DType, type NpyHeader } from './npy-header';
 import { openRead, readExact } from './files';
+import { unicodeWidth } from '../util/extent';
 
 export type { DType, NpyHeader } from './npy-header';
 
@@ -355,8 +356,7 @@ export class NpyReader {
 /** dtype name for a typed array. */
 export function dtypeOf(data: NumericArray | string[]): string {
   if (Array.isArray(data)) {
-    const width = Math.max(1, ...data.map((s) => [...s].length));
-    return `U${width}`;
+    return `U${unicodeWidth(data)}`;
   }
   if (data instanceof Float32Array) return 'f4';
   if (data instanceof Float64Array) return 'f8';
