@@ -20,11 +20,14 @@ import { goldScoreAsync, majorityVoteAsync } from '../util/kernels';
 import { DEFAULT_MAX_ITER, DEFAULT_TOL, fitEmAsync } from './ds';
 import type { EmResult } from './em';
 import { goldParams, type GoldScoreInput, type PseudoRater } from './gold';
-import { aggregateOnCluster, checkClusterInput } from '../cluster/aggregate';
 import { prCurve, prCurveCsv, thresholdForPrecision, type PrPoint } from './pr';
 import { modeSpec, type Mode, type ModeSpec } from './problem';
 import { alignTruth, expertPlurality, expertTruth, labelSetsAsync, originalLabelAnswers, questionPairs, readOriginalLabels, REAL_THRESHOLD, type QuestionPairs } from './real';
 import { readGoldTruth, type GoldTruth } from './truth';
+
+// src/cluster loads bullmq and ioredis: load it only when `cluster` is given, so
+// that `require('realabel')` stays light (test/api/lazy-cluster.test.ts).
+const clusterAggregate = () => import('../cluster/aggregate');
 
 export type Method = 'mv' | 'ds' | 'one-coin' | 'gold';
 
@@ -116,7 +119,7 @@ export interface AggregateResult {
 export async function aggregate(opts: AggregateOptions): Promise<AggregateResult> {
   const signal = checkSignal(opts.signal);
   checkOptions(opts);
-  if (opts.cluster) await checkClusterInput(opts.cluster, opts.answers, opts.original, Boolean(opts.pseudoRaters?.length), opts.backend);
+  if (opts.cluster) await (await clusterAggregate()).checkClusterInput(opts.cluster, opts.answers, opts.original, Boolean(opts.pseudoRaters?.length), opts.backend);
   let t0 = now();
   const answers = isAnswersInput(opts.answers)
     ? answerTable({ ...opts.answers, alphabet: opts.answers.alphabet ?? opts.alphabet }, 'answers')
@@ -287,8 +290,9 @@ function goldInput(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec,
 }
 
 /** The same fit on cluster workers (src/cluster/aggregate.ts). */
-function fitOnCluster(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Promise<Fit> {
+async function fitOnCluster(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Promise<Fit> {
   const g = opts.method === 'gold' ? goldParams(goldInput(opts, answers, spec, gold!, original)) : null;
+  const { aggregateOnCluster } = await clusterAggregate();
   return aggregateOnCluster({
     cluster: opts.cluster!, method: opts.method, answersFile: opts.answers as string, mode: spec.mode, alphabet: opts.alphabet, onDuplicate: opts.onDuplicate,
     table: answers, spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, tol: opts.tol ?? DEFAULT_TOL, smoothing: opts.smoothing ?? (opts.method === 'gold' ? 1 : 0),
