@@ -344,9 +344,9 @@ export function topkFileSync(file: string, k: number, opts: TopKFileOptions = {}
 
 /**
  * Streams a [N, C] float .npy file through TopKStream in row chunks, selecting
- * off the event loop. Chunks are read into fresh buffers (a pending push
- * reads its rows in place), so reading the next chunk overlaps the selection
- * of this one.
+ * off the event loop. Chunks are read into two reused buffers in turn (a
+ * pending push reads its rows in place), so reading the next chunk overlaps
+ * the selection of this one.
  */
 export async function topkFile(file: string, k: number, opts: TopKFileOptions = {}): Promise<TopKFileResult> {
   if (opts.out) checkOutputPath(opts.out);
@@ -357,11 +357,15 @@ export async function topkFile(file: string, k: number, opts: TopKFileOptions = 
     let read = 0;
     let select = 0;
     let pending: Promise<void> = Promise.resolve();
-    for (let start = 0; start < n; start += chunkRows) {
-      const count = Math.min(chunkRows, n - start);
+    // Two slots: the chunk being read never overwrites the one being pushed.
+    const chunks = reader.rowChunks(chunkRows, 2);
+    for (;;) {
       const t0 = now();
-      const rows = reader.readRows(start, count).data as Float32Array | Float64Array;
+      const next = chunks.next();
       read += now() - t0;
+      if (next.done) break;
+      const { count, data } = next.value;
+      const rows = data as Float32Array | Float64Array;
       await pending;
       const t1 = now();
       pending = stream.push(rows, count).then(() => {
