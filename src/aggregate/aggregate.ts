@@ -21,12 +21,15 @@ import { DEFAULT_MAX_ITER, defaultTol, fitEmAsync } from './ds';
 import type { StopRule } from './em-stop';
 import type { EmResult } from './em';
 import { goldParams, type GoldScoreInput, type PseudoRater } from './gold';
-import { aggregateOnCluster, checkClusterInput } from '../cluster/aggregate';
 import { prCurve, prCurveCsv, thresholdForPrecision, type PrPoint } from './pr';
 import { modeSpec, type Mode, type ModeSpec } from './problem';
 import { alignTruth, expertPlurality, expertTruth, labelSetsAsync, originalLabelAnswers, questionPairs, readOriginalLabels, REAL_THRESHOLD, type QuestionPairs } from './real';
 import { readGoldTruth, type GoldTruth } from './truth';
 import { unicodeWidth } from '../util/extent';
+
+// src/cluster loads bullmq and ioredis: load it only when `cluster` is given, so
+// that `require('realabel')` stays light (test/api/lazy-cluster.test.ts).
+const clusterAggregate = () => import('../cluster/aggregate');
 
 export type Method = 'mv' | 'ds' | 'one-coin' | 'gold';
 
@@ -121,7 +124,7 @@ export interface AggregateResult {
 export async function aggregate(opts: AggregateOptions): Promise<AggregateResult> {
   const signal = checkSignal(opts.signal);
   checkOptions(opts);
-  if (opts.cluster) await checkClusterInput(opts.cluster, opts.answers, opts.original, Boolean(opts.pseudoRaters?.length), opts.backend);
+  if (opts.cluster) await (await clusterAggregate()).checkClusterInput(opts.cluster, opts.answers, opts.original, Boolean(opts.pseudoRaters?.length), opts.backend);
   let t0 = now();
   const answers = isAnswersInput(opts.answers)
     ? answerTable({ ...opts.answers, alphabet: opts.answers.alphabet ?? opts.alphabet }, 'answers')
@@ -292,8 +295,9 @@ function goldInput(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec,
 }
 
 /** The same fit on cluster workers (src/cluster/aggregate.ts). */
-function fitOnCluster(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Promise<Fit> {
+async function fitOnCluster(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Promise<Fit> {
   const g = opts.method === 'gold' ? goldParams(goldInput(opts, answers, spec, gold!, original)) : null;
+  const { aggregateOnCluster } = await clusterAggregate();
   return aggregateOnCluster({
     cluster: opts.cluster!, method: opts.method, answersFile: opts.answers as string, mode: spec.mode, alphabet: opts.alphabet, onDuplicate: opts.onDuplicate,
     table: answers, spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, stop: opts.stop, tol: opts.tol ?? defaultTol(opts.stop), smoothing: opts.smoothing ?? (opts.method === 'gold' ? 1 : 0),

@@ -1,8 +1,9 @@
 /** `realabel aggregate`: crowd answers → posteriors (mv, ds, one-coin, gold), label sets, operating point. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../errors';
-import { aggregate, type AggregateOptions, type PseudoRaterSpec } from '../aggregate/aggregate';
+import type { AggregateOptions, PseudoRaterSpec } from '../aggregate/aggregate';
 import { STOP_RULES, type StopRule } from '../aggregate/em-stop';
+import { aggregateFiles } from '../aggregate/files';
 import type { Backend } from '../native/addon';
 import { action, backendOption, clusterOption, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
 
@@ -90,7 +91,7 @@ function parsePseudo(raw: string, prev: PseudoRaterSpec[]): PseudoRaterSpec[] {
 
 async function run(opts: Opts): Promise<void> {
   if (!opts.out && !opts.json) throw new UsageError('--out is required unless --json is given');
-  const r = await aggregate({ ...opts, pseudoRaters: opts.pseudoRater, threads: opts.threads, backend: opts.backend });
+  const r = await aggregateFiles({ ...opts, pseudoRaters: opts.pseudoRater, threads: opts.threads, backend: opts.backend });
   if (opts.json) {
     const { posterior: _p, classes: _c, sets: _s, prPoints: _pr, ...summary } = r;
     printJson(summary);

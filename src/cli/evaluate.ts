@@ -1,9 +1,10 @@
 /** `realabel evaluate`: ReaL and original accuracy of one or more models. */
 import type { Command } from 'commander';
+import type { Backend } from '../native/addon';
 import type { EvaluateResult, ModelResult } from '../evaluate/evaluate';
 import { evaluateFiles } from '../evaluate/files';
 import { Progress } from './progress';
-import { action, clusterOption, examples, parseIntArg, printJson, threadsOption } from './common';
+import { action, backendOption, clusterOption, examples, parseIntArg, printJson, threadsOption } from './common';
 import { maxOf } from '../util/extent';
 
 interface Opts {
@@ -15,6 +16,7 @@ interface Opts {
   synsets?: string;
   classes?: number;
   threads: number;
+  backend: Backend;
   cluster?: string;
 }
 
@@ -30,6 +32,7 @@ export function register(program: Command): void {
     .option('--classes <n>', 'number of classes for top-1 predictions (default: score width, else 1000)', parseIntArg('--classes', 1, 1 << 24))
     .option('--json', 'print the metrics as JSON: {"models": [one row per model], "n_scored", "n_skipped", "num_classes"}');
   threadsOption(cmd);
+  backendOption(cmd);
   clusterOption(cmd);
   examples(cmd, [
     'realabel evaluate --labels real.json --predictions logits.npy --original val_labels.npy',
@@ -42,7 +45,7 @@ async function run(opts: Opts): Promise<void> {
   const progress = new Progress('evaluate', opts.predictions.length, { json: opts.json });
   const result = await evaluateFiles({
     labels: opts.labels, predictions: opts.predictions, original: opts.original, synsets: opts.synsets, perClassOut: opts.perClass,
-    numClasses: opts.classes, threads: opts.threads, cluster: opts.cluster, onProgress: (done) => progress.update(done),
+    numClasses: opts.classes, threads: opts.threads, backend: opts.backend, cluster: opts.cluster, onProgress: (done) => progress.update(done),
   });
   progress.finish();
   if (opts.json) printJson(jsonOf(result));
