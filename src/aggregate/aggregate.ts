@@ -18,7 +18,7 @@ import { now, since } from '../util/timer';
 import { checkSignal, throwIfAborted } from '../util/abort';
 import { goldScoreAsync, majorityVoteAsync } from '../util/kernels';
 import { DEFAULT_MAX_ITER, defaultTol, fitEmAsync } from './ds';
-import type { StopRule } from './em-stop';
+import { STOP_RULES, type StopRule } from './em-stop';
 import type { EmResult } from './em';
 import { goldParams, type GoldScoreInput, type PseudoRater } from './gold';
 import { prCurve, prCurveCsv, thresholdForPrecision, type PrPoint } from './pr';
@@ -220,6 +220,7 @@ function checkOptions(o: AggregateOptions): void {
   if (o.pseudoRaters?.length && o.method !== 'gold') throw new UsageError('`pseudoRaters` only applies to `method` gold');
   if (o.pseudoRaters?.length && o.original === undefined) throw new UsageError('`pseudoRaters` original-label needs `original`');
   if (o.targetPrecision !== undefined && !(o.targetPrecision >= 0 && o.targetPrecision <= 1)) throw new UsageError('`targetPrecision` must be in [0, 1]');
+  if (o.stop !== undefined && !STOP_RULES.includes(o.stop)) throw new UsageError(`\`stop\` must be ${STOP_RULES.join(' or ')}, got '${String(o.stop)}'`);
   // Refuse before any work if an output folder is missing, so nothing is left half-written.
   for (const f of [o.out, o.probsOut, o.labelsOut, o.prCurve]) {
     if (!f) continue;

@@ -2,6 +2,7 @@
  * Dawid–Skene and one-coin on problems whose answer is known: synthetic
  * crowds with known confusions, and small cases worked out by hand.
  */
+import { aggregate } from '../../src/aggregate/aggregate';
 import { DEFAULT_MAX_ITER, dawidSkene } from '../../src/aggregate/ds';
 import { hasNative } from '../../src/native/addon';
 import { oneCoin } from '../../src/aggregate/one-coin';
@@ -230,7 +231,8 @@ describe('the default stopping rule: objective gain per answer below 1e-5 (crowd
     }
   });
 
-  it('an unknown rule is a typed error naming the option', () => {
+  it('an unknown rule is a typed error naming the option', async () => {
     expect(() => dawidSkene(ans, { mode: 'categorical', stop: 'elbo' as never })).toThrow(/stop must be one of log-likelihood, posterior/);
+    await expect(aggregate({ method: 'ds', answers: ans, mode: 'categorical', stop: 'elbo' as never })).rejects.toThrow(/`stop` must be log-likelihood or posterior, got 'elbo'/);
   });
 });
