@@ -110,6 +110,7 @@ void CheckPush(int64_t rowsSeen, int64_t c, int64_t nRows, int64_t length) {
 struct Selector::Block {
   std::vector<Cand> cands;
   std::vector<int32_t> cols;
+  OrderScratch scratch;
   Bound bound;
   bool sampled = false;  // bound starts at a sampled (unproven) tau
   double tau = 0;
@@ -122,12 +123,14 @@ struct Selector::Block {
 Selector::Selector(int64_t c, int64_t k, Criterion criterion, int threads, topk_rows::Isa isa)
     : c_(c), k_(k), cap_(std::max<int64_t>(2 * k, 1024)), criterion_(criterion), threads_(ResolveThreads(threads)), isa_(isa) {}
 
+Selector::~Selector() = default;
+
 void Selector::Keep(Block* b, double key, int64_t idx) const {
   if (b->sampled && !b->proven && key >= b->tau) ++b->count_ge;
   if (!b->bound.Accepts(key)) return;
   b->cands.push_back({key, idx});
   if (static_cast<int64_t>(b->cands.size()) >= cap_) {
-    b->bound = Bound{CompactTop(&b->cands, k_), true};
+    b->bound = Bound{CompactTop(&b->cands, k_, &b->scratch), true};
     b->proven = true;
   }
 }
@@ -161,16 +164,21 @@ void Selector::ProcessRows(const T* data, int64_t r0, int64_t r1, Block* b) cons
 }
 
 template <typename T>
-void Selector::RunBlocks(const T* data, int64_t nRows, Bound start, std::vector<Block>* blocks) {
+void Selector::RunBlocks(const T* data, int64_t nRows, Bound start) {
   int nb = static_cast<int>(std::min<int64_t>(nRows, kBlocks));
-  blocks->assign(static_cast<size_t>(nb), Block{});
-  for (Block& b : *blocks) {
+  blocks_.resize(static_cast<size_t>(nb));
+  for (Block& b : blocks_) {  // reset, keeping each block's memory
+    b.cands.clear();
     b.bound = start;
     b.sampled = !start.strict;
     b.tau = start.value;
+    b.count_ge = 0;
+    b.proven = false;
+    b.bad_row = b.bad_col = -1;
+    b.bad_value = 0;
   }
-  ParallelBlocks(nRows, nb, threads_, [&](int i, int64_t s, int64_t e) { ProcessRows(data, s, e, &(*blocks)[i]); });
-  for (const Block& b : *blocks) {
+  ParallelBlocks(nRows, nb, threads_, [&](int i, int64_t s, int64_t e) { ProcessRows(data, s, e, &blocks_[i]); });
+  for (const Block& b : blocks_) {
     if (b.bad_row >= 0) {
       const int64_t row = rows_seen_ + b.bad_row;
       throw DataError("E_NOT_FINITE",
@@ -212,15 +220,14 @@ bool Selector::SampleThreshold(const T* data, int64_t nRows, double* tau) const 
 template <typename T>
 void Selector::Push(const T* data, int64_t nRows, bool last) {
   if (nRows == 0) return;
-  std::vector<Block> blocks;
   double tau = 0;
   bool sampled = !have_theta_ && static_cast<int64_t>(buffer_.size()) + nRows * c_ > cap_ &&
                  SampleThreshold(data, nRows, &tau);
   if (sampled) {
-    RunBlocks(data, nRows, Bound{tau, false}, &blocks);
+    RunBlocks(data, nRows, Bound{tau, false});
     int64_t count = 0;
     bool proven = false;
-    for (const Block& b : blocks) {
+    for (const Block& b : blocks_) {
       count += b.count_ge;
       proven = proven || b.proven;
     }
@@ -230,16 +237,19 @@ void Selector::Push(const T* data, int64_t nRows, bool last) {
     ++sampled_chunks_;
     fallbacks_ += !sampled;
   }
-  if (!sampled) RunBlocks(data, nRows, Bound{theta_, true}, &blocks);
+  if (!sampled) RunBlocks(data, nRows, Bound{theta_, true});
   size_t total = buffer_.size();
-  for (const Block& b : blocks) total += b.cands.size();
-  buffer_.reserve(total);
-  for (const Block& b : blocks) buffer_.insert(buffer_.end(), b.cands.begin(), b.cands.end());
+  for (const Block& b : blocks_) total += b.cands.size();
+  // Between compactions the buffer holds at most cap_ plus one chunk's
+  // candidates: reserve that once, so a stream never moves it (an exact
+  // reserve moved it at every push; untouched capacity costs nothing).
+  if (total > buffer_.capacity()) buffer_.reserve(std::max(total, static_cast<size_t>(cap_ + cap_ / 4)));
+  for (const Block& b : blocks_) buffer_.insert(buffer_.end(), b.cands.begin(), b.cands.end());
   rows_seen_ += nRows;
   if (last) return;  // Finish sorts and keeps the first K
   const int64_t size = static_cast<int64_t>(buffer_.size());
   if (size > cap_ || (!have_theta_ && size >= k_)) {
-    theta_ = CompactTop(&buffer_, k_);
+    theta_ = CompactTop(&buffer_, k_, &scratch_);
     have_theta_ = true;
   }
 }
@@ -255,7 +265,7 @@ const std::vector<Cand>& Selector::Finish() {
   if (static_cast<int64_t>(buffer_.size()) < k_) throw std::logic_error("internal error: fewer candidates than k");
   // Sorting is the costlier pass: cut a large surplus first. The sort is by
   // (key, index), so the first K after it are the K best either way.
-  if (static_cast<int64_t>(buffer_.size()) > cap_) CompactTop(&buffer_, k_);
+  if (static_cast<int64_t>(buffer_.size()) > cap_) CompactTop(&buffer_, k_, &scratch_);
   SortDescending(&buffer_, threads_);
   buffer_.resize(static_cast<size_t>(k_));
   return buffer_;

@@ -39,6 +39,7 @@ struct Bound {
 class Selector {
  public:
   Selector(int64_t c, int64_t k, Criterion criterion, int threads, topk_rows::Isa isa);
+  ~Selector();
 
   // Consumes rows [rowsSeen, rowsSeen + nRows). T is float or double.
   // `last` promises that Finish comes next (skips a compaction).
@@ -62,7 +63,7 @@ class Selector {
  private:
   struct Block;
   template <typename T>
-  void RunBlocks(const T* data, int64_t nRows, Bound start, std::vector<Block>* blocks);
+  void RunBlocks(const T* data, int64_t nRows, Bound start);
   template <typename T>
   void ProcessRows(const T* data, int64_t r0, int64_t r1, Block* b) const;
   template <typename T>
@@ -78,6 +79,10 @@ class Selector {
   bool have_theta_ = false;
   double theta_ = -std::numeric_limits<double>::infinity();  // K-th best so far (strict)
   std::vector<Cand> buffer_;                                  // candidates in index order
+  // Per-chunk working memory, kept between pushes: a stream of small chunks
+  // must not pay for fresh memory at every push (first touch is slow).
+  std::vector<Block> blocks_;
+  OrderScratch scratch_;
 };
 
 }  // namespace topk

@@ -53,25 +53,23 @@ struct Item {
   bool operator<(const Item& o) const { return d != o.d ? d < o.d : idx < o.idx; }
 };
 
-}  // namespace
-
-double KthLargest(std::vector<double>* keys, int64_t rank) {
+// The rank-th smallest of d (rank >= 1), reordering and shrinking d: narrows
+// to the histogram bin holding it until few values remain.
+uint64_t KthSmallestD(std::vector<uint64_t>* dv, std::vector<int64_t>* hist, int64_t rank) {
   constexpr int kBinBits = 12;
-  std::vector<uint64_t> d(keys->size());
+  std::vector<uint64_t>& d = *dv;
   uint64_t lo = ~0ULL, hi = 0;
-  for (size_t i = 0; i < d.size(); ++i) {
-    d[i] = DescKey((*keys)[i]);
-    lo = std::min(lo, d[i]);
-    hi = std::max(hi, d[i]);
+  for (uint64_t x : d) {
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
   }
-  std::vector<int64_t> hist(size_t{1} << kBinBits);
-  // Narrow to the histogram bin holding the rank-th smallest DescKey.
+  hist->resize(size_t{1} << kBinBits);
   while (d.size() > 4096 && lo < hi) {
     const int shift = std::max(0, BitWidth(hi - lo) - kBinBits);
-    std::fill(hist.begin(), hist.end(), 0);
-    for (uint64_t x : d) ++hist[(x - lo) >> shift];
+    std::fill(hist->begin(), hist->end(), 0);
+    for (uint64_t x : d) ++(*hist)[(x - lo) >> shift];
     size_t bin = 0;
-    while (rank > hist[bin]) rank -= hist[bin++];
+    while (rank > (*hist)[bin]) rank -= (*hist)[bin++];
     size_t w = 0;
     uint64_t nlo = ~0ULL, nhi = 0;
     for (uint64_t x : d) {
@@ -84,15 +82,29 @@ double KthLargest(std::vector<double>* keys, int64_t rank) {
     lo = nlo;
     hi = nhi;
   }
-  if (lo == hi) return FromDescKey(lo);
+  if (lo == hi) return lo;
   std::nth_element(d.begin(), d.begin() + (rank - 1), d.end());
-  return FromDescKey(d[static_cast<size_t>(rank - 1)]);
+  return d[static_cast<size_t>(rank - 1)];
+}
+
+}  // namespace
+
+double KthLargest(std::vector<double>* keys, int64_t rank) {
+  OrderScratch s;
+  s.d.resize(keys->size());
+  for (size_t i = 0; i < keys->size(); ++i) s.d[i] = DescKey((*keys)[i]);
+  return FromDescKey(KthSmallestD(&s.d, &s.hist, rank));
 }
 
 double CompactTop(std::vector<Cand>* v, int64_t k) {
-  std::vector<double> keys(v->size());
-  for (size_t i = 0; i < v->size(); ++i) keys[i] = (*v)[i].key;
-  const double theta = KthLargest(&keys, k);
+  OrderScratch s;
+  return CompactTop(v, k, &s);
+}
+
+double CompactTop(std::vector<Cand>* v, int64_t k, OrderScratch* scratch) {
+  scratch->d.resize(v->size());
+  for (size_t i = 0; i < v->size(); ++i) scratch->d[i] = DescKey((*v)[i].key);
+  const double theta = FromDescKey(KthSmallestD(&scratch->d, &scratch->hist, k));
   int64_t above = 0;
   for (const Cand& c : *v) above += c.key > theta;
   int64_t ties = k - above;

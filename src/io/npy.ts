@@ -9,6 +9,7 @@ import { FormatError, UnsupportedError } from '../errors';
 import { withTempFileSync } from './atomic';
 import { encodeHeader, headerLength, parseHeader, type DType, type NpyHeader } from './npy-header';
 import { openRead, readExact } from './files';
+import { unicodeWidth } from '../util/extent';
 
 export type { DType, NpyHeader } from './npy-header';
 
@@ -310,31 +311,35 @@ export class NpyReader {
   }
 
   /**
-   * Rows along axis 0, `rowsPerChunk` at a time, each chunk valid until the
-   * next: little-endian (or 1-byte) numeric data is read straight into one
-   * reused buffer and viewed in place, since fresh memory per chunk costs
-   * more than the read itself here (first touch); other dtypes are decoded
-   * per chunk.
+   * Rows along axis 0, `rowsPerChunk` at a time. Little-endian (or 1-byte)
+   * numeric data is read straight into a ring of `slots` reused buffers and
+   * viewed in place, since fresh memory per chunk costs more than the read
+   * itself here (first touch): a chunk stays valid until `slots` more chunks
+   * have been taken (1: until the next; 2 lets a consumer work on one chunk
+   * off the thread while the next is read). Other dtypes are decoded into
+   * fresh arrays per chunk.
    */
-  *rowChunks(rowsPerChunk: number): Generator<{ start: number; count: number; data: NumericArray | string[] }> {
+  *rowChunks(rowsPerChunk: number, slots = 1): Generator<{ start: number; count: number; data: NumericArray | string[] }> {
     const { header } = this;
     const rows = header.shape.length === 0 ? 1 : header.shape[0];
     const step = Math.max(1, Math.floor(rowsPerChunk));
+    const ring = Math.max(1, Math.floor(slots));
     const { dtype } = header;
     const direct = (!dtype.bigEndian || dtype.itemsize === 1) && dtype.name in CTORS && dtype.name !== 'b1';
     const rowBytes = this.rowSize * dtype.itemsize;
-    let buf: Uint8Array | null = null;
-    for (let start = 0; start < rows; start += step) {
+    const bufs: Uint8Array[] = [];
+    for (let start = 0, i = 0; start < rows; start += step, i++) {
       const count = Math.min(step, rows - start);
       if (!direct) {
         yield { start, count, data: this.readRows(start, count).data };
         continue;
       }
-      if (!buf) {
+      const slot = i % ring;
+      if (!bufs[slot]) {
         checkReadSize(Math.min(step, rows) * rowBytes, this.file, 'one chunk of rows');
-        buf = new Uint8Array(Math.min(step, rows) * rowBytes);
+        bufs[slot] = new Uint8Array(Math.min(step, rows) * rowBytes);
       }
-      const bytes = buf.subarray(0, count * rowBytes);
+      const bytes = bufs[slot].subarray(0, count * rowBytes);
       this.readRowBytesInto(start, count, bytes);
       yield { start, count, data: decodeElements(dtype, bytes, count * this.rowSize, true) };
     }
@@ -355,8 +360,7 @@ export class NpyReader {
 /** dtype name for a typed array. */
 export function dtypeOf(data: NumericArray | string[]): string {
   if (Array.isArray(data)) {
-    const width = Math.max(1, ...data.map((s) => [...s].length));
-    return `U${width}`;
+    return `U${unicodeWidth(data)}`;
   }
   if (data instanceof Float32Array) return 'f4';
   if (data instanceof Float64Array) return 'f8';

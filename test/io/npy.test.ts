@@ -86,6 +86,30 @@ describe('npy: writing', () => {
     expect(list(rows)).toEqual(Array.from(data.subarray(10, 25)));
     expect(list(readNpy(file))).toEqual(Array.from(data));
   });
+  it('streams row chunks through a ring of reused buffers, each valid for `slots` chunks', () => {
+    const file = path.join(dir, 'ring.npy');
+    const data = Float32Array.from({ length: 7 * 5 }, (_, i) => i - 3.5);
+    writeNpy(file, ndarray(data, [7, 5]));
+    const r = NpyReader.open(file);
+    try {
+      for (const slots of [1, 2, 3]) {
+        const seen: { start: number; count: number; data: Float32Array }[] = [];
+        for (const chunk of r.rowChunks(2, slots)) {
+          const prev = seen[seen.length - slots + 1];
+          // The chunk taken slots - 1 chunks ago is still intact.
+          if (prev) expect(Array.from(prev.data)).toEqual(Array.from(data.subarray(prev.start * 5, (prev.start + prev.count) * 5)));
+          seen.push({ start: chunk.start, count: chunk.count, data: chunk.data as Float32Array });
+        }
+        expect(seen.map((s) => [s.start, s.count])).toEqual([[0, 2], [2, 2], [4, 2], [6, 1]]);
+        // Exactly `slots` distinct buffers were used, in turn.
+        const buffers = new Set(seen.map((s) => s.data.buffer));
+        expect(buffers.size).toBe(slots);
+        seen.forEach((s, i) => expect(s.data.buffer).toBe(seen[i % slots].data.buffer));
+      }
+    } finally {
+      r.close();
+    }
+  });
   it('refuses row streaming of Fortran-ordered matrices with a clear error', () => {
     const file = path.join(dir, 'f.npy');
     fs.writeFileSync(file, Buffer.from(fixtures.fortran, 'base64'));
