@@ -42,7 +42,11 @@ export function scanAnswers(db: Db, columns: readonly string[], includeBanned: b
   }
 }
 
-/** Parses comma-separated decimal integers into `out`; returns how many. */
+/**
+ * Parses comma-separated numbers into `out`; returns how many. Integers (all
+ * the server stores) take the fast loop; anything else (a REAL written by a
+ * direct library call) falls back to Number().
+ */
 function parseIntegers(text: string, out: Float64Array): number {
   let n = 0;
   let value = 0;
@@ -53,11 +57,20 @@ function parseIntegers(text: string, out: Float64Array): number {
       out[n++] = sign * value;
       value = 0;
       sign = 1;
-    } else if (c === 45) sign = -1;
-    else value = value * 10 + (c - 48);
+    } else if (c >= 48 && c <= 57) value = value * 10 + (c - 48);
+    else if (c === 45) sign = -1;
+    else return parseNumbers(text, out);
   }
   out[n++] = sign * value;
   return n;
+}
+
+function parseNumbers(text: string, out: Float64Array): number {
+  const parts = text.split(',');
+  parts.forEach((p, i) => {
+    out[i] = Number(p);
+  });
+  return parts.length;
 }
 
 export interface GoldQuestionRow {
