@@ -85,9 +85,9 @@ async function main() {
   const needModels = ONLY.some((o) => ['topk', 'propose', 'evaluate'].includes(o));
   let sim = null;
   if (needModels) {
-    const { simulateToDir } = require(path.join(root, 'dist', 'simulate', 'write'));
+    const { simulateFiles } = require(path.join(root, 'dist', 'simulate', 'write'));
     const t0 = performance.now();
-    sim = await simulateToDir(path.join(tmp, 'sim'), { images: 50000, classes: 1000, models: ONLY.includes('evaluate') ? M + 1 : M, seed: 1, workers: 2 });
+    sim = await simulateFiles({ out: path.join(tmp, 'sim'), images: 50000, classes: 1000, models: ONLY.includes('evaluate') ? M + 1 : M, seed: 1, workers: 2 });
     console.log(`simulated ${sim.models.length} models in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
 

@@ -13,7 +13,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const { simulateToDir } = require(path.join(root, 'dist', 'simulate', 'write'));
+const { simulateFiles } = require(path.join(root, 'dist', 'simulate', 'write'));
 
 const N = Number(process.env.REALABEL_BENCH_IMAGES || 50000);
 const C = Number(process.env.REALABEL_BENCH_CLASSES || 1000);
@@ -62,7 +62,7 @@ async function main() {
   });
   try {
     const t0 = performance.now();
-    const sim = await simulateToDir(path.join(dir, 'sim'), { images: N, classes: C, models: M, seed: 1, workers: 2 });
+    const sim = await simulateFiles({ out: path.join(dir, 'sim'), images: N, classes: C, models: M, seed: 1, workers: 2 });
     const simulateMs = performance.now() - t0;
     process.stderr.write(`simulated ${M} x [${N}, ${C}] in ${(simulateMs / 1000).toFixed(1)} s\n`);
     const runs = [];

@@ -2,6 +2,8 @@
 // CLI start-up: `realabel --version` against `node -e 0`, interleaved so that
 // both see the same machine load. Medians of whole-process wall times; the
 // target is a ratio of at most 1.5 (commands are loaded only when named).
+// `require('realabel')` is the library's load cost: the cluster code (bullmq,
+// ioredis) and the rating app are loaded only by the calls that use them.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -15,6 +17,7 @@ const cases = {
   'node -e 0': ['-e', '0'],
   'realabel --version': [path.join(root, 'bin', 'realabel.js'), '--version'],
   'realabel topk --help': [path.join(root, 'bin', 'realabel.js'), 'topk', '--help'],
+  "require('realabel')": ['-e', `require(${JSON.stringify(path.join(root, 'dist', 'index.js'))})`],
 };
 const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 for (let i = 0; i < runs; i++) {

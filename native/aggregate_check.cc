@@ -51,6 +51,7 @@ void CheckFinite(const std::string& what, const double* x, int64_t n, bool nonne
 void CheckEmOptions(const EmOptions& opt, int64_t A, int64_t K, int64_t matchLen) {
   CheckRange("options.method", static_cast<int64_t>(opt.method), 0, 1);
   CheckRange("options.maxIter", opt.max_iter, 0, 100000000);
+  CheckRange("options.stopRule", static_cast<int64_t>(opt.stop), 0, 1);
   if (!std::isfinite(opt.tol) || opt.tol < 0) throw ArgError("options.tol must be a finite number >= 0");
   if (!std::isfinite(opt.smoothing) || opt.smoothing < 0) throw ArgError("options.smoothing must be a finite number >= 0");
   if (opt.method != Method::kOneCoin) return;

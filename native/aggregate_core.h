@@ -28,13 +28,37 @@ struct Answers {
 
 enum class Method { kDawidSkene = 0, kOneCoin = 1 };
 
+// When EM stops before max_iter (docs/aggregate.md, "Stopping rule"):
+// kLogLikelihood: the objective (log-likelihood plus the smoothing's log
+//   prior) gained less than tol per answer in the last iteration, crowd-kit's
+//   rule; robust on small sets where a posterior creeps for hundreds of
+//   iterations while the fit no longer improves.
+// kPosterior: the largest change of any posterior entry fell below tol (the
+//   rule before, kept for comparisons and old results).
+// tol = 0 turns either off: exactly max_iter iterations.
+enum class StopRule { kLogLikelihood = 0, kPosterior = 1 };
+
 struct EmOptions {
   Method method = Method::kDawidSkene;
   const int32_t* match = nullptr;  // one-coin: class that answer a is correct for, or -1 (length A)
   int32_t max_iter = 500;
-  double tol = 1e-7;
+  StopRule stop = StopRule::kLogLikelihood;
+  double tol = 1e-5;
   double smoothing = 0;
 };
+
+// The stopping rule after an iteration: `objective` holds every iteration's
+// objective so far, `change` the last iteration's largest posterior change,
+// `answers` the problem's answer count. Mirrored by src/aggregate/em-stop.ts
+// (the same IEEE operations, so every engine stops at the same iteration).
+inline bool EmConverged(const EmOptions& opt, const std::vector<double>& objective, double change, int64_t answers) {
+  if (!(opt.tol > 0)) return false;
+  if (opt.stop == StopRule::kPosterior) return change < opt.tol;
+  const size_t t = objective.size();
+  if (t < 2) return false;
+  const double per = static_cast<double>(answers > 1 ? answers : 1);
+  return (objective[t - 1] - objective[t - 2]) / per < opt.tol;
+}
 
 // Outputs are caller-owned buffers (N-API typed arrays).
 struct EmOutput {

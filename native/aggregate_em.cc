@@ -234,7 +234,7 @@ class EmSolver {
     out_->objective.push_back(ll + penalty_sum_);
     out_->iterations += 1;
     cur_.swap(next_);
-    if (change < opt_.tol) out_->converged = true;
+    if (EmConverged(opt_, out_->objective, change, ans_.n)) out_->converged = true;
     return out_->converged || out_->iterations >= opt_.max_iter;
   }
 

@@ -16,7 +16,7 @@ export { readLabelSets, writeLabelSets, type LabelSets } from './io/labels';
 export { readSynsets, type Synset } from './io/synsets';
 
 // The stages, in pipeline order.
-export { topk, topkSync, topkFile, topkFileSync, type Criterion, type Pairs, type TopKOptions, type TopKFileResult } from './topk/topk';
+export { topk, topkSync, topkFile, topkFileSync, type Criterion, type Pairs, type TopKOptions, type TopKFileOptions, type TopKFileResult } from './topk/topk';
 export { propose, proposeSync, proposeFiles, type Proposals, type ProposeInput, type ProposeFilesInput, type ProposeFilesResult } from './propose/propose';
 export { readProposals, writeProposals } from './propose/io';
 export { readGold, type Gold, type GoldQuestions } from './subsets/gold';
@@ -28,6 +28,7 @@ export {
 export { tasksToJsonl, tasksToCsv } from './tasks/format';
 export { tasksFiles, type TasksFilesOptions, type TasksFilesResult } from './tasks/files';
 export { aggregate, type AggregateOptions, type AggregateResult, type Method, type PseudoRaterSpec } from './aggregate/aggregate';
+export { aggregateFiles, type AggregateFilesOptions, type AggregateFilesResult } from './aggregate/files';
 export type { AnswersInput } from './aggregate/memory';
 export type { PrPoint } from './aggregate/pr';
 export { readAnswers, readRatersNpz, type AnswerTable, type ReadAnswersOptions, type OnDuplicate } from './io/answers';
@@ -47,7 +48,7 @@ export { exportLabelsFiles, type ExportLabelsFilesOptions, type ExportLabelsFile
 // Helpers: your models' logits, simulated benchmarks, the demo.
 export { logits, InterruptedError, type LogitsOptions, type LogitsResult } from './logits/logits';
 export { simulate, type SimulateOptions, type Simulation } from './simulate/simulate';
-export { simulateToDir, type SimulateFilesOptions, type SimulateFilesResult } from './simulate/write';
+export { simulateFiles, type SimulateFilesOptions, type SimulateFilesResult } from './simulate/write';
 export { demo, type DemoOptions, type DemoResult } from './demo/demo';
 
 // The rating app (docs/serve.md): better-sqlite3 (optional) is loaded when it is used; sharp (optional) is checked when a server is created.

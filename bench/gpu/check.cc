@@ -339,6 +339,9 @@ std::string EmCase(const char* name, int64_t answers, int32_t K, int32_t A, int3
   aggregate::MajorityVote(ans, votes.data(), init.data());
   aggregate::EmOptions opt;
   opt.max_iter = maxIter;
+  // The default rule (objective gain per answer) with smoothing: GPU and CPU
+  // must stop at the same iteration, so their objectives must agree bit for bit.
+  opt.stop = aggregate::StopRule::kLogLikelihood;
   opt.tol = 1e-7;
   opt.smoothing = 0.01;
   std::vector<double> cp(init.size()), cc(static_cast<size_t>(W) * K * A), cpr(K), gp(init.size()),

@@ -284,7 +284,8 @@ class EmBatchJob {
     K_ = static_cast<int32_t>(args.PropInt(o, "numClasses", "options", 1, 1 << 16));
     opt_.method = static_cast<aggregate::Method>(args.PropInt(o, "method", "options", 0, 1));
     opt_.max_iter = static_cast<int32_t>(args.PropInt(o, "maxIter", "options", 0, 100000000));
-    opt_.tol = args.PropDouble(o, "tol", "options", 0, 1e-7);
+    if (!o.Get("stopRule").IsUndefined()) opt_.stop = static_cast<aggregate::StopRule>(args.PropInt(o, "stopRule", "options", 0, 1));
+    opt_.tol = args.PropDouble(o, "tol", "options", 0, 1e-5);
     opt_.smoothing = args.PropDouble(o, "smoothing", "options", 0, 0);
     threads_ = ResolveThreads(static_cast<int>(args.PropInt(o, "threads", "options", 0, 1024)));
     int64_t matchLen = 0;

@@ -56,10 +56,10 @@ __global__ void CountKernel(const long long* cbOff, const int* cbQ, long long ru
 }
 
 // Finalize (Dawid–Skene) for worker w and class k; acc[a, k] is the sum over
-// question blocks in order. prob layout [(w*A + a)*K + k]; pen[w*K + k] holds
-// this class's share of the smoothing penalty.
+// question blocks in order. prob layout [(w*A + a)*K + k]. (The smoothing
+// penalty needs glibc's log in the CPU's order: the host forms it.)
 __global__ void FinalizeKernel(const double* blk, int W, int A, int K, int qblocks, double sm, double* prob,
-                               double* pen, unsigned long long* minpos) {
+                               unsigned long long* minpos) {
   const long long id = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x;
   if (id >= static_cast<long long>(W) * K) return;
   const long long w = id / K;
@@ -73,14 +73,12 @@ __global__ void FinalizeKernel(const double* blk, int W, int A, int K, int qbloc
   double denom = 0;
   for (int a = 0; a < A; ++a) denom += acc(a);
   denom += A * sm;
-  double p_pen = 0, mp = 1;
+  double mp = 1;
   for (int a = 0; a < A; ++a) {
     const double p = denom > 0 ? (acc(a) + sm) / denom : 1.0 / A;
     prob[(w * A + a) * K + k] = p;
     if (p > 0 && p < mp) mp = p;
-    if (sm > 0) p_pen += sm * log(p);
   }
-  pen[id] = p_pen;
   AtomicMinNonNeg(minpos, mp);
 }
 
@@ -186,8 +184,10 @@ __global__ void EStepKernel(const long long* off, const int* code, long long Q, 
 
 // EStep's per-block log-likelihood: the running product of normaliser
 // mantissas, renormalised below 2^-512, exactly as the CPU walks a block.
+// The host takes the final log (glibc's, as the CPU), so the log-likelihood
+// and with it the stopping rule match the CPU bit for bit in probability space.
 __global__ void BlockLlKernel(const double* mant, const long long* expo, long long Q, int qblocks, bool logDomain,
-                              double* bll) {
+                              double* bprod, long long* bexps, double* blogsum) {
   const int b = blockIdx.x * blockDim.x + threadIdx.x;
   if (b >= qblocks) return;
   const double kProdFloor = 0x1p-512;
@@ -210,7 +210,9 @@ __global__ void BlockLlKernel(const double* mant, const long long* expo, long lo
       exps += e2;
     }
   }
-  bll[b] = log(prod) + static_cast<double>(exps) * kLn2 + logsum;
+  bprod[b] = prod;
+  bexps[b] = exps;
+  blogsum[b] = logsum;
 }
 
 double Seconds(std::chrono::steady_clock::time_point t0) {
@@ -279,8 +281,9 @@ void RunEmGpu(const aggregate::Answers& ans, const aggregate::EmOptions& opt, co
   Upload(&dCbQ, cbQ);
   const size_t QK = static_cast<size_t>(Q) * K;
   DeviceBuffer<double> cur(QK), next(QK), blk(static_cast<size_t>(runs) * K), prob(static_cast<size_t>(codes) * K),
-      logc(static_cast<size_t>(codes) * K), pen(static_cast<size_t>(W) * K), psum(static_cast<size_t>(qblocks) * K),
-      prior(K), logp(K), mant(static_cast<size_t>(Q)), bll(qblocks);
+      logc(static_cast<size_t>(codes) * K), psum(static_cast<size_t>(qblocks) * K), prior(K), logp(K),
+      mant(static_cast<size_t>(Q)), bprod(qblocks), blogsum(qblocks);
+  DeviceBuffer<long long> bexps(qblocks);
   DeviceBuffer<unsigned long long> scal(2);  // [0] minpos bits, [1] change bits
   if (QK > 0) RL_CUDA(cudaMemcpy(cur.get(), init, QK * sizeof(double), cudaMemcpyHostToDevice));
   RL_CUDA(cudaMemset(prob.get(), 0, prob.size() * sizeof(double)));
@@ -289,7 +292,8 @@ void RunEmGpu(const aggregate::Answers& ans, const aggregate::EmOptions& opt, co
   const double one = 1.0;
   unsigned long long oneBits;
   std::memcpy(&oneBits, &one, sizeof one);
-  std::vector<double> hPen(static_cast<size_t>(W) * K), hBll(qblocks);
+  std::vector<double> hProd(qblocks), hLogsum(qblocks), hProb(opt.smoothing > 0 ? prob.size() : 0);
+  std::vector<long long> hExps(qblocks);
   auto reducePrior = [&] {
     PsumKernel<<<GridFor(qblocks * K, kThreads), kThreads>>>(cur.get(), Q, K, qblocks, psum.get());
     PriorKernel<<<GridFor(K, kThreads), kThreads>>>(psum.get(), Q, K, qblocks, prior.get(), scal.get());
@@ -300,7 +304,7 @@ void RunEmGpu(const aggregate::Answers& ans, const aggregate::EmOptions& opt, co
     // M-step: counts of the current posterior, confusion, prior, number space.
     RL_CUDA(cudaMemcpy(scal.get(), &oneBits, sizeof oneBits, cudaMemcpyHostToDevice));
     if (runs * K > 0) CountKernel<<<GridFor(runs * K, kThreads, 1 << 30), kThreads>>>(dCbOff.get(), dCbQ.get(), runs, K, cur.get(), blk.get());
-    if (W > 0) FinalizeKernel<<<GridFor(static_cast<long long>(W) * K, kThreads, 1 << 30), kThreads>>>(blk.get(), W, A, K, qblocks, opt.smoothing, prob.get(), pen.get(), scal.get());
+    if (W > 0) FinalizeKernel<<<GridFor(static_cast<long long>(W) * K, kThreads, 1 << 30), kThreads>>>(blk.get(), W, A, K, qblocks, opt.smoothing, prob.get(), scal.get());
     RL_LAUNCHED("EM M-step");
     reducePrior();
     unsigned long long minBits = 0;
@@ -317,31 +321,39 @@ void RunEmGpu(const aggregate::Answers& ans, const aggregate::EmOptions& opt, co
     if (Q > 0) {
       EStepKernel<<<GridFor(Q, kThreads, 1 << 30), kThreads>>>(dOff.get(), dCode.get(), Q, K, prob.get(), prior.get(), logc.get(), logp.get(), logDomain, cur.get(), next.get(), mant.get(), dExpo.get(), scal.get() + 1);
     }
-    BlockLlKernel<<<GridFor(qblocks, kThreads), kThreads>>>(mant.get(), dExpo.get(), Q, qblocks, logDomain, bll.get());
+    BlockLlKernel<<<GridFor(qblocks, kThreads), kThreads>>>(mant.get(), dExpo.get(), Q, qblocks, logDomain, bprod.get(), bexps.get(), blogsum.get());
     RL_LAUNCHED("EM E-step");
     unsigned long long changeBits = 0;
     RL_CUDA(cudaMemcpy(&changeBits, scal.get() + 1, sizeof changeBits, cudaMemcpyDeviceToHost));
-    RL_CUDA(cudaMemcpy(hBll.data(), bll.get(), hBll.size() * sizeof(double), cudaMemcpyDeviceToHost));
-    if (!hPen.empty()) RL_CUDA(cudaMemcpy(hPen.data(), pen.get(), hPen.size() * sizeof(double), cudaMemcpyDeviceToHost));
-    // EStepFinish (and MStepFinish's penalty, summed per worker then over workers).
-    double ll = 0, penalty = 0;
-    for (int b = 0; b < qblocks; ++b) ll += hBll[b];
-    for (int32_t w = 0; w < W; ++w) {
-      double pw = 0;
-      for (int32_t k = 0; k < K; ++k) pw += hPen[static_cast<size_t>(w) * K + k];
-      penalty += pw;
+    RL_CUDA(cudaMemcpy(hProd.data(), bprod.get(), hProd.size() * sizeof(double), cudaMemcpyDeviceToHost));
+    RL_CUDA(cudaMemcpy(hExps.data(), bexps.get(), hExps.size() * sizeof(long long), cudaMemcpyDeviceToHost));
+    RL_CUDA(cudaMemcpy(hLogsum.data(), blogsum.get(), hLogsum.size() * sizeof(double), cudaMemcpyDeviceToHost));
+    // EStepFinish: EStep's block log-likelihoods summed in block order.
+    double ll = 0;
+    for (int b = 0; b < qblocks; ++b) ll += std::log(hProd[b]) + static_cast<double>(hExps[b]) * kLn2 + hLogsum[b];
+    // MStepFinish's smoothing penalty in Finalize's order (per worker: k, then a), summed over workers.
+    double penalty = 0;
+    if (!hProb.empty()) {
+      RL_CUDA(cudaMemcpy(hProb.data(), prob.get(), hProb.size() * sizeof(double), cudaMemcpyDeviceToHost));
+      for (int32_t w = 0; w < W; ++w) {
+        double pw = 0;
+        for (int32_t k = 0; k < K; ++k) {
+          for (int32_t a = 0; a < A; ++a) pw += opt.smoothing * std::log(hProb[(static_cast<size_t>(w) * A + a) * K + k]);
+        }
+        penalty += pw;
+      }
     }
     out->log_likelihood.push_back(ll);
     out->objective.push_back(ll + penalty);
     out->iterations += 1;
     cur.Swap(next);
-    if (MinFromBits(changeBits) < opt.tol) out->converged = true;
+    if (aggregate::EmConverged(opt, out->objective, MinFromBits(changeBits), n)) out->converged = true;
     if (out->converged) break;
   }
   if (out->iterations == 0) reducePrior();
   // Emit.
   if (QK > 0) RL_CUDA(cudaMemcpy(out->posterior, cur.get(), QK * sizeof(double), cudaMemcpyDeviceToHost));
-  std::vector<double> hProb(prob.size());
+  hProb.resize(prob.size());
   if (!hProb.empty()) RL_CUDA(cudaMemcpy(hProb.data(), prob.get(), hProb.size() * sizeof(double), cudaMemcpyDeviceToHost));
   RL_CUDA(cudaMemcpy(out->prior, prior.get(), K * sizeof(double), cudaMemcpyDeviceToHost));
   for (int32_t w = 0; w < W; ++w) {

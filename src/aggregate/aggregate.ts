@@ -17,14 +17,19 @@ import type { Backend } from '../native/addon';
 import { now, since } from '../util/timer';
 import { checkSignal, throwIfAborted } from '../util/abort';
 import { goldScoreAsync, majorityVoteAsync } from '../util/kernels';
-import { DEFAULT_MAX_ITER, DEFAULT_TOL, fitEmAsync } from './ds';
+import { DEFAULT_MAX_ITER, defaultTol, fitEmAsync } from './ds';
+import { STOP_RULES, type StopRule } from './em-stop';
 import type { EmResult } from './em';
 import { goldParams, type GoldScoreInput, type PseudoRater } from './gold';
-import { aggregateOnCluster, checkClusterInput } from '../cluster/aggregate';
 import { prCurve, prCurveCsv, thresholdForPrecision, type PrPoint } from './pr';
 import { modeSpec, type Mode, type ModeSpec } from './problem';
 import { alignTruth, expertPlurality, expertTruth, labelSetsAsync, originalLabelAnswers, questionPairs, readOriginalLabels, REAL_THRESHOLD, type QuestionPairs } from './real';
 import { readGoldTruth, type GoldTruth } from './truth';
+import { unicodeWidth } from '../util/extent';
+
+// src/cluster loads bullmq and ioredis: load it only when `cluster` is given, so
+// that `require('realabel')` stays light (test/api/lazy-cluster.test.ts).
+const clusterAggregate = () => import('../cluster/aggregate');
 
 export type Method = 'mv' | 'ds' | 'one-coin' | 'gold';
 
@@ -45,6 +50,9 @@ export interface AggregateOptions {
   alphabet?: string[];
   onDuplicate?: OnDuplicate;
   maxIter?: number;
+  /** ds / one-coin: when EM stops early, 'log-likelihood' (default) or 'posterior' (docs/aggregate.md). */
+  stop?: StopRule;
+  /** The stopping rule's tolerance (default 1e-5 for 'log-likelihood', 1e-7 for 'posterior'); 0 runs exactly maxIter. */
   tol?: number;
   smoothing?: number;
   /** Crowd answers on the gold questions: a file, or in memory (workers matched to the main ones by name). */
@@ -116,7 +124,7 @@ export interface AggregateResult {
 export async function aggregate(opts: AggregateOptions): Promise<AggregateResult> {
   const signal = checkSignal(opts.signal);
   checkOptions(opts);
-  if (opts.cluster) await checkClusterInput(opts.cluster, opts.answers, opts.original, Boolean(opts.pseudoRaters?.length), opts.backend);
+  if (opts.cluster) await (await clusterAggregate()).checkClusterInput(opts.cluster, opts.answers, opts.original, Boolean(opts.pseudoRaters?.length), opts.backend);
   let t0 = now();
   const answers = isAnswersInput(opts.answers)
     ? answerTable({ ...opts.answers, alphabet: opts.answers.alphabet ?? opts.alphabet }, 'answers')
@@ -212,6 +220,7 @@ function checkOptions(o: AggregateOptions): void {
   if (o.pseudoRaters?.length && o.method !== 'gold') throw new UsageError('`pseudoRaters` only applies to `method` gold');
   if (o.pseudoRaters?.length && o.original === undefined) throw new UsageError('`pseudoRaters` original-label needs `original`');
   if (o.targetPrecision !== undefined && !(o.targetPrecision >= 0 && o.targetPrecision <= 1)) throw new UsageError('`targetPrecision` must be in [0, 1]');
+  if (o.stop !== undefined && !STOP_RULES.includes(o.stop)) throw new UsageError(`\`stop\` must be ${STOP_RULES.join(' or ')}, got '${String(o.stop)}'`);
   // Refuse before any work if an output folder is missing, so nothing is left half-written.
   for (const f of [o.out, o.probsOut, o.labelsOut, o.prCurve]) {
     if (!f) continue;
@@ -265,7 +274,7 @@ interface Fit {
 /** Fits the method, awaiting its kernels. */
 async function fitMethod(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Promise<Fit> {
   const { backend, threads, signal } = opts;
-  const em = { spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, tol: opts.tol ?? DEFAULT_TOL, smoothing: opts.smoothing ?? 0, threads, backend, signal };
+  const em = { spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, stop: opts.stop, tol: opts.tol ?? defaultTol(opts.stop), smoothing: opts.smoothing ?? 0, threads, backend, signal };
   switch (opts.method) {
     case 'mv':
       return { posterior: await majorityVoteAsync(answers, { spec, backend, signal }) };
@@ -287,11 +296,12 @@ function goldInput(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec,
 }
 
 /** The same fit on cluster workers (src/cluster/aggregate.ts). */
-function fitOnCluster(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Promise<Fit> {
+async function fitOnCluster(opts: AggregateOptions, answers: AnswerTable, spec: ModeSpec, gold: Gold | null, original: Int32Array | null): Promise<Fit> {
   const g = opts.method === 'gold' ? goldParams(goldInput(opts, answers, spec, gold!, original)) : null;
+  const { aggregateOnCluster } = await clusterAggregate();
   return aggregateOnCluster({
     cluster: opts.cluster!, method: opts.method, answersFile: opts.answers as string, mode: spec.mode, alphabet: opts.alphabet, onDuplicate: opts.onDuplicate,
-    table: answers, spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, tol: opts.tol ?? DEFAULT_TOL, smoothing: opts.smoothing ?? (opts.method === 'gold' ? 1 : 0),
+    table: answers, spec, maxIter: opts.maxIter ?? DEFAULT_MAX_ITER, stop: opts.stop, tol: opts.tol ?? defaultTol(opts.stop), smoothing: opts.smoothing ?? (opts.method === 'gold' ? 1 : 0),
     threads: opts.threads, backend: opts.backend, shards: opts.clusterShards,
     scratch: opts.clusterScratch ?? (opts.out ? path.dirname(path.resolve(opts.out)) : undefined),
     gold: g ? { prior: g.prior, confusion: g.confusion, pseudo: (opts.pseudoRaters ?? []).map((p) => ({ classes: p.classes })), original: opts.original as string | undefined } : undefined,
@@ -372,8 +382,7 @@ function writeOutputs(
 
 /** info for answers that came from CSV/JSONL: one task name per row, [Q, 1]. */
 function taskInfo(tasks: string[]): NdArray {
-  const width = Math.max(1, ...tasks.map((t) => [...t].length));
-  return { dtype: `U${width}`, shape: [tasks.length, 1], data: tasks };
+  return { dtype: `U${unicodeWidth(tasks)}`, shape: [tasks.length, 1], data: tasks };
 }
 
 function isNpz(file: string): boolean {
@@ -382,8 +391,7 @@ function isNpz(file: string): boolean {
 
 /** A 1-D numpy unicode array (dtype U<longest>). */
 function strings(values: string[]): NdArray {
-  const width = Math.max(1, ...values.map((v) => [...v].length));
-  return { dtype: `U${width}`, shape: [values.length], data: values };
+  return { dtype: `U${unicodeWidth(values)}`, shape: [values.length], data: values };
 }
 
 /** The argmax class of each question (ties: the first, as the CSV). */

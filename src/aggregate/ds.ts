@@ -1,11 +1,12 @@
 /**
  * Dawid–Skene EM: a confusion matrix per worker and a class prior, started
- * from the majority vote. Stops when the largest posterior change falls below
- * `tol` or after `maxIter` iterations (`tol: 0` runs exactly maxIter).
+ * from the majority vote. Stops when the stopping rule (`stop`, em-stop.ts)
+ * holds or after `maxIter` iterations (`tol: 0` runs exactly maxIter).
  */
 import type { Backend } from '../native/addon';
 import { majorityVoteAsync, runEmAsync } from '../util/kernels';
 import { runEmSync, type EmKernelOptions, type EmProblem, type EmResult } from './em';
+import { DEFAULT_TOLS, stopRuleCode, type StopRule } from './em-stop';
 import { majorityVoteSync } from './mv';
 import { modeSpec, type CompactAnswers, type Mode, type ModeSpec } from './problem';
 
@@ -13,6 +14,13 @@ export interface EmFitOptions {
   mode?: Mode;
   spec?: ModeSpec;
   maxIter?: number;
+  /**
+   * When EM stops early: 'log-likelihood' (default; the objective gains less
+   * than `tol` per answer in an iteration, as crowd-kit) or 'posterior' (the
+   * largest posterior change is below `tol`, the earlier default).
+   */
+  stop?: StopRule;
+  /** The rule's tolerance (default 1e-5 for 'log-likelihood', 1e-7 for 'posterior'); 0 runs exactly maxIter. */
   tol?: number;
   /** Additive smoothing of the confusion counts; 0 (default) = maximum likelihood. */
   smoothing?: number;
@@ -21,7 +29,11 @@ export interface EmFitOptions {
 }
 
 export const DEFAULT_MAX_ITER = 500;
-export const DEFAULT_TOL = 1e-7;
+
+/** The stopping rule's default tolerance. */
+export function defaultTol(stop: StopRule | undefined): number {
+  return DEFAULT_TOLS[stop ?? 'log-likelihood'];
+}
 
 /** Fits Dawid–Skene to one problem. */
 export function dawidSkene(ans: CompactAnswers, opts: EmFitOptions = {}): EmResult {
@@ -65,7 +77,8 @@ function emOptions(spec: ModeSpec, opts: EmFitOptions, method: 0 | 1): EmKernelO
     method,
     match: spec.match,
     maxIter: opts.maxIter ?? DEFAULT_MAX_ITER,
-    tol: opts.tol ?? DEFAULT_TOL,
+    stopRule: stopRuleCode(opts.stop),
+    tol: opts.tol ?? defaultTol(opts.stop),
     smoothing: opts.smoothing ?? 0,
     threads: opts.threads ?? 0,
   };

@@ -6,11 +6,12 @@
  * The kernel's K = 2 fast path skips rescale checks that cannot fire, which
  * changes no result (rescaling is by exact powers of two); the twin checks.
  */
+import { confusionOf, countWidth, mStep, newParams, priorFrom, type EmParams, type MStepModel } from './em-mstep';
+import { emConverged } from './em-stop';
 import type { EmKernelOptions, EmProblem, EmResult } from './kernel-types';
 
 const TINY = 2 ** -256;
 const PROD_FLOOR = 2 ** -512;
-const LOG_DOMAIN_BELOW = 2 ** -1000;
 
 export function blockStart(n: number, b: number, blocks: number): number {
   return Math.floor((n * b) / blocks);
@@ -192,82 +193,54 @@ export function eStep(
   return { ll: Math.log(prod) + exps * Math.LN2 + logsum, change };
 }
 
-/** Smallest nonzero entry (decides between probability and log space). */
-export function minPositive(xs: Float64Array, start = 1): number {
-  let m = start;
-  for (const x of xs) if (x > 0 && x < m) m = x;
-  return m;
-}
-
-export function useLogDomain(minpos: number): boolean {
-  return minpos < LOG_DOMAIN_BELOW;
-}
-
 // ---------------------------------------------------------------- EM
 
 class EmSolverTs {
-  private readonly K: number;
-  private readonly A: number;
-  private readonly AK: number;
-  private readonly W: number;
+  private readonly m: MStepModel;
   private readonly Q: number;
-  private readonly ds: boolean;
+  private readonly answers: number;
   private readonly width: number;
   private readonly qblocks: number;
   private readonly csr: QuestionCsr;
   private readonly cw: Int32Array | null = null;
   private readonly cm: Int32Array | null = null;
-  private readonly prob: Float64Array;
-  private readonly logc: Float64Array;
-  private readonly skill: Float64Array;
-  private readonly penalty: Float64Array;
-  private readonly minpos: Float64Array;
+  private readonly prm: EmParams;
+  /** Per question block: its workers' counts (the fused E-step's sink), its class sums, log-likelihood, largest change. */
   private readonly counts: Float64Array;
-  private cur: Float64Array;
-  private next: Float64Array;
-  private readonly logp: Float64Array;
-  private readonly prior: Float64Array;
   private readonly psum: Float64Array;
   private readonly bll: Float64Array;
   private readonly bchange: Float64Array;
-  private logDomain = false;
-  private penaltySum = 0;
+  private cur: Float64Array;
+  private next: Float64Array;
   private readonly ll: number[] = [];
   private readonly obj: number[] = [];
   private iterations = 0;
   private converged = false;
 
   constructor(p: EmProblem, private readonly opt: EmKernelOptions) {
-    this.K = opt.numClasses;
-    this.A = opt.numAnswers;
-    this.AK = this.A * this.K;
-    this.W = p.numWorkers;
+    const ds = opt.method === 0;
+    this.m = { W: p.numWorkers, A: opt.numAnswers, K: opt.numClasses, ds, smoothing: opt.smoothing, match: opt.match ?? null };
+    const { W, A, K } = this.m;
     this.Q = p.numQuestions;
-    this.ds = opt.method === 0;
-    this.width = this.ds ? this.AK : 2;
-    this.qblocks = fusedBlocks(p.question.length, this.W, this.width, this.Q);
-    this.csr = questionCsr(p.question, p.worker, p.answer, this.Q, this.A);
-    if (!this.ds) {
-      this.cw = new Int32Array(this.W * this.A);
-      this.cm = new Int32Array(this.W * this.A);
-      for (let w = 0; w < this.W; w++) {
-        for (let a = 0; a < this.A; a++) {
-          this.cw[w * this.A + a] = w;
-          this.cm[w * this.A + a] = opt.match![a];
+    this.answers = p.question.length;
+    this.width = countWidth(this.m);
+    this.qblocks = fusedBlocks(p.question.length, W, this.width, this.Q);
+    this.csr = questionCsr(p.question, p.worker, p.answer, this.Q, A);
+    if (!ds) {
+      this.cw = new Int32Array(W * A);
+      this.cm = new Int32Array(W * A);
+      for (let w = 0; w < W; w++) {
+        for (let a = 0; a < A; a++) {
+          this.cw[w * A + a] = w;
+          this.cm[w * A + a] = opt.match![a];
         }
       }
     }
-    this.prob = new Float64Array(this.W * this.AK);
-    this.logc = new Float64Array(this.W * this.AK);
-    this.skill = new Float64Array(this.W);
-    this.penalty = new Float64Array(this.W);
-    this.minpos = new Float64Array(this.W).fill(1);
-    this.counts = new Float64Array(this.qblocks * this.W * this.width);
+    this.prm = newParams(this.m);
+    this.counts = new Float64Array(this.qblocks * W * this.width);
     this.cur = Float64Array.from(p.init);
     this.next = new Float64Array(this.cur.length);
-    this.logp = new Float64Array(this.K);
-    this.prior = new Float64Array(this.K);
-    this.psum = new Float64Array(this.qblocks * this.K);
+    this.psum = new Float64Array(this.qblocks * K);
     this.bll = new Float64Array(this.qblocks);
     this.bchange = new Float64Array(this.qblocks);
   }
@@ -285,11 +258,11 @@ class EmSolverTs {
   }
 
   private sink(b: number): Sink {
-    return { kind: this.ds ? 1 : 2, counts: this.counts, at: b * this.W * this.width, cw: this.cw, cm: this.cm };
+    return { kind: this.m.ds ? 1 : 2, counts: this.counts, at: b * this.m.W * this.width, cw: this.cw, cm: this.cm };
   }
 
   private countBlock(b: number): void {
-    const K = this.K;
+    const K = this.m.K;
     const q0 = blockStart(this.Q, b, this.qblocks);
     const q1 = blockStart(this.Q, b + 1, this.qblocks);
     const sink = this.sink(b);
@@ -299,77 +272,31 @@ class EmSolverTs {
     }
   }
 
+  /** The shared M-step on the counts summed over question blocks in block order (MStepBlock). */
   private mStep(): void {
-    const { width, W } = this;
+    const { width } = this;
     const acc = new Float64Array(width);
-    const stride = W * width;
-    for (let w = 0; w < W; w++) {
+    const stride = this.m.W * width;
+    const countsOf = (w: number) => {
       acc.fill(0);
       for (let qb = 0; qb < this.qblocks; qb++) {
         const src = qb * stride + w * width;
         for (let j = 0; j < width; j++) acc[j] += this.counts[src + j];
       }
-      this.finalize(w, acc);
-    }
-    let pen = 0;
-    let minpos = 1;
-    for (let w = 0; w < W; w++) {
-      pen += this.penalty[w];
-      minpos = this.minpos[w] < minpos ? this.minpos[w] : minpos;
-    }
-    this.penaltySum = pen;
-    this.reducePrior();
-    minpos = minPositive(this.prior, minpos);
-    this.logDomain = useLogDomain(minpos);
-    if (this.logDomain) {
-      for (let j = 0; j < this.prob.length; j++) this.logc[j] = Math.log(this.prob[j]);
-      for (let k = 0; k < this.K; k++) this.logp[k] = Math.log(this.prior[k]);
-    }
-  }
-
-  private finalize(w: number, acc: Float64Array): void {
-    const { K, A, AK } = this;
-    const sm = this.opt.smoothing;
-    const base = w * AK;
-    let pen = 0;
-    let minpos = 1;
-    if (this.ds) {
-      for (let k = 0; k < K; k++) {
-        let denom = 0;
-        for (let a = 0; a < A; a++) denom += acc[a * K + k];
-        denom += A * sm;
-        for (let a = 0; a < A; a++) {
-          const p = denom > 0 ? (acc[a * K + k] + sm) / denom : 1 / A;
-          this.prob[base + a * K + k] = p;
-          if (p > 0 && p < minpos) minpos = p;
-          if (sm > 0) pen += sm * Math.log(p);
-        }
-      }
-    } else {
-      const match = this.opt.match!;
-      const denom = acc[1] + 2 * sm;
-      const p = denom > 0 ? (acc[0] + sm) / denom : 1 / A;
-      const wrong = (1 - p) / (A - 1);
-      for (let a = 0; a < A; a++) {
-        for (let k = 0; k < K; k++) this.prob[base + a * K + k] = match[a] === k ? p : wrong;
-      }
-      if (p > 0 && p < minpos) minpos = p;
-      if (wrong > 0 && wrong < minpos) minpos = wrong;
-      this.skill[w] = p;
-      if (sm > 0) pen = sm * (Math.log(p) + Math.log(1 - p));
-    }
-    this.penalty[w] = pen;
-    this.minpos[w] = minpos;
+      return acc;
+    };
+    mStep(this.m, this.prm, countsOf, this.classSums(), this.Q);
   }
 
   private eStepBlock(b: number): void {
-    const K = this.K;
+    const K = this.m.K;
     const q0 = blockStart(this.Q, b, this.qblocks);
     const q1 = blockStart(this.Q, b + 1, this.qblocks);
     this.psum.fill(0, b * K, (b + 1) * K);
     const sink = this.sink(b);
-    this.counts.fill(0, sink.at, sink.at + this.W * this.width);
-    const prm: EParams = { K, prob: this.prob, logc: this.logc, prior: this.prior, logp: this.logp, logDomain: this.logDomain };
+    this.counts.fill(0, sink.at, sink.at + this.m.W * this.width);
+    const { prob, logc, prior, logp, logDomain } = this.prm;
+    const prm: EParams = { K, prob, logc, prior, logp, logDomain };
     const r = eStep(this.csr, q0, q1, prm, this.cur, this.next, this.psum, b * K, sink);
     this.bll[b] = r.ll;
     this.bchange[b] = r.change;
@@ -383,40 +310,37 @@ class EmSolverTs {
       change = this.bchange[b] > change ? this.bchange[b] : change;
     }
     this.ll.push(ll);
-    this.obj.push(ll + this.penaltySum);
+    this.obj.push(ll + this.prm.penaltySum);
     this.iterations += 1;
     [this.cur, this.next] = [this.next, this.cur];
-    if (change < this.opt.tol) this.converged = true;
+    if (emConverged(this.opt.stopRule ?? 0, this.opt.tol, this.obj, change, this.answers)) this.converged = true;
     return this.converged || this.iterations >= this.opt.maxIter;
   }
 
-  private reducePrior(): void {
-    for (let k = 0; k < this.K; k++) {
+  /** The posterior's column sums, blocks in order (ReducePrior). */
+  private classSums(): Float64Array {
+    const K = this.m.K;
+    const sums = new Float64Array(K);
+    for (let k = 0; k < K; k++) {
       let s = 0;
-      for (let b = 0; b < this.qblocks; b++) s += this.psum[b * this.K + k];
-      this.prior[k] = this.Q > 0 ? s / this.Q : 1 / this.K;
+      for (let b = 0; b < this.qblocks; b++) s += this.psum[b * K + k];
+      sums[k] = s;
     }
+    return sums;
   }
 
   private emit(): EmResult {
-    if (this.iterations === 0) this.reducePrior();
-    const { K, A, AK, W } = this;
-    const confusion = new Float64Array(W * K * A);
-    for (let w = 0; w < W; w++) {
-      for (let k = 0; k < K; k++) {
-        for (let a = 0; a < A; a++) confusion[(w * K + k) * A + a] = this.prob[w * AK + a * K + k];
-      }
-    }
+    if (this.iterations === 0) priorFrom(this.classSums(), this.Q, this.prm.prior);
     const result: EmResult = {
       posterior: this.cur.slice(),
-      confusion,
-      prior: this.prior.slice(),
+      confusion: confusionOf(this.m, this.prm.prob),
+      prior: this.prm.prior.slice(),
       logLikelihood: Float64Array.from(this.ll),
       objective: Float64Array.from(this.obj),
       iterations: this.iterations,
       converged: this.converged,
     };
-    if (!this.ds) result.skill = this.skill.slice();
+    if (!this.m.ds) result.skill = this.prm.skill.slice();
     return result;
   }
 }

@@ -45,7 +45,7 @@ export async function runEm(problems: EmProblem[], opts: EmKernelOptions & Kerne
 /** The kernel's own options (no backend or signal: those do not cross to a worker). */
 function kernelOptions(o: EmKernelOptions): EmKernelOptions {
   const { numAnswers, numClasses, method, match, maxIter, tol, smoothing, threads } = o;
-  return { numAnswers, numClasses, method, match, maxIter, tol, smoothing, threads };
+  return { numAnswers, numClasses, method, match, maxIter, stopRule: o.stopRule ?? 0, tol, smoothing, threads };
 }
 
 function nativeOptions(o: EmKernelOptions) {
@@ -64,6 +64,7 @@ function checkTwin(problems: EmProblem[], opts: EmKernelOptions): void {
 
 function checkOptions(o: EmKernelOptions): void {
   if (!Number.isInteger(o.maxIter) || o.maxIter < 0) throw new ValidationError(`maxIter must be an integer >= 0, got ${o.maxIter}`);
+  if (o.stopRule !== undefined && o.stopRule !== 0 && o.stopRule !== 1) throw new ValidationError(`stopRule must be 0 (log-likelihood) or 1 (posterior), got ${o.stopRule}`);
   if (!(o.tol >= 0) || !Number.isFinite(o.tol)) throw new ValidationError(`tol must be a finite number >= 0, got ${o.tol}`);
   if (!(o.smoothing >= 0) || !Number.isFinite(o.smoothing)) throw new ValidationError(`smoothing must be a finite number >= 0, got ${o.smoothing}`);
   if (o.method === 1) {

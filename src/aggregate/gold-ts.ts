@@ -2,7 +2,8 @@
  * Pure-TypeScript twins of the gold calibration and the single scoring pass
  * (GoldConfusion and ScorePass in native/aggregate_core.cc).
  */
-import { blockStart, eStep, minPositive, questionCsr, useLogDomain, type EParams } from './em-ts';
+import { minPositive, useLogDomain } from './em-mstep';
+import { blockStart, eStep, questionCsr, type EParams } from './em-ts';
 
 /** Confusions counted on gold questions; see goldConfusion in gold.ts. */
 export function goldConfusionTs(

@@ -19,6 +19,9 @@ export interface EmKernelOptions {
   /** One-coin: the class each answer value is correct for, or -1 (length numAnswers). */
   match?: Int32Array;
   maxIter: number;
+  /** When to stop before maxIter (em-stop.ts): 0 (default) objective gain per answer below tol, 1 largest posterior change below tol. */
+  stopRule?: 0 | 1;
+  /** The stopping rule's tolerance; 0 runs exactly maxIter iterations. */
   tol: number;
   /** Additive smoothing of the confusion counts (Dirichlet(1 + s) MAP); 0 = maximum likelihood. */
   smoothing: number;

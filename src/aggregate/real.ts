@@ -31,6 +31,7 @@ import { modeSpec } from './problem';
 import { checkSignal, pause, throwIfAborted } from '../util/abort';
 import { goldScoreAsync } from '../util/kernels';
 import { pythonSetOrder } from './python-set';
+import { unicodeWidth } from '../util/extent';
 
 export const REAL_THRESHOLD = 0.8;
 /** ImageNet classes 0..397 are animals. */
@@ -316,7 +317,7 @@ export async function reproduceReal(opts: ReproduceRealOptions): Promise<Reprodu
 
 /** Question names as an `info` array [Q, 1] (answers that did not come from an npz). */
 function taskNames(tasks: string[]): NdArray {
-  return { dtype: `U${Math.max(1, ...tasks.map((t) => [...t].length))}`, shape: [tasks.length, 1], data: tasks };
+  return { dtype: `U${unicodeWidth(tasks)}`, shape: [tasks.length, 1], data: tasks };
 }
 
 /** scores.npz in the published layout: float64 `tensor` [Q], `info` as read. */

@@ -4,6 +4,7 @@
  * worker and saved next to its SVG for anyone who wants to restyle it.
  */
 import type { AnalysisResult } from './analyze';
+import { maxOf, minOf } from '../util/extent';
 
 export interface Chart {
   /** File stem, e.g. "fig4_real_vs_original". */
@@ -49,14 +50,14 @@ export function realVsOriginal(r: AnalysisResult): Chart | null {
   const data = pts.map((m) => ({ model: m.name, original: m.original_top1, real: m.real_top1 }));
   const xs = data.map((d) => d.original!);
   const ys = data.map((d) => d.real!);
-  const lo = Math.max(0, Math.min(...xs, ...ys) - 0.02);
-  const hi = Math.min(1, Math.max(...xs, ...ys) + 0.02);
+  const lo = Math.max(0, minOf(ys, minOf(xs)) - 0.02);
+  const hi = Math.min(1, maxOf(ys, maxOf(xs)) + 0.02);
   const lines: object[] = [];
   for (const [half, color] of [['weaker', '#d97706'], ['stronger', '#2563eb']] as const) {
     const f = r.slopes[half];
     if (!f) continue;
     const x = data.filter((d) => f.models.includes(d.model)).map((d) => d.original!);
-    const [a, b] = [Math.min(...x), Math.max(...x)];
+    const [a, b] = [minOf(x), maxOf(x)];
     lines.push(...[a, b].map((v) => ({ half: `${half}: ${f.slope.toFixed(2)}`, x: v, y: f.slope * v + f.intercept, color })));
   }
   const scale = { domain: [lo, hi], zero: false };
@@ -204,7 +205,7 @@ export function setSizes(r: AnalysisResult): Chart {
       ],
       encoding: {
         x: { field: 'size', type: 'ordinal', title: 'labels in the ReaL set', axis: { labelAngle: 0 } },
-        y: { field: 'count', type: 'quantitative', title: 'images (log scale)', scale: { type: 'symlog' }, axis: { values: [0, 10, 100, 1000, 10000, 100000].filter((v) => v <= 10 * Math.max(...values.map((d) => d.count))), format: '~s' } },
+        y: { field: 'count', type: 'quantitative', title: 'images (log scale)', scale: { type: 'symlog' }, axis: { values: [0, 10, 100, 1000, 10000, 100000].filter((v) => v <= 10 * maxOf(values.map((d) => d.count))), format: '~s' } },
       },
     },
   };

@@ -1,7 +1,9 @@
 /** `realabel aggregate`: crowd answers → posteriors (mv, ds, one-coin, gold), label sets, operating point. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../errors';
-import { aggregate, type AggregateOptions, type PseudoRaterSpec } from '../aggregate/aggregate';
+import type { AggregateOptions, PseudoRaterSpec } from '../aggregate/aggregate';
+import { STOP_RULES, type StopRule } from '../aggregate/em-stop';
+import { aggregateFiles } from '../aggregate/files';
 import type { Backend } from '../native/addon';
 import { action, backendOption, clusterOption, examples, parseFloatArg, parseIntArg, printJson, threadsOption } from './common';
 
@@ -12,7 +14,8 @@ interface Opts {
   alphabet?: string[];
   onDuplicate: 'error' | 'first' | 'last';
   maxIter: number;
-  tol: number;
+  stop: StopRule;
+  tol?: number;
   smoothing?: number;
   goldAnswers?: string;
   goldTruth?: string;
@@ -41,7 +44,8 @@ export function register(program: Command): void {
     .option('--alphabet <values>', 'answer values, comma-separated (verification: ordered from no to yes; default no,maybe,yes)', parseList)
     .addOption(new Option('--on-duplicate <policy>', 'a worker answering a task twice: error, or keep the first / last answer').choices(['error', 'first', 'last']).default('error'))
     .option('--max-iter <n>', 'EM iterations at most', parseIntArg('--max-iter', 0, 100_000_000), 500)
-    .option('--tol <x>', 'stop when the largest posterior change is below this (0: run --max-iter iterations)', parseFloatArg('--tol', 0), 1e-7)
+    .addOption(new Option('--stop <rule>', 'when EM stops early: the log-likelihood gains less than --tol per answer (as crowd-kit), or the largest posterior change is below --tol').choices([...STOP_RULES]).default('log-likelihood'))
+    .option('--tol <x>', 'the stopping rule\'s tolerance (default 1e-5 for log-likelihood, 1e-7 for posterior; 0: run --max-iter iterations)', parseFloatArg('--tol', 0))
     .option('--smoothing <s>', 'additive smoothing of confusion counts (default 0 for ds/one-coin, 1 for gold)', parseFloatArg('--smoothing', 0))
     .option('--gold-answers <file>', 'crowd answers on the gold questions (same layout as --answers)')
     .option('--gold-truth <file>', 'gold truth: expert answers (npz or CSV/JSONL with worker) or a task,label table')
@@ -87,7 +91,7 @@ function parsePseudo(raw: string, prev: PseudoRaterSpec[]): PseudoRaterSpec[] {
 
 async function run(opts: Opts): Promise<void> {
   if (!opts.out && !opts.json) throw new UsageError('--out is required unless --json is given');
-  const r = await aggregate({ ...opts, pseudoRaters: opts.pseudoRater, threads: opts.threads, backend: opts.backend });
+  const r = await aggregateFiles({ ...opts, pseudoRaters: opts.pseudoRater, threads: opts.threads, backend: opts.backend });
   if (opts.json) {
     const { posterior: _p, classes: _c, sets: _s, prPoints: _pr, ...summary } = r;
     printJson(summary);

@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { RealabelError } from '../errors';
-import { BACKENDS } from '../native/addon';
+import { BACKENDS, hasNative, type Backend } from '../native/addon';
 
 export const EXIT_USER = 1;
 export const EXIT_INTERNAL = 2;
@@ -84,10 +84,24 @@ export function threadsOption(cmd: Command): Command {
   return cmd.option('--threads <n>', 'native kernel threads (0 = all cores)', parseIntArg('--threads', 0, 1024), 0);
 }
 
-/** Adds `--backend auto|native|cuda|ts` (which kernels run; docs/gpu.md for cuda). */
+/**
+ * Adds `--backend auto|native|cuda|ts` (which kernels run; docs/gpu.md for cuda).
+ * REALABEL_CUDA=0 keeps `auto` off the GPU (cliBackend): the environment is
+ * read here, in the CLI, and reaches the library as the `backend` option.
+ */
 export function backendOption(cmd: Command): Command {
   const help = 'kernels: native (C++), cuda (GPU, optional module), ts (the TypeScript twins) or auto (GPU if present, else native)';
-  return cmd.addOption(new Option('--backend <b>', help).choices([...BACKENDS]).default('auto'));
+  return cmd
+    .addOption(new Option('--backend <b>', help).choices([...BACKENDS]).default('auto'))
+    .hook('preAction', (c) => {
+      c.setOptionValue('backend', cliBackend(c.getOptionValue('backend') as Backend));
+    });
+}
+
+/** `backend` after the environment: with REALABEL_CUDA=0, 'auto' is the CPU's choice (native when loaded, else the twins). */
+export function cliBackend(backend: Backend, env: NodeJS.ProcessEnv = process.env): Backend {
+  if (backend !== 'auto' || env.REALABEL_CUDA !== '0') return backend;
+  return hasNative() ? 'native' : 'ts';
 }
 
 /** Adds `--workers N` (Piscina worker threads; 0 = all cores). */

@@ -1,9 +1,11 @@
 /** `realabel evaluate`: ReaL and original accuracy of one or more models. */
 import type { Command } from 'commander';
+import type { Backend } from '../native/addon';
 import type { EvaluateResult, ModelResult } from '../evaluate/evaluate';
 import { evaluateFiles } from '../evaluate/files';
 import { Progress } from './progress';
-import { action, clusterOption, examples, parseIntArg, printJson, threadsOption } from './common';
+import { action, backendOption, clusterOption, examples, parseIntArg, printJson, threadsOption } from './common';
+import { maxOf } from '../util/extent';
 
 interface Opts {
   labels: string;
@@ -14,6 +16,7 @@ interface Opts {
   synsets?: string;
   classes?: number;
   threads: number;
+  backend: Backend;
   cluster?: string;
 }
 
@@ -29,6 +32,7 @@ export function register(program: Command): void {
     .option('--classes <n>', 'number of classes for top-1 predictions (default: score width, else 1000)', parseIntArg('--classes', 1, 1 << 24))
     .option('--json', 'print the metrics as JSON: {"models": [one row per model], "n_scored", "n_skipped", "num_classes"}');
   threadsOption(cmd);
+  backendOption(cmd);
   clusterOption(cmd);
   examples(cmd, [
     'realabel evaluate --labels real.json --predictions logits.npy --original val_labels.npy',
@@ -41,7 +45,7 @@ async function run(opts: Opts): Promise<void> {
   const progress = new Progress('evaluate', opts.predictions.length, { json: opts.json });
   const result = await evaluateFiles({
     labels: opts.labels, predictions: opts.predictions, original: opts.original, synsets: opts.synsets, perClassOut: opts.perClass,
-    numClasses: opts.classes, threads: opts.threads, cluster: opts.cluster, onProgress: (done) => progress.update(done),
+    numClasses: opts.classes, threads: opts.threads, backend: opts.backend, cluster: opts.cluster, onProgress: (done) => progress.update(done),
   });
   progress.finish();
   if (opts.json) printJson(jsonOf(result));
@@ -65,7 +69,7 @@ const HEADERS = ['real_top1', 'real_top5', 'original_top1', 'original_top5', 're
 function table(result: EvaluateResult): string {
   const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(2)}%`);
   const rows = [['model', ...HEADERS], ...result.models.map((m) => [m.name, ...COLUMNS.map((k) => pct(m[k]))])];
-  const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
+  const widths = rows[0].map((_, j) => maxOf(rows.map((r) => r[j].length), 0));
   const lines = rows.map((r) => r.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join('  '));
   const m = result.models[0];
   lines.push(`scored ${m.nScored} images; skipped ${m.nSkipped} with no ReaL label`);

@@ -1,6 +1,6 @@
 /** `realabel simulate`: simulated models' logits and original labels, for tests, benches and demos. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { simulateToDir } from '../simulate/write';
+import { simulateFiles } from '../simulate/write';
 import { Progress } from './progress';
 import { action, examples, parseFloatArg, parseIntArg, printJson, workersOption } from './common';
 
@@ -63,8 +63,8 @@ export function register(program: Command): void {
     action(async (opts: Opts) => {
       let bar: Progress | undefined;
       let shown = 0;
-      const r = await simulateToDir(opts.out, {
-        images: opts.images, classes: opts.classes, models: opts.models, truth: opts.truth, seed: opts.seed,
+      const r = await simulateFiles({
+        out: opts.out, images: opts.images, classes: opts.classes, models: opts.models, truth: opts.truth, seed: opts.seed,
         accuracy: opts.accuracy, confidence: opts.confidence, correlation: opts.correlation,
         labelNoise: opts.labelNoise, multiLabel: opts.multiLabel, rowOffset: opts.rowOffset, originalFit: opts.originalFit, workers: opts.workers,
         onProgress: (done, total) => {

@@ -1,8 +1,6 @@
 /** `realabel topk`: the K largest entries of a logits matrix → pairs.npz (image, label, value). */
 import { InvalidArgumentError, type Command } from 'commander';
-import { writeNpz } from '../io/npz';
 import { topkFileSync, type Criterion } from '../topk/topk';
-import { now, since } from '../util/timer';
 import type { Backend } from '../native/addon';
 import { action, backendOption, examples, parseIntArg, printJson, threadsOption } from './common';
 
@@ -19,8 +17,6 @@ function criterion(raw: string): Criterion {
   if (raw !== 'logit' && raw !== 'prob') throw new InvalidArgumentError(`--criterion must be logit or prob, got '${raw}'`);
   return raw;
 }
-
-const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 export function register(program: Command): void {
   const cmd = program
@@ -43,26 +39,10 @@ export function register(program: Command): void {
   ]);
   cmd.action(
     action((file: string, o: Opts) => {
-      const res = topkFileSync(file, o.k, { criterion: o.criterion, threads: o.threads, backend: o.backend });
-      const t0 = now();
-      const { image, label, value } = res.pairs;
-      writeNpz(o.out, {
-        image: { dtype: 'i4', shape: [o.k], data: image },
-        label: { dtype: 'i4', shape: [o.k], data: label },
-        value: { dtype: 'f4', shape: [o.k], data: value },
-      });
-      const write = since(t0);
+      // The streaming reader on the calling thread: one reused chunk buffer (docs/io.md); the CLI has no event loop to keep free.
+      const res = topkFileSync(file, o.k, { criterion: o.criterion, threads: o.threads, backend: o.backend, out: o.out });
       if (o.json) {
-        printJson({
-          file,
-          out: o.out,
-          k: o.k,
-          n: res.n,
-          c: res.c,
-          criterion: o.criterion,
-          threads: o.threads,
-          timings_ms: { read: round3(res.timings.read), select: round3(res.timings.select), write },
-        });
+        printJson({ file, out: o.out, k: o.k, n: res.n, c: res.c, criterion: o.criterion, threads: o.threads, timingsMs: res.timingsMs });
       } else {
         process.stdout.write(
           `wrote ${o.out}: the ${o.k} largest ${o.criterion === 'prob' ? 'probabilities' : 'logits'} of [${res.n}, ${res.c}]\n`,

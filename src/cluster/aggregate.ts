@@ -18,6 +18,8 @@ import { UsageError } from '../errors';
 import type { AnswerTable, OnDuplicate } from '../io/answers';
 import type { Backend } from '../native/addon';
 import { blockStart, fusedBlocks } from '../aggregate/em-ts';
+import { confusionOf, countWidth, mStep, newParams, priorFrom, type EmParams, type MStepModel } from '../aggregate/em-mstep';
+import { emConverged, stopRuleCode, type StopRule } from '../aggregate/em-stop';
 import type { EmResult } from '../aggregate/kernel-types';
 import type { ModeSpec, Mode } from '../aggregate/problem';
 import type { AggShardSpec, EmStats } from './aggregate-shard';
@@ -36,6 +38,7 @@ export interface ClusterAggregateInput {
   table: AnswerTable;
   spec: ModeSpec;
   maxIter: number;
+  stop?: StopRule;
   tol: number;
   smoothing: number;
   threads?: number;
@@ -158,13 +161,13 @@ async function runEm(c: Coordinator, input: ClusterAggregateInput, shards: AggSh
   while (input.maxIter > 0) {
     m.finish();
     t += 1;
-    await c.putBlob(`p${t}`, m.params());
+    await c.putBlob(`p${t}`, m.publish());
     if (t > 2) await c.deleteBlob(`p${t - 2}`);
     const stats = await step(t);
     const { ll: l, change } = m.fold(stats);
     ll.push(l);
-    obj.push(l + m.penaltySum);
-    if (change < input.tol) converged = true;
+    obj.push(l + m.params.penaltySum);
+    if (emConverged(stopRuleCode(input.stop), input.tol, obj, change, table.question.length)) converged = true;
     if (converged || t >= input.maxIter) break;
   }
   const tasks = shards.map((shard, i) => ({ key: `e${i}`, kind: 'em-emit', payload: { shard, index: i, step: t, out: files[i] }, queue: queues[i] }));
@@ -173,40 +176,33 @@ async function runEm(c: Coordinator, input: ClusterAggregateInput, shards: AggSh
   const result: EmResult = {
     posterior: readShards(files, Q * K),
     confusion: m.confusion(),
-    prior: m.prior.slice(),
+    prior: m.params.prior.slice(),
     logLikelihood: Float64Array.from(ll),
     objective: Float64Array.from(obj),
     iterations: t,
     converged,
   };
-  if (!ds) result.skill = m.skill.slice();
+  if (!ds) result.skill = m.params.skill.slice();
   return result;
 }
 
 /**
- * The M-step of the EM kernel (MStepBlock, Finalize, MStepFinish in
- * native/aggregate_core.cc; em-ts.ts), on statistics folded from the shards
- * in block order. Every operation is an IEEE add, divide or compare in the
- * kernel's order, so the parameters are the kernel's bits.
+ * The coordinator's half of EM: folds the shards' per-block statistics in
+ * block order (the kernel's order), then runs the one shared M-step
+ * (em-mstep.ts, as the twin does), so the parameters are the kernel's bits.
  */
 class MStep {
-  readonly width: number;
-  acc: Float64Array;
-  psum: Float64Array;
-  prob: Float64Array;
-  prior: Float64Array;
-  skill: Float64Array;
-  penaltySum = 0;
-  constructor(
-    private readonly W: number, private readonly A: number, private readonly K: number, private readonly Q: number,
-    private readonly ds: boolean, private readonly sm: number, private readonly match: Int32Array,
-  ) {
-    this.width = ds ? A * K : 2;
+  readonly model: MStepModel;
+  readonly params: EmParams;
+  private readonly width: number;
+  private readonly acc: Float64Array;
+  private readonly psum: Float64Array;
+  constructor(W: number, A: number, K: number, private readonly Q: number, ds: boolean, smoothing: number, match: Int32Array) {
+    this.model = { W, A, K, ds, smoothing, match };
+    this.params = newParams(this.model);
+    this.width = countWidth(this.model);
     this.acc = new Float64Array(W * this.width);
     this.psum = new Float64Array(K);
-    this.prob = new Float64Array(W * A * K);
-    this.prior = new Float64Array(K);
-    this.skill = new Float64Array(W);
   }
 
   /** Folds an E-step's per-block statistics (shards in order); returns its log-likelihood and largest change. */
@@ -215,7 +211,8 @@ class MStep {
     this.psum.fill(0);
     let ll = 0;
     let change = 0;
-    const { K, width } = this;
+    const { width } = this;
+    const K = this.model.K;
     for (const s of stats) {
       const bll = b64ToF64(s.ll);
       const bch = b64ToF64(s.change);
@@ -237,55 +234,28 @@ class MStep {
     return { ll, change };
   }
 
-  reducePrior(): void {
-    for (let k = 0; k < this.K; k++) this.prior[k] = this.Q > 0 ? this.psum[k] / this.Q : 1 / this.K;
-  }
-
-  /** Parameters from the folded counts (Finalize per worker, then the prior). */
+  /** Parameters from the folded counts. */
   finish(): void {
-    const { W, A, K, sm } = this;
-    const AK = A * K;
-    let pen = 0;
-    for (let w = 0; w < W; w++) {
-      const acc = this.acc.subarray(w * this.width, (w + 1) * this.width);
-      const base = w * AK;
-      let pw = 0;
-      if (this.ds) {
-        for (let k = 0; k < K; k++) {
-          let denom = 0;
-          for (let a = 0; a < A; a++) denom += acc[a * K + k];
-          denom += A * sm;
-          for (let a = 0; a < A; a++) {
-            const p = denom > 0 ? (acc[a * K + k] + sm) / denom : 1 / A;
-            this.prob[base + a * K + k] = p;
-            if (sm > 0) pw += sm * Math.log(p);
-          }
-        }
-      } else {
-        const denom = acc[1] + 2 * sm;
-        const p = denom > 0 ? (acc[0] + sm) / denom : 1 / A;
-        const wrong = (1 - p) / (A - 1);
-        for (let a = 0; a < A; a++) for (let k = 0; k < K; k++) this.prob[base + a * K + k] = this.match[a] === k ? p : wrong;
-        this.skill[w] = p;
-        if (sm > 0) pw = sm * (Math.log(p) + Math.log(1 - p));
-      }
-      pen += pw;
-    }
-    this.penaltySum = pen;
-    this.reducePrior();
+    const { width } = this;
+    mStep(this.model, this.params, (w) => this.acc.subarray(w * width, (w + 1) * width), this.psum, this.Q);
   }
 
-  /** Confusions in the result layout [w][k][a]. */
+  /** The prior of the starting posterior (a run of 0 iterations). */
+  reducePrior(): void {
+    priorFrom(this.psum, this.Q, this.params.prior);
+  }
+
   confusion(): Float64Array {
-    const { W, A, K } = this;
-    const out = new Float64Array(W * K * A);
-    for (let w = 0; w < W; w++) for (let k = 0; k < K; k++) for (let a = 0; a < A; a++) out[(w * K + k) * A + a] = this.prob[w * A * K + a * K + k];
-    return out;
+    return confusionOf(this.model, this.params.prob);
   }
 
-  /** The published parameters: prior [K], then confusions [W*K*A]. */
-  params(): Buffer {
-    return Buffer.concat([f64Bytes(this.prior), f64Bytes(this.confusion())]);
+  /**
+   * The published parameters: prior [K], then confusions [W*K*A]. The
+   * shards' scoring pass takes the same probability/log-space decision from
+   * them (the smallest nonzero parameter) as params.logDomain.
+   */
+  publish(): Buffer {
+    return Buffer.concat([f64Bytes(this.params.prior), f64Bytes(this.confusion())]);
   }
 }
 

@@ -26,7 +26,7 @@ import { proposalStats, proposeFiles, type ProposalStats, type Proposals } from 
 import { readGold } from '../subsets/gold';
 import { paretoCsv, selectModels, type SelectResult } from '../subsets/subsets';
 import { Rng } from '../simulate/rng';
-import { simulateToDir, type SimulateFilesResult } from '../simulate/write';
+import { simulateFiles, type SimulateFilesResult } from '../simulate/write';
 import { tasksToJsonl } from '../tasks/format';
 import { readProposalPairs } from '../tasks/read';
 import { tasks as makeTasks } from '../tasks/tasks';
@@ -153,8 +153,8 @@ export async function demo(opts: DemoOptions = {}): Promise<DemoResult> {
   files.synsets = f('synset.txt');
   writeFileAtomicSync(files.synsets, synsetText(classes.synsets));
   const fitRng = new Rng(o.seed, STREAM_FIT);
-  const sim = await simulateToDir(f('simulate'), {
-    images: o.images, classes: o.classes, models: o.models, seed: o.seed, accuracy: ACCURACY, correlation: CORRELATION,
+  const sim = await simulateFiles({
+    out: f('simulate'), images: o.images, classes: o.classes, models: o.models, seed: o.seed, accuracy: ACCURACY, correlation: CORRELATION,
     labelNoise: LABEL_NOISE, multiLabel: MULTI_LABEL, originalFit: Array.from({ length: o.models }, () => MAX_FIT * fitRng.next()),
     workers: o.workers, signal,
   });

@@ -1,6 +1,7 @@
 /** The demo's printed summary. */
 import * as path from 'node:path';
 import type { DemoResult } from './demo';
+import { maxOf } from '../util/extent';
 
 const int = (x: number) => x.toLocaleString('en-US');
 const pct = (x: number | null, digits = 1) => (x === null ? '-' : `${(100 * x).toFixed(digits)}%`);
@@ -13,7 +14,7 @@ function rel(file: string): string {
 
 function modelsTable(r: DemoResult): string[] {
   const rows = [...r.models_table].sort((a, b) => a.rank_real - b.rank_real);
-  const width = Math.max(5, ...rows.map((m) => m.model.length));
+  const width = maxOf(rows.map((m) => m.model.length), 5);
   const lines = [`   #  ${'model'.padEnd(width)}    ReaL  original        true`];
   for (const m of rows) {
     lines.push(

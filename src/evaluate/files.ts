@@ -5,8 +5,6 @@
  */
 import * as path from 'node:path';
 import { ValidationError } from '../errors';
-import { checkClusterBackend } from '../cluster/connection';
-import { evaluateOnCluster } from '../cluster/evaluate';
 import { checkOutputPath } from '../io/atomic';
 import { toInt32 } from '../io/convert';
 import { readLabelSets } from '../io/labels';
@@ -20,6 +18,11 @@ import { PER_CLASS_HEADER, perClassRows } from './per-class-csv';
 import { indexLabelSets, type LabelIndex } from './label-index';
 import { modelNames, openPredictions, type OpenedSource } from './npy-source';
 import { scoreSourceAsync } from './score';
+
+// src/cluster loads bullmq and ioredis: load it only when `cluster` is given, so
+// that `require('realabel')` stays light (test/api/lazy-cluster.test.ts).
+const clusterEvaluate = () => import('../cluster/evaluate');
+const clusterConnection = () => import('../cluster/connection');
 
 export interface EvaluateFilesOptions {
   /** real.json-style label sets. */
@@ -54,7 +57,7 @@ export interface LoadedInputs {
 
 export async function evaluateFiles(opts: EvaluateFilesOptions): Promise<EvaluateResult> {
   const signal = checkSignal(opts.signal);
-  if (opts.cluster) await checkClusterBackend(opts.cluster, opts.backend);
+  if (opts.cluster) await (await clusterConnection()).checkClusterBackend(opts.cluster, opts.backend);
   if (opts.perClassOut) checkOutputPath(opts.perClassOut);
   const synsets = opts.synsets ? readSynsets(opts.synsets) : undefined;
   const opened = openAll(opts.predictions);
@@ -65,7 +68,7 @@ export async function evaluateFiles(opts: EvaluateFilesOptions): Promise<Evaluat
       throw new ValidationError(`lists ${synsets.length} classes but the predictions have ${numClasses}`, opts.synsets);
     }
     if (opts.cluster) {
-      result = await evaluateOnCluster({ ...opts, cluster: opts.cluster, opened, numClasses, n: labels.n, scratch: opts.perClassOut && path.dirname(path.resolve(opts.perClassOut)) });
+      result = await (await clusterEvaluate()).evaluateOnCluster({ ...opts, cluster: opts.cluster, opened, numClasses, n: labels.n, scratch: opts.perClassOut && path.dirname(path.resolve(opts.perClassOut)) });
     } else {
       const models: ModelResult[] = [];
       for (const [i, { source }] of opened.entries()) {

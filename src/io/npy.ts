@@ -10,6 +10,7 @@ import { withTempFileSync } from './atomic';
 import { borrowBuffer, giveBack } from './buffer-pool';
 import { encodeHeader, headerLength, parseHeader, type DType, type NpyHeader } from './npy-header';
 import { openRead, readExact } from './files';
+import { unicodeWidth } from '../util/extent';
 
 export type { DType, NpyHeader } from './npy-header';
 
@@ -365,8 +366,7 @@ export class NpyReader {
 /** dtype name for a typed array. */
 export function dtypeOf(data: NumericArray | string[]): string {
   if (Array.isArray(data)) {
-    const width = Math.max(1, ...data.map((s) => [...s].length));
-    return `U${width}`;
+    return `U${unicodeWidth(data)}`;
   }
   if (data instanceof Float32Array) return 'f4';
   if (data instanceof Float64Array) return 'f8';

@@ -8,8 +8,8 @@
 import * as fs from 'node:fs';
 import { FormatError } from '../errors';
 import { withTempFileSync } from './atomic';
-import { decodeData, decodeElements, encodeNpyStream, type NdArray } from './npy';
-import { headerLength, parseHeader, type NpyHeader } from './npy-header';
+import { decodeData, decodeElements, encodeNpyStream, npyHeader, type NdArray } from './npy';
+import { headerLength, parseDescr, parseHeader, type NpyHeader } from './npy-header';
 import { AsyncMemberStream, hasDirectInflate, openMemberSync, readDirectory, writeZip, type ByteReader, type ZipEntry } from './zip';
 import { openRead } from './files';
 
@@ -231,11 +231,34 @@ export async function readNpzAsync(file: string, names?: string[]): Promise<Reco
   }
 }
 
+/**
+ * A numeric array given as its data bytes in order (C order, little-endian),
+ * for arrays too big to build whole: e.g. a dense one-hot tensor expanded
+ * from a compact form while it is written. Chunks may reuse one buffer.
+ */
+export interface StreamedArray {
+  dtype: string;
+  shape: number[];
+  chunks: Iterable<Uint8Array>;
+}
+
+function npyMember(arr: NdArray | StreamedArray): { size: number; chunks: Iterable<Uint8Array> } {
+  if (!('chunks' in arr)) return encodeNpyStream(arr);
+  const head = npyHeader(arr.dtype, arr.shape);
+  const bytes = parseDescr(arr.dtype).itemsize * arr.shape.reduce((a, b) => a * b, 1);
+  const body = arr.chunks;
+  function* chunks(): Generator<Uint8Array> {
+    yield head;
+    yield* body;
+  }
+  return { size: head.length + bytes, chunks: chunks() };
+}
+
 /** Writes an `.npz` atomically; `compress` deflates members like np.savez_compressed. */
-export function writeNpz(file: string, entries: Record<string, NdArray>, opts: { compress?: boolean } = {}): void {
+export function writeNpz(file: string, entries: Record<string, NdArray | StreamedArray>, opts: { compress?: boolean } = {}): void {
   const inputs = Object.entries(entries).map(([name, arr]) => ({
     name: `${name}.npy`,
-    ...encodeNpyStream(arr),
+    ...npyMember(arr),
     compress: Boolean(opts.compress),
   }));
   withTempFileSync(file, (tmp) => {

@@ -8,6 +8,7 @@
  */
 import * as path from 'node:path';
 import { AbortError, ValidationError, RealabelError } from '../errors';
+import type { EmKernelOptions, EmProblem, EmResult } from '../aggregate/kernel-types';
 import { cudaAddon, cudaUnavailable } from './cuda';
 
 type Floats = Float32Array | Float64Array;
@@ -38,36 +39,8 @@ export interface NativeBuckets {
   den: Int32Array;
 }
 
-export interface NativeEmProblem {
-  question: Int32Array;
-  worker: Int32Array;
-  answer: Int32Array;
-  numQuestions: number;
-  numWorkers: number;
-  init: Float64Array;
-}
-
-export interface NativeEmOptions {
-  numAnswers: number;
-  numClasses: number;
-  method: 0 | 1;
-  match?: Int32Array;
-  maxIter: number;
-  tol: number;
-  smoothing: number;
-  threads: number;
-}
-
-export interface NativeEmResult {
-  posterior: Float64Array;
-  confusion: Float64Array;
-  prior: Float64Array;
-  skill?: Float64Array;
-  logLikelihood: Float64Array;
-  objective: Float64Array;
-  iterations: number;
-  converged: boolean;
-}
+/** EM's arguments and result: one contract for the native kernel and its twin (aggregate/kernel-types.ts). */
+type NativeEmOptions = EmKernelOptions & { threads: number };
 
 /** The abort flag of an async call: element 0 set to 1 stops the kernel. */
 export type AbortFlag = Int32Array;
@@ -86,7 +59,7 @@ export interface NativeKernels {
     pos: Uint32Array, gold: Uint32Array, goldDen: boolean, maxTp: number, threads: number,
   ];
   aggMajorityVote: [question: Int32Array, answer: Int32Array, numQuestions: number, numAnswers: number, numClasses: number, votes: Float64Array];
-  aggEm: [problems: NativeEmProblem[], options: NativeEmOptions];
+  aggEm: [problems: EmProblem[], options: NativeEmOptions];
   aggGoldConfusion: [
     question: Int32Array, worker: Int32Array, answer: Int32Array, truth: Int32Array, numWorkers: number, numAnswers: number,
     numClasses: number, smoothing: number,
@@ -106,7 +79,7 @@ export interface NativeResults {
   poolPairs: NativePooled;
   selectExhaustive: NativeBuckets;
   aggMajorityVote: Float64Array;
-  aggEm: NativeEmResult[];
+  aggEm: EmResult[];
   aggGoldConfusion: { confusion: Float64Array; counts: Float64Array };
   aggScore: { posterior: Float64Array; logLikelihood: number; blockLogLikelihood?: Float64Array };
   evalTopkRows: undefined;

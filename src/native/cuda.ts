@@ -4,8 +4,9 @@
  * the top-K stream, poolPairs and aggEm with the CPU addon's signatures and
  * results; `backend: 'cuda'` puts it in front of the CPU addon, and 'auto'
  * does so only when it loaded and a GPU is present. Never required: a
- * missing or broken module only means "no GPU backend". REALABEL_CUDA=0
- * disables it; REALABEL_CUDA_ADDON points at another build.
+ * missing or broken module only means "no GPU backend". The library reads no
+ * environment variable: `backend` chooses, and the CLI maps REALABEL_CUDA=0
+ * to a backend without the GPU (src/cli/common.ts).
  */
 import * as path from 'node:path';
 import type { NativeAddon } from './addon';
@@ -23,9 +24,7 @@ interface CudaState {
 let state: CudaState | undefined;
 
 function load(): CudaState {
-  if (process.env.REALABEL_CUDA === '0') return { addon: null, devices: 0, why: 'disabled by REALABEL_CUDA=0' };
-  const root = path.resolve(__dirname, '..', '..');
-  const file = path.resolve(root, process.env.REALABEL_CUDA_ADDON ?? 'build-cuda/realabel_cuda.node');
+  const file = path.resolve(__dirname, '..', '..', 'build-cuda', 'realabel_cuda.node');
   let addon: CudaAddon;
   try {
     addon = require(file) as CudaAddon;

@@ -11,12 +11,13 @@ import { toInt32 } from '../io/convert';
 import { NpzReader, writeNpz } from '../io/npz';
 import type { NdArray } from '../io/npy';
 import type { Proposals } from './propose';
+import { unicodeWidth } from '../util/extent';
 
 export function writeProposals(file: string, p: Proposals): void {
   const P = p.image.length;
   const M = p.modelNames.length;
   const maskShape = p.words === 1 ? [P] : [P, p.words];
-  const width = Math.max(1, ...p.modelNames.map((s) => [...s].length));
+  const width = unicodeWidth(p.modelNames);
   writeNpz(file, {
     image: { dtype: 'i4', shape: [P], data: p.image },
     label: { dtype: 'i4', shape: [P], data: p.label },

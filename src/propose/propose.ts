@@ -22,10 +22,13 @@ import { poolPairsAsync, topkAsync } from '../util/kernels';
 import { createPool, resolveWorkers, workerFailed } from '../util/workers';
 import { now, since } from '../util/timer';
 import { writeProposals } from './io';
-import { checkClusterBackend } from '../cluster/connection';
-import { scanOnCluster } from '../cluster/propose';
 import { argmaxRows, scanMatrix, type ModelScan } from './scan';
 import type { ScanResult, ScanTask } from './worker';
+
+// src/cluster loads bullmq and ioredis: load it only when `cluster` is given, so
+// that `require('realabel')` stays light (test/api/lazy-cluster.test.ts).
+const clusterPropose = () => import('../cluster/propose');
+const clusterConnection = () => import('../cluster/connection');
 
 export interface Proposals {
   n: number;
@@ -286,13 +289,13 @@ export async function proposeFiles(input: ProposeFilesInput): Promise<ProposeFil
   const signal = checkSignal(input.signal);
   const t0 = now();
   if (input.out) checkOutputPath(input.out);
-  if (input.cluster) await checkClusterBackend(input.cluster, input.backend);
+  if (input.cluster) await (await clusterConnection()).checkClusterBackend(input.cluster, input.backend);
   const { n, c } = checkLogitFiles(input.logits);
   const original = readOriginal(input.original, n, c);
   const k = resolveK(input.k, n, c, input.logits[0]);
   const minVotes = resolveMinVotes(input.minVotes);
   const scans = input.cluster
-    ? await scanOnCluster({ ...input, cluster: input.cluster, k, scratch: input.out && path.dirname(path.resolve(input.out)) })
+    ? await (await clusterPropose()).scanOnCluster({ ...input, cluster: input.cluster, k, scratch: input.out && path.dirname(path.resolve(input.out)) })
     : await scanFiles(input, k, signal);
   const tScan = since(t0);
   let t = now();

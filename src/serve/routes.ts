@@ -11,7 +11,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestError, type SubmittedAnswer } from './assign';
-import { exportAnswers, EXPORT_FORMATS, type ExportFormat } from './export';
+import { EXPORT_FORMATS, type ExportFormat, exportAnswersInWorker } from './export';
 import { adminPage, ratePage } from './pages';
 import { addRater, raterByToken, stmt, type Rater } from './store';
 
@@ -138,7 +138,7 @@ export function registerRoutes(app: FastifyInstance): void {
   }, async (req, reply) => {
     const q = req.query as { format: ExportFormat; include_banned?: boolean };
     if (q.format === 'raters-npz') return fail(reply, 400, 'bad_request', 'format: raters-npz is a file export (realabel serve export)');
-    const out = exportAnswers(ctx.db, { format: q.format, includeBanned: q.include_banned, imageUrl: (i) => `/images/${i}` });
+    const out = await exportAnswersInWorker(ctx.dbFile, { format: q.format, includeBanned: q.include_banned });
     const type = q.format === 'csv' ? 'text/csv' : q.format === 'jsonl' ? 'application/x-ndjson' : 'application/json';
     return reply.type(`${type}; charset=utf-8`).header('content-disposition', `attachment; filename="answers.${q.format === 'label-studio' ? 'json' : q.format}"`).send(out.main);
   });

@@ -56,6 +56,8 @@ export interface RatingServerOptions {
 
 export interface RatingContext {
   db: Db;
+  /** The database file (exports and quality snapshots read it from worker threads). */
+  dbFile: string;
   assigner: Assigner;
   adminToken: string;
   labels: LabelInfo[];
@@ -161,6 +163,7 @@ export async function createRatingServer(options: RatingServerOptions): Promise<
     resolveImage: imageResolver(options.images, options.imageList),
     examples: options.examples ? listExamples(options.examples) : new Map(),
     defaultAnswer: options.defaultAnswer ?? 'none',
+    dbFile: options.db,
     quality: new QualityService(options.db, db, options.adaptive, options.qualityDelayMs ?? 1000),
     now,
     skipped: prepared.skipped,

@@ -19,6 +19,8 @@ import type { SimulateTask } from './worker';
 import { makeDirs } from '../io/files';
 
 export interface SimulateFilesOptions extends Omit<SimulateOptions, 'truth'> {
+  /** The output folder (created with its parents when missing). */
+  out: string;
   /** Multi-label truth: label sets, or a file in real.json format (default: generated). */
   truth?: SimulateOptions['truth'] | string;
   workers?: number;
@@ -114,9 +116,10 @@ async function writeLogits(plan: SimulationPlan, temps: string[], headerBytes: n
   }
 }
 
-/** Simulates and writes the files into `dir` (created when missing). */
-export async function simulateToDir(dir: string, opts: SimulateFilesOptions): Promise<SimulateFilesResult> {
+/** Simulates and writes the files into the folder `out` (created when missing). */
+export async function simulateFiles(opts: SimulateFilesOptions): Promise<SimulateFilesResult> {
   checkSignal(opts.signal);
+  const dir = opts.out;
   const t0 = now();
   const truthSetsGiven = typeof opts.truth === 'string' ? readLabelSets(opts.truth, { numClasses: opts.classes }) : opts.truth;
   const plan = planSimulation({ ...opts, truth: truthSetsGiven });

@@ -6,12 +6,14 @@
  * Native core when available, else the bit-identical TypeScript twin.
  */
 import { AbortError, UnsupportedError, UsageError, ValidationError } from '../errors';
+import { checkOutputPath } from '../io/atomic';
 import { NpyReader } from '../io/npy';
+import { writeNpz } from '../io/npz';
 import {
   runNativeAsync, selectAddon, withBackend, type Backend, type ErrorContext, type KernelOptions, type NativeAddon,
   type NativeStream,
 } from '../native/addon';
-import { now } from '../util/timer';
+import { now, since } from '../util/timer';
 import { runTwin } from '../util/workers';
 import { kRangeMessage, nonFiniteMessage, TopKSelectorTs, type Criterion, type Pairs } from './topk-ts';
 
@@ -253,12 +255,39 @@ const FLOAT_DTYPES = new Set(['f2', 'f4', 'f8']);
 // 4 MB of float32 per chunk: read and select alike from 1 to 16 MB, and 4 MB stays in cache (docs/io.md).
 const DEFAULT_CHUNK_VALUES = 1 << 20;
 
+/** Options of topkFile / topkFileSync. */
+export interface TopKFileOptions extends TopKOptions {
+  /** Rows per chunk read from the file (default: about 4 MB of values); never changes the result. */
+  chunkRows?: number;
+  /** Writes the pairs here as .npz (image int32[K], label int32[K], value float32[K]), atomically. */
+  out?: string;
+}
+
 export interface TopKFileResult {
   pairs: Pairs;
   n: number;
   c: number;
-  /** Milliseconds: reading and decoding the file, and selection alone. */
-  timings: { read: number; select: number };
+  /** Milliseconds: reading and decoding the file, selection alone, and writing `out` (0 without it). */
+  timingsMs: { read: number; select: number; write: number };
+}
+
+/** Rounded to microseconds, as every `timingsMs` is. */
+const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+/** Writes `out` when given; the result with its timings. */
+function finishFile(pairs: Pairs, n: number, c: number, read: number, select: number, out: string | undefined): TopKFileResult {
+  const t0 = now();
+  if (out) {
+    const k = pairs.image.length;
+    // Views made here: the kernel's arrays may come from another realm (the addon's), which the npy writer's type check refuses.
+    const view = <T>(Type: new (b: ArrayBufferLike, o: number, l: number) => T, a: ArrayBufferView & { length: number }) => new Type(a.buffer, a.byteOffset, a.length);
+    writeNpz(out, {
+      image: { dtype: 'i4', shape: [k], data: view(Int32Array, pairs.image) },
+      label: { dtype: 'i4', shape: [k], data: view(Int32Array, pairs.label) },
+      value: { dtype: 'f4', shape: [k], data: view(Float32Array, pairs.value) },
+    });
+  }
+  return { pairs, n, c, timingsMs: { read: round3(read), select: round3(select), write: out ? since(t0) : 0 } };
 }
 
 function openLogits(file: string, k: number): { reader: NpyReader; n: number; c: number } {
@@ -288,7 +317,8 @@ function chunkRowsOf(opts: { chunkRows?: number }, c: number): number {
 }
 
 /** Streams a [N, C] float .npy file through TopKStreamSync in row chunks, on the calling thread. */
-export function topkFileSync(file: string, k: number, opts: TopKOptions & { chunkRows?: number } = {}): TopKFileResult {
+export function topkFileSync(file: string, k: number, opts: TopKFileOptions = {}): TopKFileResult {
+  if (opts.out) checkOutputPath(opts.out);
   const { reader, n, c } = openLogits(file, k);
   try {
     const chunkRows = chunkRowsOf(opts, c);
@@ -306,7 +336,7 @@ export function topkFileSync(file: string, k: number, opts: TopKOptions & { chun
     t0 = now();
     const pairs = stream.finish();
     select += now() - t0;
-    return { pairs, n, c, timings: { read, select } };
+    return finishFile(pairs, n, c, read, select, opts.out);
   } finally {
     reader.close();
   }
@@ -318,7 +348,8 @@ export function topkFileSync(file: string, k: number, opts: TopKOptions & { chun
  * pending push reads its rows in place), so reading the next chunk overlaps
  * the selection of this one.
  */
-export async function topkFile(file: string, k: number, opts: TopKOptions & { chunkRows?: number } = {}): Promise<TopKFileResult> {
+export async function topkFile(file: string, k: number, opts: TopKFileOptions = {}): Promise<TopKFileResult> {
+  if (opts.out) checkOutputPath(opts.out);
   const { reader, n, c } = openLogits(file, k);
   try {
     const chunkRows = chunkRowsOf(opts, c);
@@ -348,7 +379,7 @@ export async function topkFile(file: string, k: number, opts: TopKOptions & { ch
     const t0 = now();
     const pairs = await stream.finish();
     select += now() - t0;
-    return { pairs, n, c, timings: { read, select } };
+    return finishFile(pairs, n, c, read, select, opts.out);
   } finally {
     reader.close();
   }

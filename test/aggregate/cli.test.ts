@@ -154,6 +154,7 @@ describe('realabel aggregate', () => {
       [['--answers', answers, '--method', 'gold', '--mode', 'verification', '--gold-answers', goldAnswers, '--gold-truth', goldTruth, '--target-precision', '1.5', '--out', file('o.npz')], /--target-precision must be in \[0, 1\]/],
       [['--answers', answers, '--method', 'ds', '--max-iter', '-1', '--out', file('o.npz')], /--max-iter must be in/],
       [['--answers', answers, '--method', 'em', '--out', file('o.npz')], /Allowed choices are mv, ds, one-coin, gold/],
+      [['--answers', answers, '--method', 'ds', '--stop', 'elbo', '--out', file('o.npz')], /--stop.*Allowed choices are log-likelihood, posterior/],
     ];
     const unknownGold = file('gold-unknown.csv');
     fs.writeFileSync(unknownGold, 'task,worker,label\n0:1,w1,yes\n0:1,w9,yes\n');

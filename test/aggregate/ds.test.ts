@@ -2,7 +2,9 @@
  * Dawid–Skene and one-coin on problems whose answer is known: synthetic
  * crowds with known confusions, and small cases worked out by hand.
  */
-import { dawidSkene } from '../../src/aggregate/ds';
+import { aggregate } from '../../src/aggregate/aggregate';
+import { DEFAULT_MAX_ITER, dawidSkene } from '../../src/aggregate/ds';
+import { hasNative } from '../../src/native/addon';
 import { oneCoin } from '../../src/aggregate/one-coin';
 import { majorityVoteSync } from '../../src/aggregate/mv';
 import { modeSpec, type CompactAnswers } from '../../src/aggregate/problem';
@@ -147,8 +149,13 @@ describe('small cases worked out by hand', () => {
       expect(Array.from(r.confusion).map((v) => Math.round(v * 1e12) / 1e12)).toEqual([1, 0, 1, 0, Math.round((2 / 3) * 1e12) / 1e12, Math.round((1 / 3) * 1e12) / 1e12, 0, 1]);
       expect(Array.from(r.prior)).toEqual([0.75, 0.25]);
       expect(r.logLikelihood[0]).toBeCloseTo(2 * Math.log(0.5), 14);
-      expect(r.iterations).toBe(1); // the first E-step returns the start unchanged
+      // The default rule needs two log-likelihoods to see no gain; the posterior
+      // rule sees the first E-step return the start unchanged.
+      expect(r.iterations).toBe(2);
       expect(r.converged).toBe(true);
+      expect(Array.from(r.logLikelihood)).toEqual([r.logLikelihood[0], r.logLikelihood[0]]);
+      const p = dawidSkene(ans, { mode: 'categorical', backend, stop: 'posterior' });
+      expect([p.iterations, p.converged]).toEqual([1, true]);
     }
   });
 
@@ -176,5 +183,56 @@ describe('small cases worked out by hand', () => {
       expect(r.posterior[5]).toBeCloseTo(c2 / (c0 + c1 + c2), 14);
       expect(r.posterior[3]).toBeCloseTo(c0 / (c0 + c1 + c2), 14);
     }
+  });
+});
+
+describe('the default stopping rule: objective gain per answer below 1e-5 (crowd-kit)', () => {
+  // 33 answers (11 tasks, 3 of 5 workers each, 3 labels), drawn once from a
+  // seeded generator and kept literally. The likelihood is nearly flat: the
+  // largest posterior change stays above 1e-7 for thousands of iterations.
+  const CSV = `t0,w2,b t0,w1,b t0,w3,b t1,w3,b t1,w0,b t1,w1,b t2,w3,b t2,w2,a t2,w4,b t3,w0,c t3,w4,a t3,w3,c t4,w4,c t4,w3,b t4,w0,a
+    t5,w1,a t5,w2,c t5,w3,c t6,w0,b t6,w4,c t6,w3,b t7,w3,c t7,w4,b t7,w1,a t8,w2,c t8,w1,b t8,w4,b t9,w3,b t9,w4,b t9,w2,b t10,w4,a t10,w1,b t10,w0,c`;
+  const rows = CSV.trim().split(/\s+/).map((r) => r.split(','));
+  const ans: CompactAnswers = {
+    question: Int32Array.from(rows, (r) => Number(r[0].slice(1))),
+    worker: Int32Array.from(rows, (r) => Number(r[1].slice(1))),
+    answer: Int32Array.from(rows, (r) => 'abc'.indexOf(r[2])),
+    numQuestions: 11,
+    numWorkers: 5,
+    alphabet: ['a', 'b', 'c'],
+  };
+  const bytes = (x: Float64Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+
+  it('converges within the default cap in every engine here, at the same iteration, with the same bytes', () => {
+    expect(ans.question.length).toBe(33);
+    const runs = (['native', 'ts'] as const).filter((b) => b === 'ts' || hasNative()).map((backend) => dawidSkene(ans, { mode: 'categorical', backend }));
+    for (const r of runs) {
+      expect(r.converged).toBe(true);
+      expect(r.iterations).toBeLessThan(DEFAULT_MAX_ITER);
+      // The rule itself: the first iteration whose objective gain per answer is below 1e-5.
+      const gain = (t: number) => (r.objective[t] - r.objective[t - 1]) / 33;
+      const t = r.iterations - 1;
+      expect(gain(t)).toBeLessThan(1e-5);
+      for (let i = 1; i < t; i++) expect(gain(i)).toBeGreaterThanOrEqual(1e-5);
+      expect(bytes(r.posterior).equals(bytes(runs[0].posterior))).toBe(true);
+      expect(bytes(r.objective).equals(bytes(runs[0].objective))).toBe(true);
+    }
+    // Recorded: 35 iterations.
+    expect(runs[0].iterations).toBe(35);
+  });
+
+  it("the earlier rule stays reachable (stop: 'posterior'): it does not converge here within the cap", () => {
+    for (const backend of BACKENDS) {
+      const r = dawidSkene(ans, { mode: 'categorical', backend, stop: 'posterior' });
+      expect([r.iterations, r.converged]).toEqual([DEFAULT_MAX_ITER, false]);
+      // tol 0 turns the default rule off too: exactly maxIter iterations.
+      const all = dawidSkene(ans, { mode: 'categorical', backend, tol: 0, maxIter: 80 });
+      expect([all.iterations, all.converged]).toEqual([80, false]);
+    }
+  });
+
+  it('an unknown rule is a typed error naming the option', async () => {
+    expect(() => dawidSkene(ans, { mode: 'categorical', stop: 'elbo' as never })).toThrow(/stop must be one of log-likelihood, posterior/);
+    await expect(aggregate({ method: 'ds', answers: ans, mode: 'categorical', stop: 'elbo' as never })).rejects.toThrow(/`stop` must be log-likelihood or posterior, got 'elbo'/);
   });
 });

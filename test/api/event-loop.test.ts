@@ -1,11 +1,19 @@
 /**
  * The event loop stays free while a service proposes, aggregates and
  * evaluates: 4 models of 50,000 x 1,000 logits in memory, and a timer
- * scheduled every 5 ms keeps firing (no gap above 100 ms) during each call.
- * Run on the main thread, propose alone holds the loop for over a second
- * (top-K of 4 x 2 criteria over 200M values), so the bound fails then;
- * 100 ms leaves room for GC and a loaded CI machine.
+ * scheduled every 5 ms keeps firing during each call. Between two firings
+ * the main thread may run for at most 100 ms of CPU time. Run on the main
+ * thread, propose alone holds the loop for over a second of CPU (top-K of
+ * 4 x 2 criteria over 200M values), so the bound fails then.
+ *
+ * The bound is on the main thread's CPU time in a gap (Linux
+ * /proc/self/task/PID/schedstat), not on the gap's wall time: on a loaded
+ * 2-core CI machine an idle process waits hundreds of milliseconds for a
+ * core (a fresh-clone CI run at load 12 saw a 467 ms gap with the work off
+ * the main thread), which says nothing about who holds the loop. The wall
+ * gaps are reported beside it.
  */
+import * as fs from 'node:fs';
 import { aggregate } from '../../src/aggregate/aggregate';
 import { evaluate } from '../../src/evaluate/evaluate';
 import { nativeAddon } from '../../src/native/addon';
@@ -16,21 +24,44 @@ const N = 50_000;
 const C = 1_000;
 const M = 4;
 const TICK_MS = 5;
-const MAX_GAP_MS = 100;
+const MAX_BUSY_MS = 100;
 
-/** Runs `work` while a 5 ms interval records the longest gap between its firings. */
-async function withLoopWatch<T>(work: () => Promise<T>): Promise<{ result: T; maxGap: number }> {
+/** CPU time of this process's main thread so far, in ms (schedstat: ns on CPU; else stat: clock ticks). */
+function mainThreadCpuMs(): number {
+  const task = `/proc/self/task/${process.pid}`;
+  try {
+    return Number(fs.readFileSync(`${task}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    const f = fs.readFileSync(`${task}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // USER_HZ = 100
+  }
+}
+
+interface Watch {
+  /** Most main-thread CPU time between two firings. */
+  maxBusy: number;
+  /** Longest wall time between two firings. */
+  maxGap: number;
+}
+
+/** Runs `work` while a 5 ms interval records, per gap between its firings, the wall time and the main thread's CPU time. */
+async function withLoopWatch<T>(work: () => Promise<T>): Promise<{ result: T } & Watch> {
   let last = performance.now();
-  let maxGap = 0;
-  const timer = setInterval(() => {
+  let lastCpu = mainThreadCpuMs();
+  const w: Watch = { maxBusy: 0, maxGap: 0 };
+  const tick = () => {
     const t = performance.now();
-    maxGap = Math.max(maxGap, t - last);
+    const cpu = mainThreadCpuMs();
+    w.maxGap = Math.max(w.maxGap, t - last);
+    w.maxBusy = Math.max(w.maxBusy, cpu - lastCpu);
     last = t;
-  }, TICK_MS);
+    lastCpu = cpu;
+  };
+  const timer = setInterval(tick, TICK_MS);
   try {
     const result = await work();
-    maxGap = Math.max(maxGap, performance.now() - last);
-    return { result, maxGap };
+    tick();
+    return { result, ...w };
   } finally {
     clearInterval(timer);
   }
@@ -63,7 +94,8 @@ maybe('propose, aggregate and evaluate on 50,000 x 1,000 x 4 models leave the ev
   expect(e.result.models).toHaveLength(M);
   for (const m of e.result.models) expect(m.realTop1!).toBeGreaterThan(0.5);
 
-  const gaps = { propose: p.maxGap, aggregate: a.maxGap, evaluate: e.maxGap };
-  const over = Object.entries(gaps).filter(([, ms]) => ms > MAX_GAP_MS).map(([call, ms]) => `${call}: ${ms.toFixed(0)} ms`);
+  const watches = { propose: p, aggregate: a, evaluate: e };
+  console.log(Object.entries(watches).map(([call, w]) => `${call}: longest gap ${w.maxGap.toFixed(0)} ms, most main-thread CPU in a gap ${w.maxBusy.toFixed(0)} ms`).join('\n'));
+  const over = Object.entries(watches).filter(([, w]) => w.maxBusy > MAX_BUSY_MS).map(([call, w]) => `${call}: ${w.maxBusy.toFixed(0)} ms of main-thread CPU between two 5 ms ticks`);
   expect(over).toEqual([]);
 });

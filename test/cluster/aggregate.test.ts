@@ -2,10 +2,17 @@
  * aggregate --cluster on 3 worker processes gives the single machine's bytes:
  * ds (many iterations, resident shards) and gold (the ReaL recipe with the
  * original-label pseudo-rater) on the real raters.npz, mv, one-coin and the
- * TypeScript twins on simulated answers; then a worker killed mid-run.
+ * TypeScript twins on simulated answers; parameters small enough for the
+ * log-space E-step, and EM's default stopping rule on a slow 33-answer set;
+ * then a worker killed mid-run.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runEmSync } from '../../src/aggregate/em';
+import { majorityVoteSync } from '../../src/aggregate/mv';
+import { modeSpec } from '../../src/aggregate/problem';
+import { readAnswers } from '../../src/io/answers';
+import { hasNative } from '../../src/native/addon';
 import { dataPath, HAVE_DATA } from '../helpers/data';
 import { tmpDir } from '../helpers/tmp';
 import { describeRedis, realabel, startRedis, startWorkers, stop, type Proc, type Redis } from './redis';
@@ -31,6 +38,26 @@ function simulatedCsv(file: string, Q: number, W: number, seed: number): void {
   }
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
 }
+
+/**
+ * Answers whose second M-step gives parameters below 2^-1000, so the second
+ * E-step runs in log space: N always-right workers and one always-wrong
+ * worker on Q tasks (the start leaves 1/(N+1) on the wrong class, the first
+ * E-step about (1/N)^N), plus X tasks where two right workers disagree.
+ */
+function logSpaceCsv(file: string, N = 143, Q = 100, X = 20): void {
+  const lines = ['task,worker,label'];
+  for (let q = 0; q < Q; q++) {
+    for (let w = 0; w < N; w++) lines.push(`t${q},w${w},${q % 2}`);
+    lines.push(`t${q},wrong,${1 - (q % 2)}`);
+  }
+  for (let i = 0; i < X; i++) lines.push(`x${i},w${i % N},0`, `x${i},w${(i + 1) % N},1`);
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+/** The 33-answer set of test/aggregate/ds.test.ts, which converges slowly. */
+const SLOW = `t0,w2,b t0,w1,b t0,w3,b t1,w3,b t1,w0,b t1,w1,b t2,w3,b t2,w2,a t2,w4,b t3,w0,c t3,w4,a t3,w3,c t4,w4,c t4,w3,b t4,w0,a
+  t5,w1,a t5,w2,c t5,w3,c t6,w0,b t6,w4,c t6,w3,b t7,w3,c t7,w4,b t7,w1,a t8,w2,c t8,w1,b t8,w4,b t9,w3,b t9,w4,b t9,w2,b t10,w4,a t10,w1,b t10,w0,c`;
 
 function same(a: string, b: string): void {
   expect(fs.existsSync(a) && fs.existsSync(b)).toBe(true);
@@ -58,7 +85,7 @@ describeRedis('aggregate --cluster', () => {
   });
 
   (HAVE_DATA ? test : test.skip)('ds on raters.npz: scores and labels byte-identical', async () => {
-    const common = ['aggregate', '--answers', R('raters.npz'), '--method', 'ds', '--max-iter', '60', '--original', ORIGINAL, '--json'];
+    const common = ['aggregate', '--answers', R('raters.npz'), '--method', 'ds', '--max-iter', '60', '--tol', '0', '--original', ORIGINAL, '--json'];
     const one = await ok([...common, '--out', f('ds1.npz'), '--labels-out', f('ds1.json')]);
     const many = await ok([...common, '--out', f('ds3.npz'), '--labels-out', f('ds3.json'), '--cluster', redis.url]);
     same(f('ds1.npz'), f('ds3.npz'));
@@ -90,6 +117,67 @@ describeRedis('aggregate --cluster', () => {
     }
     // No scratch files are left next to the output.
     expect(fs.readdirSync(dir).filter((n) => n.startsWith('.realabel-cluster'))).toEqual([]);
+  }, 120_000);
+});
+
+describeRedis('aggregate --cluster: the log-space M-step and the default stopping rule', () => {
+  let redis: Redis;
+  let workers: Proc[];
+  beforeAll(async () => {
+    logSpaceCsv(f('log.csv'));
+    fs.writeFileSync(f('slow.csv'), `task,worker,label\n${SLOW.trim().split(/\s+/).join('\n')}\n`);
+    redis = await startRedis();
+    workers = await startWorkers(redis.url, 3);
+  });
+  afterAll(async () => {
+    await stop(workers ?? []);
+    await stop(redis ? [redis] : []);
+  });
+
+  test('parameters below 2^-1000 (log-space E-step): cluster == twin == native, byte for byte', async () => {
+    // The path is taken: after two iterations a confusion entry is below 2^-1000.
+    const t = await readAnswers(f('log.csv'));
+    const spec = modeSpec('categorical', t.alphabet);
+    const init = majorityVoteSync(t, { spec, backend: 'ts' });
+    const [r] = runEmSync([{ ...t, init }], { numAnswers: 2, numClasses: 2, method: 0, maxIter: 2, tol: 0, smoothing: 0, backend: 'ts' });
+    expect(r.confusion.some((x) => x > 0 && x < 2 ** -1000)).toBe(true);
+    const out: Record<string, { json: string; probs: Buffer; labels: Buffer }> = {};
+    // --max-iter 2 ends on the log-space E-step; the default run goes on to convergence.
+    for (const iters of ['2', '500']) {
+      for (const backend of [...(hasNative() ? ['native'] : []), 'ts']) {
+        for (const where of ['one', 'cluster']) {
+          const name = `log-${iters}-${backend}-${where}`;
+          const args = ['aggregate', '--answers', f('log.csv'), '--method', 'ds', '--max-iter', iters, '--backend', backend, '--json', '--out', f(`${name}.csv`), '--probs-out', f(`${name}-p.csv`)];
+          const res = await ok(where === 'one' ? args : [...args, '--cluster', redis.url]);
+          const { timings_ms: _t, outputs: _o, ...json } = JSON.parse(res.stdout);
+          out[name] = { json: JSON.stringify(json), probs: fs.readFileSync(f(`${name}-p.csv`)), labels: fs.readFileSync(f(`${name}.csv`)) };
+        }
+      }
+      const ref = out[`log-${iters}-ts-one`];
+      for (const [name, got] of Object.entries(out)) {
+        if (!name.startsWith(`log-${iters}-`)) continue;
+        expect({ name, json: got.json }).toEqual({ name, json: ref.json });
+        expect(got.probs.equals(ref.probs)).toBe(true);
+        expect(got.labels.equals(ref.labels)).toBe(true);
+      }
+    }
+    expect(JSON.parse(out['log-2-ts-one'].json).iterations).toBe(2);
+    expect(JSON.parse(out['log-500-ts-one'].json).converged).toBe(true);
+  }, 120_000);
+
+  test('the default stopping rule converges on the slow 33-answer set at the same iteration as one machine', async () => {
+    for (const backend of [...(hasNative() ? ['native'] : []), 'ts']) {
+      const common = ['aggregate', '--answers', f('slow.csv'), '--method', 'ds', '--backend', backend, '--json'];
+      const one = JSON.parse((await ok([...common, '--probs-out', f(`slow-${backend}-1.csv`)])).stdout);
+      const many = JSON.parse((await ok([...common, '--probs-out', f(`slow-${backend}-3.csv`), '--cluster', redis.url])).stdout);
+      expect([one.converged, one.iterations]).toEqual([true, 35]);
+      expect([many.converged, many.iterations]).toEqual([true, 35]);
+      expect(many.log_likelihood_per_iteration).toEqual(one.log_likelihood_per_iteration);
+      same(f(`slow-${backend}-1.csv`), f(`slow-${backend}-3.csv`));
+      // The earlier rule, by name: not converged within the default cap, on the cluster too.
+      const old = JSON.parse((await ok([...common, '--stop', 'posterior', '--cluster', redis.url])).stdout);
+      expect([old.converged, old.iterations]).toEqual([false, 500]);
+    }
   }, 120_000);
 });
 

@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runEmSync } from '../../src/aggregate/em';
+import { majorityVoteSync } from '../../src/aggregate/mv';
 import { hasNative, selectAddon } from '../../src/native/addon';
 import { cudaAddon, cudaUnavailable } from '../../src/native/cuda';
 import { poolPairsSync } from '../../src/pool/pool';
@@ -129,10 +130,38 @@ if (noGpu) console.warn(`skipping the GPU result tests: ${noGpu}`);
     const answer = Int32Array.from(question, (q) => (r() < 0.8 ? q % 2 : Math.floor(r() * 3)));
     const init = new Float64Array(Q * 2).fill(0.5);
     const problem = { question, worker, answer, numQuestions: Q, numWorkers: W, init };
-    const opts = { numAnswers: 3, numClasses: 2, method: 0 as const, maxIter: 100, tol: 1e-9, smoothing: 0.01 };
+    // Both stopping rules; the default one compares objectives, which the GPU
+    // forms with the CPU's log on the host: equal to the bit in probability space.
+    for (const stopRule of [0, 1] as const) {
+      const opts = { numAnswers: 3, numClasses: 2, method: 0 as const, maxIter: 100, stopRule, tol: stopRule ? 1e-9 : 1e-7, smoothing: 0.01 };
+      const [g] = runEmSync([problem], { ...opts, backend: 'cuda' });
+      const [cpu] = runEmSync([problem], { ...opts, backend: 'native' });
+      expect([g.iterations, g.converged]).toEqual([cpu.iterations, cpu.converged]);
+      expect(Array.from(g.objective)).toEqual(Array.from(cpu.objective));
+      for (let i = 0; i < cpu.posterior.length; i++) expect(Math.abs(g.posterior[i] - cpu.posterior[i])).toBeLessThanOrEqual(1e-12);
+    }
+  });
+
+  it("the default stopping rule on a slow 33-answer set: the CPU's iteration (35)", () => {
+    // The set of test/aggregate/ds.test.ts: 11 tasks, 3 of 5 workers each, labels a, b, c.
+    const rows = `t0,w2,b t0,w1,b t0,w3,b t1,w3,b t1,w0,b t1,w1,b t2,w3,b t2,w2,a t2,w4,b t3,w0,c t3,w4,a t3,w3,c t4,w4,c t4,w3,b t4,w0,a
+      t5,w1,a t5,w2,c t5,w3,c t6,w0,b t6,w4,c t6,w3,b t7,w3,c t7,w4,b t7,w1,a t8,w2,c t8,w1,b t8,w4,b t9,w3,b t9,w4,b t9,w2,b t10,w4,a t10,w1,b t10,w0,c`
+      .trim().split(/\s+/).map((x) => x.split(','));
+    const ans = {
+      question: Int32Array.from(rows, (x) => Number(x[0].slice(1))),
+      worker: Int32Array.from(rows, (x) => Number(x[1].slice(1))),
+      answer: Int32Array.from(rows, (x) => 'abc'.indexOf(x[2])),
+      numQuestions: 11,
+      numWorkers: 5,
+      alphabet: ['a', 'b', 'c'],
+    };
+    // The majority-vote start, as aggregate and dawidSkene use.
+    const problem = { ...ans, init: majorityVoteSync(ans, { mode: 'categorical', backend: 'native' }) };
+    const opts = { numAnswers: 3, numClasses: 3, method: 0 as const, maxIter: 500, tol: 1e-5, smoothing: 0 };
     const [g] = runEmSync([problem], { ...opts, backend: 'cuda' });
     const [cpu] = runEmSync([problem], { ...opts, backend: 'native' });
-    expect(g.iterations).toBe(cpu.iterations);
-    for (let i = 0; i < cpu.posterior.length; i++) expect(Math.abs(g.posterior[i] - cpu.posterior[i])).toBeLessThanOrEqual(1e-12);
+    expect([cpu.iterations, cpu.converged]).toEqual([35, true]);
+    expect([g.iterations, g.converged]).toEqual([35, true]);
+    expect(Array.from(g.objective)).toEqual(Array.from(cpu.objective));
   });
 });

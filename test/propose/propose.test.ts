@@ -6,7 +6,7 @@ import { encodeNpy, writeNpy } from '../../src/io/npy';
 import { readProposals, writeProposals } from '../../src/propose/io';
 import { proposeSync, proposeFiles, proposalStats, type Proposals } from '../../src/propose/propose';
 import { simulate } from '../../src/simulate/simulate';
-import { simulateToDir } from '../../src/simulate/write';
+import { simulateFiles } from '../../src/simulate/write';
 import { tmpDir } from '../helpers/tmp';
 import { referencePropose } from './reference';
 
@@ -95,7 +95,7 @@ describe('propose (files, workers)', () => {
 
   beforeAll(async () => {
     sim = simulate({ images: n, classes: c, models: M, seed: 77 });
-    const r = await simulateToDir(path.join(dir, 'sim'), { images: n, classes: c, models: M, seed: 77, workers: 1 });
+    const r = await simulateFiles({ out: path.join(dir, 'sim'), images: n, classes: c, models: M, seed: 77, workers: 1 });
     files = r.models;
     original = r.original;
   });

@@ -98,3 +98,32 @@ test('label-studio export: tasks with question ids, annotations with completed_b
   expect(fromLs.answers).toBe(fromCsv.answers);
   expect(fromLs.questions).toBe(fromCsv.questions);
 });
+
+test('GET /api/export builds the export in a worker thread: the same bytes as the file export, gold answers apart', async () => {
+  const admin = { authorization: `Bearer ${app.realabel.adminToken}` };
+  for (const [format, ext] of [['csv', 'csv'], ['jsonl', 'jsonl'], ['label-studio', 'json']] as const) {
+    const file = path.join(dir, `route.${ext}`);
+    exportToFiles(app.realabel.db, { format, out: file });
+    const res = await app.inject({ method: 'GET', url: `/api/export?format=${format}`, headers: admin });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-disposition']).toBe(`attachment; filename="answers.${ext}"`);
+    expect(res.rawPayload.equals(fs.readFileSync(file))).toBe(true);
+  }
+  const npz = await app.inject({ method: 'GET', url: '/api/export?format=raters-npz', headers: admin });
+  expect([npz.statusCode, npz.json().error]).toEqual([400, 'bad_request']);
+});
+
+test('label-studio export: a non-integer time on task (written by a direct library call) keeps its value', () => {
+  const db = app.realabel.db;
+  const id = (db.prepare('SELECT assignment_id FROM answers ORDER BY id LIMIT 1').pluck().get() as number);
+  const before = db.prepare('SELECT ms FROM assignments WHERE id = ?').pluck().get(id);
+  db.prepare('UPDATE assignments SET ms = 2500.5 WHERE id = ?').run(id);
+  try {
+    const out = path.join(dir, 'ls-float.json');
+    exportToFiles(db, { format: 'label-studio', out });
+    const anns = (JSON.parse(fs.readFileSync(out, 'utf8')) as Array<{ annotations: Array<{ id: number; lead_time: number }> }>).flatMap((t) => t.annotations);
+    expect(anns.find((a) => a.id === id)?.lead_time).toBe(2.5005);
+  } finally {
+    db.prepare('UPDATE assignments SET ms = ? WHERE id = ?').run(before, id);
+  }
+});

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { readNpy } from '../../src/io/npy';
 import { readLabelSets } from '../../src/io/labels';
 import { simulate, CHUNK_ROWS } from '../../src/simulate/simulate';
-import { simulateToDir } from '../../src/simulate/write';
+import { simulateFiles } from '../../src/simulate/write';
 import { Rng } from '../../src/simulate/rng';
 import { dataPath, describeData } from '../helpers/data';
 import { tmpDir } from '../helpers/tmp';
@@ -109,7 +109,7 @@ describe('simulate', () => {
     const mem = simulate(opts);
     for (const workers of [1, 2]) {
       const out = path.join(dir, `w${workers}`);
-      const r = await simulateToDir(out, { ...opts, workers });
+      const r = await simulateFiles({ ...opts, out, workers });
       r.models.forEach((f, m) => {
         const arr = readNpy(f);
         expect(arr.dtype).toBe('f4');

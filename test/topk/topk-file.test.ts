@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { halfToFloat, writeNpy } from '../../src/io/npy';
 import { readNpz } from '../../src/io/npz';
-import { topkSync, topkFileSync, type Criterion } from '../../src/topk/topk';
+import { topkSync, topkFile, topkFileSync, type Criterion } from '../../src/topk/topk';
 import { tmpDir } from '../helpers/tmp';
 import { expectSamePairs, rng, smoothMatrix, tiedMatrix } from './topk-helpers';
 
@@ -78,6 +78,30 @@ describe('topkFile streams .npy files', () => {
     for (const criterion of ['logit', 'prob'] as Criterion[]) {
       expectSamePairs(topkFileSync(file, 100, { criterion, chunkRows: 9 }).pairs, topkSync(values, n, c, 100, { criterion, backend: 'ts' }));
     }
+  });
+});
+
+describe('topkFile writes `out`', () => {
+  it('sync and async front ends write the same pairs.npz bytes, and report the write time', async () => {
+    const n = 120;
+    const c = 30;
+    const file = writeF4('logits.npy', smoothMatrix(n, c, 5), n, c);
+    const a = fresh('a.npz');
+    const b = fresh('b.npz');
+    const sync = topkFileSync(file, 500, { criterion: 'prob', chunkRows: 7, out: a });
+    const async = await topkFile(file, 500, { criterion: 'prob', chunkRows: 7, out: b });
+    expect(fs.readFileSync(a).equals(fs.readFileSync(b))).toBe(true);
+    expectSamePairs(async.pairs, sync.pairs);
+    expect(readNpz(a).value.data).toEqual(sync.pairs.value);
+    expect(sync.timingsMs.write).toBeGreaterThan(0);
+    expect(topkFileSync(file, 500).timingsMs.write).toBe(0);
+  });
+
+  it('a missing output folder fails before any work', () => {
+    const n = 4;
+    const c = 3;
+    const file = writeF4('small.npy', smoothMatrix(n, c, 6), n, c);
+    expect(() => topkFileSync(file, 2, { out: path.join(dir, 'no-such-folder', 'p.npz') })).toThrow(/no-such-folder/);
   });
 });
 
