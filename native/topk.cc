@@ -1,8 +1,11 @@
 // JS bindings of the exact top-K selection (topk_core.h):
 //   topkSelect(data, n, c, k, criterion, threads[, isa]) -> {image, label, value}
-//   topkStreamCreate(c, k, criterion, threads[, isa]) -> handle
+//   topkStreamCreate(c, k, criterion, threads[, isa[, expectedRows]]) -> handle
 //   topkStreamPush(handle, rows, nRows);  topkStreamFinish(handle) -> {image, label, value}
-//   topkStreamStats(handle) -> {sampled, fallbacks}   (after finish; for tests)
+//   topkStreamStats(handle) -> {sampled, fallbacks, unproven}
+//     sampled/fallbacks after finish (tests); unproven before it: the
+//     expectedRows estimate was never proven, so the rows must be pushed
+//     again into a stream without it (Selector's constructor)
 //   sumF32(data, threads[, isa]) -> number     (the benchmark's read pass)
 //   topkIsa() -> best SIMD variant (1 scalar, 2 AVX2, 3 AVX-512)
 // topkSelect, topkStreamPush and topkStreamFinish also have ...Async forms
@@ -138,8 +141,9 @@ Napi::Value TopkStreamCreate(const Napi::CallbackInfo& info) {
     const int64_t crit = args.Int(2, "criterion");
     const int threads = args.Threads(3);
     const auto isa = topk_rows::ResolveIsa(ArgIsa(args, 4));
+    const int64_t expected = args.At(5).IsUndefined() ? 0 : args.Int(5, "expectedRows", 0, topk::kMaxDim);
     topk::CheckStream(c, k, crit);
-    auto* st = new Stream{std::make_unique<Selector>(c, k, static_cast<topk::Criterion>(crit), threads, isa), c};
+    auto* st = new Stream{std::make_unique<Selector>(c, k, static_cast<topk::Criterion>(crit), threads, isa, expected), c};
     auto ext = Napi::External<Stream>::New(env, st, [](Napi::Env, Stream* p) { delete p; });
     ext.TypeTag(&kStreamTag);
     return ext;
@@ -202,6 +206,7 @@ Napi::Value TopkStreamStats(const Napi::CallbackInfo& info) {
     Napi::Object out = Napi::Object::New(env);
     out.Set("sampled", Napi::Number::New(env, static_cast<double>(st->sampled_chunks)));
     out.Set("fallbacks", Napi::Number::New(env, static_cast<double>(st->fallbacks)));
+    out.Set("unproven", Napi::Boolean::New(env, st->selector && !st->busy && st->selector->Unproven()));
     return out;
   });
 }

@@ -120,8 +120,9 @@ struct Selector::Block {
   double bad_value = 0;
 };
 
-Selector::Selector(int64_t c, int64_t k, Criterion criterion, int threads, topk_rows::Isa isa)
-    : c_(c), k_(k), cap_(std::max<int64_t>(2 * k, 1024)), criterion_(criterion), threads_(ResolveThreads(threads)), isa_(isa) {}
+Selector::Selector(int64_t c, int64_t k, Criterion criterion, int threads, topk_rows::Isa isa, int64_t expected_rows)
+    : c_(c), k_(k), cap_(std::max<int64_t>(2 * k, 1024)), criterion_(criterion), threads_(ResolveThreads(threads)), isa_(isa),
+      expected_rows_(expected_rows) {}
 
 Selector::~Selector() = default;
 
@@ -195,6 +196,13 @@ bool Selector::SampleThreshold(const T* data, int64_t nRows, double* tau) const 
   if (p > 0.25) return false;
   const int64_t sRows = static_cast<int64_t>(std::ceil(kSampleHits / p / static_cast<double>(c_)));
   if (sRows * 8 > nRows) return false;  // a sample that large does not pay off
+  return SampleKeys(data, nRows, sRows, p, tau);
+}
+
+// Keys of sRows rows spread over the chunk; *tau = the key expected to keep
+// a fraction p of them, with a margin (so at least that many pass, w.h.p.).
+template <typename T>
+bool Selector::SampleKeys(const T* data, int64_t nRows, int64_t sRows, double p, double* tau) const {
   std::vector<double> keys;
   keys.reserve(static_cast<size_t>(sRows * c_));
   for (int64_t i = 0; i < sRows; ++i) {
@@ -217,9 +225,56 @@ bool Selector::SampleThreshold(const T* data, int64_t nRows, double* tau) const 
   return true;
 }
 
+// The first push of a hinted selector estimates hint_tau_ for the whole
+// matrix; pushes keep every key >= it until K of them are held (then it is
+// proven and the usual running threshold takes over). False: no estimate
+// (a chunk too small to sample), so the caller goes the usual way.
+template <typename T>
+bool Selector::PushHinted(const T* data, int64_t nRows) {
+  if (!hinted_) {
+    if (rows_seen_ > 0 || expected_rows_ <= 0 || have_theta_) return false;
+    const double p = static_cast<double>(k_) / (static_cast<double>(std::max(expected_rows_, nRows)) * static_cast<double>(c_));
+    // At most an eighth of the chunk, and enough rows for 64 expected hits.
+    const int64_t sRows = std::min<int64_t>(static_cast<int64_t>(std::ceil(kSampleHits / p / static_cast<double>(c_))), nRows / 8);
+    if (p > 0.25 || p * static_cast<double>(sRows * c_) < 64 || !SampleKeys(data, nRows, sRows, p, &hint_tau_)) {
+      expected_rows_ = 0;
+      return false;
+    }
+    hinted_ = true;
+  }
+  if (static_cast<int64_t>(buffer_.size()) >= k_) return false;  // proven: the usual way
+  RunBlocks(data, nRows, Bound{hint_tau_, false});
+  AppendBlocks();
+  rows_seen_ += nRows;
+  return true;
+}
+
+void Selector::AppendBlocks() {
+  size_t total = buffer_.size();
+  for (const Block& b : blocks_) total += b.cands.size();
+  // Between compactions the buffer holds at most cap_ plus one chunk's
+  // candidates: reserve that once, so a stream never moves it (an exact
+  // reserve moved it at every push; untouched capacity costs nothing).
+  if (total > buffer_.capacity()) buffer_.reserve(std::max(total, static_cast<size_t>(cap_ + cap_ / 4)));
+  for (const Block& b : blocks_) buffer_.insert(buffer_.end(), b.cands.begin(), b.cands.end());
+}
+
+void Selector::CompactIfFull() {
+  const int64_t size = static_cast<int64_t>(buffer_.size());
+  if (size > cap_ || (!have_theta_ && size >= k_)) {
+    theta_ = CompactTop(&buffer_, k_, &scratch_);
+    have_theta_ = true;
+  }
+}
+
 template <typename T>
 void Selector::Push(const T* data, int64_t nRows, bool last) {
   if (nRows == 0) return;
+  if (PushHinted(data, nRows)) {
+    // Keys >= hint_tau_ only: compacting is safe once K of them are held.
+    if (!last && !Unproven()) CompactIfFull();
+    return;
+  }
   double tau = 0;
   bool sampled = !have_theta_ && static_cast<int64_t>(buffer_.size()) + nRows * c_ > cap_ &&
                  SampleThreshold(data, nRows, &tau);
@@ -238,20 +293,10 @@ void Selector::Push(const T* data, int64_t nRows, bool last) {
     fallbacks_ += !sampled;
   }
   if (!sampled) RunBlocks(data, nRows, Bound{theta_, true});
-  size_t total = buffer_.size();
-  for (const Block& b : blocks_) total += b.cands.size();
-  // Between compactions the buffer holds at most cap_ plus one chunk's
-  // candidates: reserve that once, so a stream never moves it (an exact
-  // reserve moved it at every push; untouched capacity costs nothing).
-  if (total > buffer_.capacity()) buffer_.reserve(std::max(total, static_cast<size_t>(cap_ + cap_ / 4)));
-  for (const Block& b : blocks_) buffer_.insert(buffer_.end(), b.cands.begin(), b.cands.end());
+  AppendBlocks();
   rows_seen_ += nRows;
   if (last) return;  // Finish sorts and keeps the first K
-  const int64_t size = static_cast<int64_t>(buffer_.size());
-  if (size > cap_ || (!have_theta_ && size >= k_)) {
-    theta_ = CompactTop(&buffer_, k_, &scratch_);
-    have_theta_ = true;
-  }
+  CompactIfFull();
 }
 
 template void Selector::Push<float>(const float*, int64_t, bool);
@@ -262,6 +307,7 @@ const std::vector<Cand>& Selector::Finish() {
   if (k_ > total) {
     throw ArgError("k = " + std::to_string(k_) + " is out of range [1, " + std::to_string(total) + "]");
   }
+  if (Unproven()) throw std::logic_error("internal error: finishing a hinted top-K whose estimate was not proven");
   if (static_cast<int64_t>(buffer_.size()) < k_) throw std::logic_error("internal error: fewer candidates than k");
   // Sorting is the costlier pass: cut a large surplus first. The sort is by
   // (key, index), so the first K after it are the K best either way.

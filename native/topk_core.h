@@ -38,7 +38,13 @@ struct Bound {
 
 class Selector {
  public:
-  Selector(int64_t c, int64_t k, Criterion criterion, int threads, topk_rows::Isa isa);
+  // expected_rows > 0 (a file reader knows it) lets the first push estimate
+  // the K-th key of the whole matrix from a sample, as the in-memory kernel
+  // does, instead of the K-th of that chunk: later chunks then keep only
+  // keys near the final top K. Until K keys reach the estimate it is
+  // unproven; if they never do, Unproven() is true and Finish refuses: the
+  // caller must push the rows again into a selector without the hint.
+  Selector(int64_t c, int64_t k, Criterion criterion, int threads, topk_rows::Isa isa, int64_t expected_rows = 0);
   ~Selector();
 
   // Consumes rows [rowsSeen, rowsSeen + nRows). T is float or double.
@@ -56,6 +62,8 @@ class Selector {
   void Values(const std::vector<Cand>& best, float* out) const;
 
   int64_t rows_seen() const { return rows_seen_; }
+  // A hinted estimate that fewer than K keys reached (see the constructor).
+  bool Unproven() const { return hinted_ && static_cast<int64_t>(buffer_.size()) < k_; }
   // Chunks that used a sampled threshold, and those whose sample proved unsafe.
   int64_t sampled_chunks() const { return sampled_chunks_; }
   int64_t fallbacks() const { return fallbacks_; }
@@ -68,7 +76,13 @@ class Selector {
   void ProcessRows(const T* data, int64_t r0, int64_t r1, Block* b) const;
   template <typename T>
   bool SampleThreshold(const T* data, int64_t nRows, double* tau) const;
+  template <typename T>
+  bool SampleKeys(const T* data, int64_t nRows, int64_t sRows, double p, double* tau) const;
+  template <typename T>
+  bool PushHinted(const T* data, int64_t nRows);
   void Keep(Block* b, double key, int64_t idx) const;
+  void AppendBlocks();
+  void CompactIfFull();
 
   int64_t c_, k_, cap_;
   Criterion criterion_;
@@ -76,6 +90,9 @@ class Selector {
   topk_rows::Isa isa_;
   int64_t rows_seen_ = 0;
   int64_t sampled_chunks_ = 0, fallbacks_ = 0;
+  int64_t expected_rows_;
+  bool hinted_ = false;  // the first push estimated hint_tau_ for the whole matrix
+  double hint_tau_ = 0;
   bool have_theta_ = false;
   double theta_ = -std::numeric_limits<double>::infinity();  // K-th best so far (strict)
   std::vector<Cand> buffer_;                                  // candidates in index order

@@ -95,9 +95,14 @@ type AsyncKernels = {
 /** Every function of the native core (native/*.cc). */
 export interface NativeAddon extends SyncKernels, AsyncKernels {
   hardwareThreads(): number;
-  topkStreamCreate(c: number, k: number, criterion: number, threads: number, isa?: number): NativeStream;
-  /** {sampled, fallbacks} of a finished stream (tests check which paths ran). */
-  topkStreamStats(handle: NativeStream): { sampled: number; fallbacks: number };
+  /** expectedRows: the stream's total rows when known (a file): fewer candidates, but see `unproven`. */
+  topkStreamCreate(c: number, k: number, criterion: number, threads: number, isa?: number, expectedRows?: number): NativeStream;
+  /**
+   * {sampled, fallbacks} of a finished stream (tests check which paths ran);
+   * unproven, before finish: the expectedRows estimate failed, so the rows
+   * must be pushed again into a stream without it.
+   */
+  topkStreamStats(handle: NativeStream): { sampled: number; fallbacks: number; unproven: boolean };
   /** The benchmark's read pass. */
   sumF32(data: Float32Array, threads: number, isa?: number): number;
   /** Best SIMD variant: 1 scalar, 2 AVX2, 3 AVX-512. */

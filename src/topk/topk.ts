@@ -102,6 +102,20 @@ export async function topk(data: Float32Array | Float64Array, n: number, c: numb
   }, errorContext(opts));
 }
 
+/**
+ * A native stream; with expectedRows (a file reader knows the total) the
+ * first chunk estimates the K-th key of the whole matrix from a sample, as
+ * the in-memory kernel does, so later chunks keep far fewer candidates. If
+ * fewer than K keys reach the estimate (rows far from alike), the stream is
+ * `unproven` after the last push and its finish refuses: the reader pushes
+ * the rows again into a stream without it. The result is the same bytes
+ * either way (native/topk_core.h).
+ */
+function createNativeStream(addon: NativeAddon, c: number, k: number, criterion: Criterion, threads: number, expectedRows: number): NativeStream {
+  const crit = CRITERIA[criterion] as 0 | 1;
+  return expectedRows > 0 ? addon.topkStreamCreate(c, k, crit, threads, undefined, expectedRows) : addon.topkStreamCreate(c, k, crit, threads);
+}
+
 /** State shared by both stream forms: argument checks and the open/failed/finished states. */
 abstract class StreamBase {
   protected state: 'open' | 'failed' | 'finished' = 'open';
@@ -152,11 +166,17 @@ export class TopKStreamSync extends StreamBase {
   private readonly handle: NativeStream | null;
   private readonly twin: TopKSelectorTs | null;
 
-  constructor(c: number, k: number, opts: TopKOptions = {}) {
+  /** expectedRows: internal, for the file readers (see StreamBase.unproven). */
+  constructor(c: number, k: number, opts: TopKOptions = {}, expectedRows = 0) {
     super(c, k, opts);
     this.addon = selectAddon(opts.backend);
     this.twin = this.addon ? null : new TopKSelectorTs(c, k, this.criterion, opts.file);
-    this.handle = this.addon ? this.addon.topkStreamCreate(c, k, CRITERIA[this.criterion] as 0 | 1, this.threads) : null;
+    this.handle = this.addon ? createNativeStream(this.addon, c, k, this.criterion, this.threads, expectedRows) : null;
+  }
+
+  /** @internal See StreamBase.unproven. */
+  get unproven(): boolean {
+    return this.addon !== null && this.addon.topkStreamStats(this.handle!).unproven;
   }
 
   /** Consumes the first nRows rows of `rows` (row-major, c values each). */
@@ -198,11 +218,17 @@ export class TopKStream extends StreamBase {
   private readonly twin: TopKSelectorTs | null;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(c: number, k: number, opts: TopKOptions = {}) {
+  /** expectedRows: internal, for the file readers (see StreamBase.unproven). */
+  constructor(c: number, k: number, opts: TopKOptions = {}, expectedRows = 0) {
     super(c, k, opts);
     this.addon = selectAddon(opts.backend);
     this.twin = this.addon ? null : new TopKSelectorTs(c, k, this.criterion, opts.file);
-    this.handle = this.addon ? this.addon.topkStreamCreate(c, k, CRITERIA[this.criterion] as 0 | 1, this.threads) : null;
+    this.handle = this.addon ? createNativeStream(this.addon, c, k, this.criterion, this.threads, expectedRows) : null;
+  }
+
+  /** @internal See StreamBase.unproven. */
+  get unproven(): boolean {
+    return this.addon !== null && this.addon.topkStreamStats(this.handle!).unproven;
   }
 
   /** Consumes the first nRows rows of `rows` (row-major, c values each). */
@@ -322,23 +348,52 @@ export function topkFileSync(file: string, k: number, opts: TopKFileOptions = {}
   const { reader, n, c } = openLogits(file, k);
   try {
     const chunkRows = chunkRowsOf(opts, c);
-    const stream = new TopKStreamSync(c, k, { ...opts, file });
     let read = 0;
     let select = 0;
-    let t0 = now();
-    for (const { count, data } of reader.rowChunks(chunkRows)) {
-      read += now() - t0;
+    // A second pass, without the estimate, only when it was not proven (createNativeStream).
+    for (const expectedRows of [n, 0]) {
+      const stream = new TopKStreamSync(c, k, { ...opts, file }, expectedRows);
+      let t0 = now();
+      for (const { count, data } of reader.rowChunks(chunkRows)) {
+        read += now() - t0;
+        t0 = now();
+        stream.push(data as Float32Array | Float64Array, count);
+        select += now() - t0;
+        t0 = now();
+      }
+      if (expectedRows > 0 && stream.unproven) continue;
       t0 = now();
-      stream.push(data as Float32Array | Float64Array, count);
+      const pairs = stream.finish();
       select += now() - t0;
-      t0 = now();
+      return finishFile(pairs, n, c, read, select, opts.out);
     }
-    t0 = now();
-    const pairs = stream.finish();
-    select += now() - t0;
-    return finishFile(pairs, n, c, read, select, opts.out);
+    throw new Error('internal: top-K second pass was not final');
   } finally {
     reader.close();
+  }
+}
+
+/** Pushes every row of the file into `stream`, reading the next chunk while the last is selected. */
+async function pushFile(reader: NpyReader, stream: TopKStream, n: number, chunkRows: number, time: { read: number; select: number }): Promise<void> {
+  let pending: Promise<void> = Promise.resolve();
+  // Two slots: the chunk being read never overwrites the one being pushed.
+  const chunks = reader.rowChunks(chunkRows, 2);
+  try {
+    for (let start = 0; start < n; ) {
+      const t0 = now();
+      const { count, data } = chunks.next().value as { count: number; data: Float32Array | Float64Array };
+      time.read += now() - t0;
+      await pending;
+      const t1 = now();
+      pending = stream.push(data, count).then(() => {
+        time.select += now() - t1;
+      });
+      start += count;
+    }
+    await pending;
+  } finally {
+    await pending.catch(() => undefined);
+    chunks.return(undefined); // its buffers go back only once no push reads them
   }
 }
 
@@ -353,33 +408,18 @@ export async function topkFile(file: string, k: number, opts: TopKFileOptions = 
   const { reader, n, c } = openLogits(file, k);
   try {
     const chunkRows = chunkRowsOf(opts, c);
-    const stream = new TopKStream(c, k, { ...opts, file });
-    let read = 0;
-    let select = 0;
-    let pending: Promise<void> = Promise.resolve();
-    // Two slots: the chunk being read never overwrites the one being pushed.
-    const chunks = reader.rowChunks(chunkRows, 2);
-    try {
-      for (let start = 0; start < n; ) {
-        const t0 = now();
-        const { count, data } = chunks.next().value as { count: number; data: Float32Array | Float64Array };
-        read += now() - t0;
-        await pending;
-        const t1 = now();
-        pending = stream.push(data, count).then(() => {
-          select += now() - t1;
-        });
-        start += count;
-      }
-      await pending;
-    } finally {
-      await pending.catch(() => undefined);
-      chunks.return(undefined); // its buffers go back only once no push reads them
+    const time = { read: 0, select: 0 };
+    // A second pass, without the estimate, only when it was not proven (createNativeStream).
+    for (const expectedRows of [n, 0]) {
+      const stream = new TopKStream(c, k, { ...opts, file }, expectedRows);
+      await pushFile(reader, stream, n, chunkRows, time);
+      if (expectedRows > 0 && stream.unproven) continue;
+      const t0 = now();
+      const pairs = await stream.finish();
+      time.select += now() - t0;
+      return finishFile(pairs, n, c, time.read, time.select, opts.out);
     }
-    const t0 = now();
-    const pairs = await stream.finish();
-    select += now() - t0;
-    return finishFile(pairs, n, c, read, select, opts.out);
+    throw new Error('internal: top-K second pass was not final');
   } finally {
     reader.close();
   }

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { halfToFloat, writeNpy } from '../../src/io/npy';
 import { readNpz } from '../../src/io/npz';
-import { topkSync, topkFile, topkFileSync, type Criterion } from '../../src/topk/topk';
+import { nativeAddon } from '../../src/native/addon';
+import { topkSync, topkFile, topkFileSync, TopKStreamSync, type Criterion } from '../../src/topk/topk';
 import { tmpDir } from '../helpers/tmp';
 import { expectSamePairs, rng, smoothMatrix, tiedMatrix } from './topk-helpers';
 
@@ -57,6 +58,36 @@ describe('topkFile streams .npy files', () => {
             expectSamePairs(got.pairs, want);
           }
         }
+      }
+    }
+  });
+
+  // The file readers tell the native stream the total rows, so the first
+  // chunk estimates the K-th key of the whole matrix; when the rows are not
+  // alike that estimate fails and the file is read again without it.
+  const nativeIt = nativeAddon() ? it : it.skip;
+  nativeIt('the whole-matrix estimate of the first chunk: proven or re-read, the same pairs', async () => {
+    const n = 4000;
+    const c = 50;
+    const k = 20000;
+    const alike = smoothMatrix(n, c, 5);
+    // Estimates from the first 1000 rows that too few keys reach: for logits,
+    // rows far above the rest; for probabilities, flat rows before peaked ones.
+    const skewed: Record<Criterion, Float32Array> = {
+      logit: Float32Array.from(alike, (x, i) => (i < 1000 * c ? x + 40 : x)),
+      prob: Float32Array.from(alike, (x, i) => (i < 1000 * c ? x / 10 : i % c === Math.floor(i / c) % c ? x + 40 : x)),
+    };
+    for (const criterion of ['logit', 'prob'] as Criterion[]) {
+      for (const [name, data, unproven] of [['alike', alike, false], ['skewed', skewed[criterion], true]] as const) {
+        const file = writeF4(`${name}-${criterion}.npy`, data, n, c);
+        const stream = new TopKStreamSync(c, k, { criterion }, n);
+        for (let r = 0; r < n; r += 1000) stream.push(data.subarray(r * c, (r + 1000) * c), 1000);
+        expect(stream.unproven).toBe(unproven);
+        if (unproven) expect(() => stream.finish()).toThrow(/not proven/);
+        const want = topkSync(data, n, c, k, { criterion });
+        expectSamePairs(topkFileSync(file, k, { criterion, chunkRows: 1000 }).pairs, want);
+        expectSamePairs((await topkFile(file, k, { criterion, chunkRows: 1000 })).pairs, want);
+        expectSamePairs(topkFileSync(file, k, { criterion, chunkRows: 1000, backend: 'ts' }).pairs, want);
       }
     }
   });

@@ -135,7 +135,7 @@ describeNative('topk: native equals the TypeScript twin exactly', () => {
       s.push(data, n);
       const got = s.finish();
       const stats = addon!.topkStreamStats((s as unknown as { handle: NativeStream }).handle);
-      expect(stats).toEqual({ sampled: 1, fallbacks: 0 });
+      expect(stats).toEqual({ sampled: 1, fallbacks: 0, unproven: false });
       expectSamePairs(got, topkSync(data, n, c, k, { criterion, backend: 'ts' }));
     }
   });
@@ -156,7 +156,7 @@ describeNative('topk: native equals the TypeScript twin exactly', () => {
     const s = new TopKStreamSync(c, k, { backend: 'native' });
     s.push(data, n);
     const got = s.finish();
-    expect(addon!.topkStreamStats((s as unknown as { handle: NativeStream }).handle)).toEqual({ sampled: 1, fallbacks: 1 });
+    expect(addon!.topkStreamStats((s as unknown as { handle: NativeStream }).handle)).toEqual({ sampled: 1, fallbacks: 1, unproven: false });
     expectSamePairs(got, referenceTopK(data, n, c, k, 'logit'));
   });
 });
