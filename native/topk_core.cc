@@ -253,9 +253,12 @@ void Selector::AppendBlocks() {
   size_t total = buffer_.size();
   for (const Block& b : blocks_) total += b.cands.size();
   // Between compactions the buffer holds at most cap_ plus one chunk's
-  // candidates: reserve that once, so a stream never moves it (an exact
-  // reserve moved it at every push; untouched capacity costs nothing).
-  if (total > buffer_.capacity()) buffer_.reserve(std::max(total, static_cast<size_t>(cap_ + cap_ / 4)));
+  // candidates: grow towards that geometrically, so a stream seldom moves it
+  // (an exact reserve moved it at every push; untouched capacity costs
+  // nothing), and never reserve far beyond what is held (K may be 2^53).
+  if (total > buffer_.capacity()) {
+    buffer_.reserve(std::max(total, std::min(static_cast<size_t>(cap_ + cap_ / 4), 2 * total)));
+  }
   for (const Block& b : blocks_) buffer_.insert(buffer_.end(), b.cands.begin(), b.cands.end());
 }
 
