@@ -2,9 +2,14 @@
  * The event loop stays free while a service proposes, aggregates and
  * evaluates: 4 models of 50,000 x 1,000 logits in memory, and a timer
  * scheduled every 5 ms keeps firing during each call. Between two firings
- * the main thread may run for at most 100 ms of CPU time. Run on the main
+ * the main thread may run for at most 250 ms of CPU time. Run on the main
  * thread, propose alone holds the loop for over a second of CPU (top-K of
- * 4 x 2 criteria over 200M values), so the bound fails then.
+ * 4 x 2 criteria over 200M values): the test runs proposeSync under the
+ * same watch and checks that the bound fails then.
+ *
+ * Off the main thread, what remains there is input validation and packing
+ * (flattenPoolInput, answerTable, indexLabelSets: single O(n) passes) and
+ * GC: 20-80 ms of CPU in the worst gap, measured on quiet and loaded runs.
  *
  * The bound is on the main thread's CPU time in a gap (Linux
  * /proc/self/task/PID/schedstat), not on the gap's wall time: on a loaded
@@ -17,14 +22,14 @@ import * as fs from 'node:fs';
 import { aggregate } from '../../src/aggregate/aggregate';
 import { evaluate } from '../../src/evaluate/evaluate';
 import { nativeAddon } from '../../src/native/addon';
-import { propose } from '../../src/propose/propose';
+import { propose, proposeSync } from '../../src/propose/propose';
 import { rateProposals, serviceLoad, type Load } from '../helpers/service-load';
 
 const N = 50_000;
 const C = 1_000;
 const M = 4;
 const TICK_MS = 5;
-const MAX_BUSY_MS = 100;
+const MAX_BUSY_MS = 250;
 
 /** CPU time of this process's main thread so far, in ms (schedstat: ns on CPU; else stat: clock ticks). */
 function mainThreadCpuMs(): number {
@@ -98,4 +103,8 @@ maybe('propose, aggregate and evaluate on 50,000 x 1,000 x 4 models leave the ev
   console.log(Object.entries(watches).map(([call, w]) => `${call}: longest gap ${w.maxGap.toFixed(0)} ms, most main-thread CPU in a gap ${w.maxBusy.toFixed(0)} ms`).join('\n'));
   const over = Object.entries(watches).filter(([, w]) => w.maxBusy > MAX_BUSY_MS).map(([call, w]) => `${call}: ${w.maxBusy.toFixed(0)} ms of main-thread CPU between two 5 ms ticks`);
   expect(over).toEqual([]);
+
+  // The control: the same work on the main thread exceeds the bound.
+  const sync = await withLoopWatch(async () => proposeSync({ logits, n, c, original }));
+  expect(sync.maxBusy).toBeGreaterThan(MAX_BUSY_MS);
 });
